@@ -1,0 +1,291 @@
+"""The verifier's report, in the order of the paper's argument.
+
+Integrals -> moments -> parameters -> fixed point -> Jacobian -> independent cross-checks ->
+alpha dropout -> variants -> other activations -> the theorems.  Each section is a function
+``(ctx) -> Section``; :data:`SECTIONS` lists them in order.  A row says what it is:
+
+- ``kind="derivation"``: a symbolic result (sympy), shown, not checked here;
+- ``kind="computation"``: a number computed to a stated precision;
+- ``kind="check"``: two independent routes compared, ``status`` PASS or FAIL;
+- ``kind="proof"``: a claim with a verdict from the interval engine (CERTIFIED /
+  REFUTED / UNDECIDED, or NOT CERTIFIED where no engine has run);
+- ``kind="evidence"``: floating-point grid or Monte-Carlo results -- evidence, not proof.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import mpmath
+
+#: the authors' Mathematica notebook figures at (mu, omega, nu, tau) = (0, 0, 1, 1)
+NOTEBOOK_JACOBIAN_01 = ((0.0, 0.0888348), (0.0, 0.782648))
+NOTEBOOK_SPECTRAL_NORM_01 = 0.787673
+#: the authors' getSELUparameters notebook: fixed point (-0.1, 2) at omega = tau = 1
+NOTEBOOK_VARIANT = {"mean": -0.1, "var": 2.0, "omega": 1.0, "tau": 1.0,
+                    "alpha": 1.9769021954241999, "lambda": 1.073851239616047}
+#: published leading digits (THEORY.md)
+PUBLISHED_ALPHA01, PUBLISHED_LAMBDA01 = "1.6733", "1.0507"
+
+
+@dataclass
+class Section:
+    title: str
+    rows: list = field(default_factory=list)
+    note: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class Context:
+    quick: bool = False
+    digits: int = 50
+    seed: int = 0
+    options: dict = field(default_factory=dict)
+
+
+def _row(kind, name, value, reference="", status="", detail=""):
+    return {"kind": kind, "name": name, "value": value, "reference": reference,
+            "status": status, "detail": detail}
+
+
+def _check(name, value, reference, ok, detail=""):
+    return _row("check", name, value, reference, "PASS" if ok else "FAIL", detail)
+
+
+def _fmt(x, digits=12):
+    return mpmath.nstr(x, digits) if isinstance(x, mpmath.mpf) else f"{x:.{digits}g}"
+
+
+def section_integrals(ctx):
+    from theory import symbolic
+
+    ints = symbolic.half_line_integrals()
+    defs = {"P1": "P(z > 0)", "M1": "E[z; z > 0]", "M2": "E[z^2; z > 0]", "N0": "P(z <= 0)",
+            "K1": "E[z; z <= 0]", "K2": "E[z^2; z <= 0]", "N1": "E[e^z; z <= 0]",
+            "N2": "E[e^2z; z <= 0]"}
+    rows = [_row("derivation", f"{k} = {defs[k]}", str(v)) for k, v in ints.items()]
+    return Section("1. Integrals (sympy, z ~ Normal(m, s^2), m = mu*omega, s^2 = nu*tau; "
+                   "ExpErfc(A, B) = exp(A)*erfc(B))", rows)
+
+
+def section_moments(ctx):
+    from theory import symbolic
+
+    mom = symbolic.selu_moments()
+    rows = [_row("derivation", "mu~ = E[selu(z)]", str(mom["mean"])),
+            _row("derivation", "E[selu(z)^2]", str(mom["second"])),
+            _row("derivation", "nu~", "E[selu(z)^2] - mu~^2, evaluated as Var(U) + alpha^2 Var(W) "
+                 "+ 2 alpha E[U] E[1-W] (U = max(z,0), W = exp(min(z,0)); no cancellation)")]
+    return Section("2. Moments of the SELU unit", rows)
+
+
+def section_parameters(ctx):
+    import sympy as sp
+
+    from theory import symbolic
+    from theory.parameters import alpha01_lambda01
+
+    d = ctx.digits
+    a, l = alpha01_lambda01(d + 10)
+    ca, cl = symbolic.fixed_point_01_closed_form()
+    with mpmath.workdps(d + 10):
+        da = abs(mpmath.mpf(str(sp.N(ca, d + 10))) - a)
+        dl = abs(mpmath.mpf(str(sp.N(cl, d + 10))) - l)
+    tol = mpmath.mpf(10) ** (-d)
+    rows = [
+        _row("computation", "alpha01", mpmath.nstr(a, d), PUBLISHED_ALPHA01),
+        _row("computation", "lambda01", mpmath.nstr(l, d), PUBLISHED_LAMBDA01),
+        _row("derivation", "alpha01 closed form", str(ca)),
+        _row("derivation", "lambda01 closed form", str(cl)),
+        _check(f"sympy closed form = mpmath solution ({d} digits)", f"|diff| = {mpmath.nstr(max(da, dl), 3)}",
+               f"< 1e-{d}", da < tol and dl < tol),
+        _check("published leading digits", f"{mpmath.nstr(a, 5)}, {mpmath.nstr(l, 5)}",
+               f"{PUBLISHED_ALPHA01}, {PUBLISHED_LAMBDA01}",
+               mpmath.nstr(a, 5) == PUBLISHED_ALPHA01 and mpmath.nstr(l, 5) == PUBLISHED_LAMBDA01),
+    ]
+    return Section("3. Parameters: g(0, 1) = (0, 1) at omega = 0, tau = 1", rows)
+
+
+def section_fixed_point(ctx):
+    from theory.selu_map import moment_map_mp
+
+    d = ctx.digits
+    mean, var = moment_map_mp(0, 0, 1, 1, digits=d)
+    res = max(abs(mean), abs(var - 1))
+    return Section("4. Fixed point", [
+        _row("computation", "g(0, 1) mean", mpmath.nstr(mean, d)),
+        _row("computation", "g(0, 1) variance", mpmath.nstr(var, d)),
+        _check("(0, 1) is a fixed point", f"|g(0,1) - (0,1)| = {mpmath.nstr(res, 3)}", f"< 1e-{d - 5}",
+               res < mpmath.mpf(10) ** (-(d - 5))),
+    ])
+
+
+def section_jacobian(ctx):
+    from theory.jacobian import point_mp
+
+    p = point_mp(0, 0, 1, 1, digits=30)
+    J = p["jacobian"]
+    diffs = [abs(float(J[i][j]) - NOTEBOOK_JACOBIAN_01[i][j]) for i in range(2) for j in range(2)]
+    nd = abs(float(p["spectral_norm"]) - NOTEBOOK_SPECTRAL_NORM_01)
+    return Section("5. Jacobian at (mu, nu) = (0, 1), omega = 0, tau = 1", [
+        _row("computation", "J = d(mu~, nu~)/d(mu, nu)",
+             "[[" + ", ".join(_fmt(v, 9) for v in J[0]) + "], [" + ", ".join(_fmt(v, 9) for v in J[1]) + "]]"),
+        _row("computation", "spectral norm ||J||_2", _fmt(p["spectral_norm"], 20)),
+        _check("Mathematica notebook J", f"max |diff| = {max(diffs):.1e}", "[[0, 0.0888348], [0, 0.782648]]",
+               max(diffs) < 1e-6),
+        _check("Mathematica notebook ||J||", f"|diff| = {nd:.1e}", "0.787673", nd < 1e-6),
+    ])
+
+
+def _cross_check_points(ctx):
+    import numpy as np
+
+    rng = np.random.default_rng(ctx.seed)
+    n = 1 if ctx.quick else 3
+    pts = [(0.05, -0.07, 1.2, 1.05)]
+    for _ in range(n - 1):
+        pts.append((float(rng.uniform(-1, 1)), float(rng.uniform(-1, 1)),
+                    float(10 ** rng.uniform(-1, 1)), float(rng.uniform(0.5, 2))))
+    return pts
+
+
+def section_cross_checks(ctx):
+    from theory.activations import ACTIVATIONS, moments_quad, sample_moments
+    from theory.selu_map import moment_map, moment_map_mp
+
+    rows = []
+    for pt in _cross_check_points(ctx):
+        tag = "(mu, omega, nu, tau) = (" + ", ".join(f"{v:.4g}" for v in pt) + ")"
+        closed = moment_map_mp(*pt, digits=30)
+        quad = moments_quad(ACTIVATIONS["selu"], *pt, digits=30)
+        rel = max(abs(c - q) / max(abs(q), mpmath.mpf(10) ** -25) for c, q in zip(closed, quad))
+        rows.append(_check(f"closed form vs mpmath quadrature, {tag}", f"rel diff {mpmath.nstr(rel, 2)}",
+                           "< 1e-25", rel < mpmath.mpf(10) ** -25))
+        f64 = moment_map(*pt)
+        rel64 = max(abs(float(a) - float(b)) / abs(float(b)) for a, b in zip(f64, closed))
+        rows.append(_check(f"float64 kernel vs 30-digit mpmath, {tag}", f"rel diff {rel64:.1e}", "< 1e-12",
+                           rel64 < 1e-12))
+        n = 200_000
+        mc = sample_moments(ACTIVATIONS["selu"], *pt, n=n, seed=ctx.seed)
+        z = max(abs(mc["mean"] - float(closed[0])) / mc["stderr_mean"],
+                abs(mc["var"] - float(closed[1])) / mc["stderr_var"])
+        rows.append(_row("evidence", f"Monte Carlo sample of z (n = {n}), {tag}", f"max |z-score| {z:.2f}",
+                         "< 5", "PASS" if z < 5 else "FAIL"))
+    return Section("6. Cross-checks by independent routes", rows)
+
+
+def section_dropout(ctx):
+    from theory.dropout import alpha_dropout, dropped_moments
+
+    rows = []
+    for rate in ("0.05", "0.1"):
+        r = alpha_dropout(rate, digits=30)
+        with mpmath.workdps(40):
+            mean, var = dropped_moments(r["q"], r["alpha_prime"], r["a"], r["b"])
+        err = max(abs(mean), abs(var - 1))
+        rows.append(_row("computation", f"rate {rate}: a, b", f"{_fmt(r['a'], 15)}, {_fmt(r['b'], 15)}"))
+        rows.append(_check(f"rate {rate}: mean and variance restored (law of total variance)",
+                           f"|diff| = {mpmath.nstr(err, 2)}", "< 1e-25", err < mpmath.mpf(10) ** -25))
+    return Section("7. Alpha dropout (alpha' = -lambda01*alpha01)", rows)
+
+
+def section_variants(ctx):
+    from theory.parameters import solve_parameters
+
+    v = NOTEBOOK_VARIANT
+    a, l = solve_parameters(v["mean"], v["var"], v["omega"], v["tau"], digits=30)
+    diff = max(abs(float(a) - v["alpha"]), abs(float(l) - v["lambda"]))
+    return Section("8. Variants: SELU for another fixed point", [
+        _row("computation", "fixed point (-0.1, 2), omega = tau = 1: alpha, lambda",
+             f"{_fmt(a, 20)}, {_fmt(l, 20)}"),
+        _check("authors' getSELUparameters notebook", f"max |diff| = {diff:.1e}",
+               f"{v['alpha']}, {v['lambda']}", diff < 1e-12),
+    ])
+
+
+def section_activations(ctx):
+    from theory.activations import ACTIVATIONS, chi1, moments_quad
+
+    rows = []
+    for name, act in ACTIVATIONS.items():
+        mean, var = moments_quad(act, 0.0, 0.0, 1.0, 1.0)
+        c = chi1(act, 0.0, 0.0, 1.0, 1.0)
+        rows.append(_row("computation", name, f"g(0, 1) = ({mean:+.6f}, {var:.6f}); chi_1 = {c:.6f}"))
+    return Section("9. Other activations at (mu, nu) = (0, 1), omega = 0, tau = 1 "
+                   "(quadrature; chi_1 = tau E[phi'(z)^2], > 1 means gradients grow per layer)", rows)
+
+
+#: the theorem claims, as stated in the paper (THEORY.md); the engine lives in proofs/
+THEOREM_ROWS = (
+    ("Theorem 1", "g maps Omega into itself and ||J|| < 1 on Omega (omega in [-0.1, 0.1], tau in [0.95, 1.1])"),
+    ("Theorem 2", "nu~ < nu for mu in [-1, 1], omega in [-0.1, 0.1], nu in [3, 16], tau in [0.8, 1.25]"),
+    ("Theorem 3a", "nu~ > nu for mu in [-0.1, 0.1], omega in [-0.1, 0.1], nu in [0.02, 0.16], tau in [0.8, 1.25]"),
+    ("Theorem 3b", "nu~ > nu for mu in [-0.1, 0.1], omega in [-0.1, 0.1], nu in [0.02, 0.24], tau in [0.9, 1.25]"),
+)
+
+
+def section_theorems(ctx):
+    rows = [_row("proof", name, statement, status="NOT CERTIFIED",
+                 detail="no interval certification has run: the engine is not built yet")
+            for name, statement in THEOREM_ROWS]
+    return Section("10. Theorems", rows)
+
+
+#: report sections in reading order
+SECTIONS = (
+    section_integrals, section_moments, section_parameters, section_fixed_point, section_jacobian,
+    section_cross_checks, section_dropout, section_variants, section_activations, section_theorems,
+)
+
+
+def build(ctx, progress=None):
+    """Run every section; ``progress`` is an optional callable(section_name) for a progress bar."""
+    out = []
+    for fn in SECTIONS:
+        if progress:
+            progress(fn.__name__.replace("section_", ""))
+        t0 = time.perf_counter()
+        sec = fn(ctx)
+        sec.seconds = time.perf_counter() - t0
+        out.append(sec)
+    return out
+
+
+def failed(sections):
+    """Rows whose status is FAIL or REFUTED."""
+    return [r for s in sections for r in s.rows if r["status"] in ("FAIL", "REFUTED")]
+
+
+def to_json(sections):
+    return {"sections": [{"title": s.title, "seconds": round(s.seconds, 3), "note": s.note, "rows": s.rows}
+                         for s in sections],
+            "ok": not failed(sections)}
+
+
+def render(sections, width=100):
+    """Plain-text report."""
+    lines = ["snn-verify: Self-Normalizing Networks (Klambauer et al. 2017), checked by computer", ""]
+    for s in sections:
+        lines.append(s.title)
+        lines.append("-" * min(len(s.title), width))
+        for r in s.rows:
+            status = f"[{r['status']}] " if r["status"] else ""
+            value = r["value"]
+            if r["kind"] == "derivation" and len(value) > width - 10:
+                lines.append(f"  {r['name']}:")
+                lines.append(f"      {value}")
+                continue
+            ref = f"   (reference: {r['reference']})" if r["reference"] else ""
+            lines.append(f"  {status}{r['name']}: {value}{ref}")
+            if r["detail"]:
+                lines.append(f"      {r['detail']}")
+        if s.note:
+            lines.append(f"  note: {s.note}")
+        lines.append("")
+    bad = failed(sections)
+    total = sum(s.seconds for s in sections)
+    lines.append(f"{'ALL CHECKS PASSED' if not bad else f'{len(bad)} CHECK(S) FAILED'} "
+                 f"({sum(1 for s in sections for r in s.rows if r['status'] == 'PASS')} passed, "
+                 f"{len(bad)} failed; {total:.1f} s)")
+    return "\n".join(lines)
