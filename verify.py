@@ -180,8 +180,29 @@ def _add_dropout(sub):
         f"{k:11s} = {r[k]}" for k in ("a", "b", "alpha_prime", "alpha", "lambda")))
 
 
+#: ``bench`` sub-subcommand registrations: functions ``add(bench_subparsers)``
+BENCH_COMMANDS = []
+
+
+def _add_bench(sub):
+    p = sub.add_parser("bench", help="benchmarks: tables of ratios against a baseline measured in the same run")
+    bench_sub = p.add_subparsers(dest="bench", metavar="BENCHMARK", parser_class=Parser, required=True)
+    for add in BENCH_COMMANDS:
+        add(bench_sub)
+
+
 #: subcommand registrations, in the order ``-h`` lists them
-COMMANDS = [_add_params, _add_point, _add_dropout]
+COMMANDS = [_add_params, _add_point, _add_dropout, _add_bench]
+
+
+def _add_json_flags(sub):
+    """Give every (sub-)subcommand a ``--json`` flag of its own."""
+    for p in sub.choices.values():
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _add_json_flags(action)
+        if not any(a.dest == "json" for a in p._actions):
+            p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
 
 
 def build_parser():
@@ -193,9 +214,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for add in COMMANDS:
         add(sub)
-    for name, p in sub.choices.items():
-        if not any(a.dest == "json" for a in p._actions):
-            p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+    _add_json_flags(sub)
     parser.set_defaults(func=cmd_report, text=lambda r: r["_text"])
     return parser
 

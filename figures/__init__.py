@@ -1,0 +1,1 @@
+"""Figures: one module per figure of the paper and of the comparisons (see README)."""

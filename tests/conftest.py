@@ -1,0 +1,19 @@
+"""Shared test settings.
+
+``SNN_VERIFY_FULL=1`` turns on the heavier sweeps (more hypothesis examples, larger
+soundness samples); the default run stays small enough for CI (2 cores, < 10 minutes).
+"""
+import os
+
+from hypothesis import HealthCheck, settings
+
+FULL = os.environ.get("SNN_VERIFY_FULL", "") not in ("", "0")
+
+settings.register_profile(
+    "default", max_examples=60, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "full", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("full" if FULL else "default")
