@@ -1,0 +1,296 @@
+r"""Arb ball arithmetic for the SELU moment map: the namespace the generated expressions run in.
+
+Every number here is a python-flint ``arb``: a ball ``[mid +/- rad]`` that is guaranteed to
+contain the exact real value, every operation rounded outward.  This module holds what the
+interval engine (:mod:`proofs.interval`) and the independent certificate checker
+(:mod:`proofs.certificate`) both need, and nothing of either:
+
+- :func:`exp_erfc`, the rigorous enclosure of ``exp(A)*erfc(B)`` over balls;
+- :func:`generated`, the sympy-generated moment functions of :mod:`theory._selu_generated`
+  built over Arb (the very expressions the float64 and mpmath kernels run);
+- :func:`parameters`, balls that contain the exact alpha01 and lambda01;
+- conversions between float intervals, decimal strings and balls, rounded outward.
+
+Why :func:`exp_erfc` is not ``A.exp() * B.erfc()``: over a wide ball the two factors are
+evaluated independently and their product overestimates badly (``exp(x^2) erfc(x)`` over
+``x in [0, 3]`` spans ``[0.16, 1]`` but the naive product spans ``[0.0001, 8103]``).  Both
+``erfc`` and ``erfcx(x) = exp(x^2) erfc(x)`` are decreasing on the whole real line, so over
+``B in [b0, b1]``
+
+.. math::
+
+   e^{A}\,\mathrm{erfc}(B) \in e^{A}\,[\mathrm{erfc}(b_1), \mathrm{erfc}(b_0)]
+   \quad\text{and}\quad
+   e^{A}\,\mathrm{erfc}(B) = e^{D}\,\mathrm{erfcx}(B) \in e^{D}\,[\mathrm{erfcx}(b_1), \mathrm{erfcx}(b_0)]
+
+with ``D = A - B^2`` (simplified symbolically by the generator: always ``-m^2/(2 s^2)``).
+Both are enclosures of the same number; their intersection is returned.  The endpoint
+values are computed on exact points, so they are tight.  (A ball stores its radius to 30
+bits, so a ball around an interval is wider than the interval by about 1e-9 of its width.)
+
+Example
+-------
+>>> with ctx.workprec(PREC):
+...     x = interval_ball(0.0, 3.0)
+...     wide = exp_erfc(x * x, arb(0), x)
+>>> round(float(wide.lower()), 4), round(float(wide.upper()), 4)    # erfcx(3), erfcx(0)
+(0.179, 1.0)
+"""
+from __future__ import annotations
+
+import functools
+import math
+from fractions import Fraction
+
+from flint import arb, ctx
+
+from theory import _selu_generated
+
+#: working precision of the interval engine and the checker, in bits (about 24 digits)
+PREC = 80
+
+
+def at_working_precision(fn):
+    """Run ``fn`` with python-flint's precision set to :data:`PREC` bits."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with ctx.workprec(PREC):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+# --- conversions ----------------------------------------------------------------------------
+
+def to_fraction(x):
+    """The exact rational value of an exact, finite arb (e.g. an endpoint)."""
+    man, exp = x.man_exp()
+    man, exp = int(man), int(exp)
+    return Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2**-exp)
+
+
+def float_down(q):
+    """The largest float <= the rational ``q`` (a Fraction, int or exact decimal string)."""
+    q = Fraction(q)
+    f = float(q)
+    return f if Fraction(f) <= q else math.nextafter(f, -math.inf)
+
+
+def float_up(q):
+    """The smallest float >= the rational ``q``."""
+    q = Fraction(q)
+    f = float(q)
+    return f if Fraction(f) >= q else math.nextafter(f, math.inf)
+
+
+def lower_float(x):
+    """A float <= every point of the ball ``x`` (``-inf`` when ``x`` is not finite)."""
+    return float_down(to_fraction(x.lower())) if x.is_finite() else -math.inf
+
+
+def upper_float(x):
+    """A float >= every point of the ball ``x`` (``+inf`` when ``x`` is not finite)."""
+    return float_up(to_fraction(x.upper())) if x.is_finite() else math.inf
+
+
+def interval_ball(lo, hi):
+    """A ball containing the closed interval ``[lo, hi]`` of two floats."""
+    return arb(lo) if lo == hi else arb(lo).union(arb(hi))
+
+
+def decimal_ball(text):
+    """A ball containing the decimal number written in ``text`` (``"0.1"`` is one tenth)."""
+    return arb(str(text))
+
+
+# --- special functions --------------------------------------------------------------------
+
+def endpoints(x):
+    """The exact endpoints ``(lower, upper)`` of a ball, as exact balls."""
+    return (x, x) if x.is_exact() else (x.lower(), x.upper())
+
+
+def meet(a, b):
+    """The intersection of two enclosures of the same real number (either may be non-finite)."""
+    if not a.is_finite():
+        return b
+    if not b.is_finite():
+        return a
+    if not a.overlaps(b):  # two correct enclosures of one number always overlap
+        raise ArithmeticError(f"inconsistent enclosures {a} and {b}")
+    return a.intersection(b)
+
+
+def _decreasing_hulls(B):
+    """``erfc`` and ``erfcx`` over the finite ball ``B``, from its endpoints (both decrease)."""
+    b0, b1 = endpoints(B)
+    e0, e1 = b0.erfc(), b1.erfc()
+    return e0.union(e1), ((b0 * b0).exp() * e0).union((b1 * b1).exp() * e1)
+
+
+def exp_erfc(A, D, B):
+    """Enclosure of ``exp(A) * erfc(B)`` given balls ``A``, ``D = A - B^2`` and ``B``.
+
+    See the module docstring: the intersection of ``exp(A) erfc(B)`` and
+    ``exp(D) erfcx(B)``, both with the decreasing special function evaluated at the exact
+    endpoints of ``B``.
+    """
+    A, D, B = arb(A), arb(D), arb(B)
+    if not B.is_finite():
+        return arb("nan")
+    erfc_hull, erfcx_hull = _decreasing_hulls(B)
+    return meet(D.exp() * erfcx_hull, A.exp() * erfc_hull)
+
+
+def _sqrt(x):
+    return arb(x).sqrt()
+
+
+def _exp(x):
+    return arb(x).exp()
+
+
+def naive_exp_erfc(A, D, B):
+    """``exp(A) * erfc(B)`` by plain ball arithmetic (the natural interval extension)."""
+    return arb(A).exp() * arb(B).erfc()
+
+
+class Interval:
+    """Interval arithmetic (endpoints) on top of Arb, for wide arguments.
+
+    A ball ``[mid +/- rad]`` is a poor container for a wide interval: the product of two
+    wide positive balls reaches below zero (``[1, 3] * [1, 3]`` as balls is ``[-2, 10]``
+    instead of ``[1, 9]``), and so do ``exp`` and ``1/x``.  This class keeps the same ball
+    but computes products, squares (``x*x`` with the same operand), quotients, ``exp``
+    and ``sqrt`` from the exact endpoints, so it is as tight as interval arithmetic;
+    sums are already exact in ball arithmetic.  Costlier than plain balls, so
+    :func:`proofs.interval.moment_derivatives` uses it only for wide arguments.
+
+    >>> with ctx.workprec(PREC):
+    ...     x = Interval(interval_ball(1.0, 3.0))
+    ...     y = x * x
+    >>> round(float(y.ball.lower()), 6), round(float(y.ball.upper()), 6)
+    (1.0, 9.0)
+    """
+
+    __slots__ = ("ball",)
+
+    def __init__(self, value):
+        self.ball = value.ball if isinstance(value, Interval) else arb(value)
+
+    @staticmethod
+    def _hull(values):
+        out = values[0]
+        for v in values[1:]:
+            out = out.union(v)
+        return Interval(out)
+
+    def __add__(self, other):
+        return Interval(self.ball + Interval(other).ball)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return Interval(self.ball - Interval(other).ball)
+
+    def __rsub__(self, other):
+        return Interval(Interval(other).ball - self.ball)
+
+    def __neg__(self):
+        return Interval(-self.ball)
+
+    def __mul__(self, other):
+        if other is self:
+            lo, hi = endpoints(self.ball)
+            squares = [lo * lo, hi * hi] + ([arb(0)] if self.ball.contains(0) else [])
+            return self._hull(squares)
+        other = Interval(other)
+        if self.ball.is_exact() or other.ball.is_exact():
+            return Interval(self.ball * other.ball)
+        return self._hull([a * b for a in endpoints(self.ball) for b in endpoints(other.ball)])
+
+    __rmul__ = __mul__
+
+    def _reciprocal(self):
+        if self.ball.contains(0) or not self.ball.is_finite():
+            return Interval(arb("nan"))
+        return self._hull([1 / e for e in endpoints(self.ball)])
+
+    def __truediv__(self, other):
+        return self * Interval(other)._reciprocal()
+
+    def __rtruediv__(self, other):
+        return Interval(other) * self._reciprocal()
+
+    def monotone(self, fn):
+        """``fn`` (increasing) of the interval, from its endpoints."""
+        if not self.ball.is_finite():
+            return Interval(arb("nan"))
+        return self._hull([fn(e) for e in endpoints(self.ball)])
+
+
+def _interval_exp(x):
+    return Interval(x).monotone(arb.exp)
+
+
+def _interval_sqrt(x):
+    x = Interval(x)
+    if not x.ball >= 0:
+        return Interval(arb("nan"))
+    return x.monotone(arb.sqrt)
+
+
+def _interval_exp_erfc(A, D, B):
+    """:func:`exp_erfc` for :class:`Interval` arguments (products taken as intervals)."""
+    B = Interval(B)
+    if not B.ball.is_finite():
+        return Interval(arb("nan"))
+    erfc_hull, erfcx_hull = _decreasing_hulls(B.ball)
+    return Interval(meet((_interval_exp(D) * erfcx_hull).ball, (_interval_exp(A) * erfc_hull).ball))
+
+
+def _identity(fn):
+    return fn
+
+
+#: the numeric namespaces the generated functions can be built over
+_NAMESPACES = {
+    "ball": lambda: (_exp, _sqrt, exp_erfc, arb.pi(), arb(1)),
+    "naive": lambda: (_exp, _sqrt, naive_exp_erfc, arb.pi(), arb(1)),
+    "interval": lambda: (_interval_exp, _interval_sqrt, _interval_exp_erfc, Interval(arb.pi()), Interval(1)),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _generated_at(prec, kind):
+    return _selu_generated.build(*_NAMESPACES[kind](), _identity)
+
+
+def generated(kind="ball"):
+    """The generated moment functions (``moments_mneg``, ``moments_d1_mpos``, ...) over Arb.
+
+    ``kind``: ``"ball"`` (plain balls with :func:`exp_erfc`), ``"interval"`` (arguments and
+    results are :class:`Interval`), ``"naive"`` (balls with :func:`naive_exp_erfc`: the
+    benchmark's baseline).  ``PI`` is a ball at the current precision, so the builds are
+    cached per precision.
+    """
+    return _generated_at(ctx.prec, kind)
+
+
+@functools.lru_cache(maxsize=None)
+def _parameters_at(prec):
+    _, M1, M2, N0, _, _, N1, N2 = generated()["blocks"](arb(0), arb(1))
+    alpha = -M1 / (N1 - N0)
+    lambda_ = 1 / (M2 + alpha * alpha * (N2 - 2 * N1 + N0)).sqrt()
+    return lambda_, alpha
+
+
+def parameters():
+    """Balls ``(lambda_, alpha)`` containing the exact lambda01 and alpha01.
+
+    They come from the closed form (:mod:`theory.parameters`): with the half-line integrals
+    at ``m = 0, s = 1``, ``alpha01 = -M1/(N1 - N0)`` and
+    ``lambda01 = (M2 + alpha01^2 (N2 - 2 N1 + N0))^(-1/2)``, evaluated in Arb.
+    """
+    return _parameters_at(ctx.prec)

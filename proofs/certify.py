@@ -1,0 +1,308 @@
+r"""Branch and bound: a verdict and a rigorous extremum enclosure for one claim.
+
+A claim says ``Q < b`` (or ``Q > b``) over a box.  Writing ``sense = +1`` for "<" and ``-1``
+for ">", both become "``max sense*Q < sense*b``", so everything here maximises.
+
+The search keeps a priority queue of boxes keyed by their upper bound (from
+:func:`proofs.interval.bound_box`: monotone reduction to a face, mean-value form) and
+``best``, the largest lower bound of ``sense*Q`` found at a point of the claim's box.  Then
+
+- ``max sense*Q`` lies in ``[best, max of the open boxes' upper bounds]``: the extremum
+  enclosure, narrowed until its width is at most ``tol`` (1e-6 by default);
+- a box whose upper bound is below ``best`` can hold no maximiser and becomes a leaf;
+- CERTIFIED when every box's upper bound is below ``sense*b``; REFUTED when a point's value
+  is above ``sense*b`` *and* a 50-digit mpmath evaluation at that point confirms it;
+  UNDECIDED when the box or time budget runs out first (the open boxes are reported).
+
+Coordinates are floats.  The claim's decimal endpoints are rounded outward, so the search
+box contains the stated one, while every reported point is inside the stated (decimal) box.
+Batches of boxes are bounded in parallel worker processes (``workers``).
+
+Example
+-------
+>>> from proofs.claims import Box, Claim
+>>> c = Claim("demo", "-", "mean", Box((0.0, 0.1), (0.0, 0.1), (1.0, 1.2), (1.0, 1.0)), "<", 0.1)
+>>> r = certify(c, workers=1)
+>>> r.verdict, round(r.extremum[1], 6), r.argext
+('CERTIFIED', 0.067123, ('0.1', '0.1', '1.2', '1.0'))
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import multiprocessing
+import os
+import time
+from dataclasses import dataclass, field
+
+from .ball import float_down, float_up
+from .claims import VARIABLES, Box, Claim
+from .interval import bound_box
+
+CERTIFIED, REFUTED, UNDECIDED = "CERTIFIED", "REFUTED", "UNDECIDED"
+#: default width of the extremum enclosure
+TOLERANCE = 1e-6
+#: default budgets of one claim
+MAX_BOXES = 200_000
+MAX_SECONDS = 120.0
+#: digits of the mpmath re-evaluation that confirms a counterexample
+REFUTATION_DIGITS = 50
+
+
+def sense_of(relation):
+    """+1 for ``"<"`` (maximise Q), -1 for ``">"`` (minimise Q)."""
+    return 1 if relation == "<" else -1
+
+
+def decimal_box(claim):
+    """The claim's box as decimal strings ``((lo, hi),) * 4``: a float ``0.8`` means 8/10."""
+    return tuple((repr(lo), repr(hi)) if isinstance(lo, float) else (str(lo), str(hi))
+                 for lo, hi in claim.box.intervals())
+
+
+def outward_box(decimals):
+    """Float box containing the decimal box: each endpoint rounded outward."""
+    from fractions import Fraction
+
+    return tuple((float_down(Fraction(lo)), float_up(Fraction(hi))) for lo, hi in decimals)
+
+
+def snap_table(decimals, box):
+    """For :func:`proofs.interval.bound_box`: outward endpoint -> the decimal it stands for."""
+    return tuple(((flo, lo), (fhi, hi)) for (lo, hi), (flo, fhi) in zip(decimals, box))
+
+
+# --- parallel evaluation ---------------------------------------------------------------------
+
+def _bound_task(args):
+    return bound_box(*args)
+
+
+class Evaluator:
+    """Maps :func:`bound_box` over task lists, in ``workers`` processes (inline for 1)."""
+
+    def __init__(self, workers=None):
+        self.workers = workers or os.cpu_count() or 1
+        self._pool = None
+
+    def __enter__(self):
+        if self.workers > 1:
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+            self._pool = multiprocessing.get_context(method).Pool(self.workers)
+        return self
+
+    def __exit__(self, *exc):
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool = None
+
+    def map(self, tasks):
+        if self._pool is None or len(tasks) < 2:
+            return [_bound_task(t) for t in tasks]
+        return self._pool.map(_bound_task, tasks, chunksize=max(1, len(tasks) // (2 * self.workers)))
+
+
+# --- the search --------------------------------------------------------------------------------
+
+@dataclass
+class Result:
+    """The outcome for one claim (see module docstring).
+
+    ``extremum`` is ``[lo, hi]`` for Q itself (not sense*Q): for "<" the max of Q lies in it,
+    for ">" the min.  ``argext`` is the point (decimal strings) where the attained end holds
+    (``lo`` for a max, ``hi`` for a min).  ``leaves`` are the final boxes, each a
+    :class:`proofs.interval.BoxBound` with ``sense*Q <= upper`` on it; ``open_boxes``
+    counts those not below the claim's bound.
+    """
+
+    claim: Claim
+    verdict: str
+    extremum: tuple
+    argext: tuple
+    boxes: int
+    seconds: float
+    leaves: list = field(repr=False, default_factory=list)
+    open_boxes: list = field(repr=False, default_factory=list)
+    counterexample: dict | None = None
+    decimals: tuple = ()
+    search_box: tuple = ()
+    tolerance: float = TOLERANCE
+    note: str = ""
+
+    @property
+    def width(self):
+        return self.extremum[1] - self.extremum[0]
+
+
+def _split(bound):
+    """Bisect a box (and its face) across the free coordinate with the largest weight.
+
+    mu and omega are cut at 0 when they straddle it (the chain-rule factors change sign
+    there); otherwise at the midpoint.  Returns ``None`` when nothing can be split.
+    """
+    free = [i for i, (lo, hi) in enumerate(bound.face) if lo < hi]
+    if not free:
+        return None
+    i = max(free, key=lambda k: (bound.weights[k], bound.face[k][1] - bound.face[k][0]))
+    lo, hi = bound.face[i]
+    cut = 0.0 if VARIABLES[i] in ("mu", "omega") and lo < 0.0 < hi else lo + (hi - lo) / 2
+    if not lo < cut < hi:
+        return None
+    children = []
+    for part in ((lo, cut), (cut, hi)):
+        box, face = list(bound.box), list(bound.face)
+        box[i] = face[i] = part
+        children.append((tuple(box), tuple(face)))
+    return children
+
+
+def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_BOXES,
+           max_seconds=MAX_SECONDS, evaluator=None, progress=None):
+    """Branch and bound for ``max sense*Q`` over the decimal box (see module docstring).
+
+    ``limit`` is ``sense*b`` (``None``: extremum only).  Returns a dict with ``best``
+    (lower bound, at ``point``), ``upper``, ``leaves`` (every final box), ``boxes`` (boxes
+    bounded) and ``exhausted`` (a budget ran out).
+    """
+    t0 = time.perf_counter()
+    box = outward_box(decimals)
+    snap = snap_table(decimals, box)
+    evaluator = evaluator or Evaluator(1)
+    counter = itertools.count()
+    heap, leaves, final = [], [], []
+    best = [-math.inf, None]
+    n_boxes = 0
+
+    def add(bounds):
+        nonlocal n_boxes
+        n_boxes += len(bounds)
+        for b in bounds:
+            if b.point_lower > best[0]:
+                best[:] = [b.point_lower, b.point]
+        for b in bounds:
+            if b.upper < best[0]:
+                leaves.append(b)
+            else:
+                heapq.heappush(heap, (-b.upper, next(counter), b))
+
+    add(evaluator.map([(quantity, sense, box, None, (), snap)]))
+    batch = 2 * evaluator.workers
+    exhausted = False
+    while heap:
+        hi = max(-heap[0][0], max((b.upper for b in final), default=-math.inf))
+        decided = limit is None or hi < limit or best[0] > limit
+        if hi - best[0] <= tol and decided:
+            break
+        if n_boxes >= max_boxes or time.perf_counter() - t0 > max_seconds:
+            exhausted = True
+            break
+        tasks = []
+        while heap and len(tasks) < batch:
+            _, _, b = heapq.heappop(heap)
+            if b.upper < best[0]:
+                leaves.append(b)
+                continue
+            children = _split(b)
+            if children is None:
+                final.append(b)
+                continue
+            tasks += [(quantity, sense, cb, cf, b.steps, snap) for cb, cf in children]
+        if tasks:
+            add(evaluator.map(tasks))
+            if progress:
+                progress(n_boxes, hi - best[0])
+    open_ = [b for _, _, b in heap] + final
+    hi = max((b.upper for b in open_), default=best[0])
+    return {"best": best[0], "point": best[1], "upper": max(hi, best[0]), "leaves": leaves + open_,
+            "boxes": n_boxes, "exhausted": exhausted, "seconds": time.perf_counter() - t0,
+            "search_box": box}
+
+
+def confirm_violation(quantity, point, relation, bound, digits=REFUTATION_DIGITS):
+    """Q at ``point`` (decimal strings) to ``digits`` digits by mpmath, and whether it breaks
+    ``Q relation bound``.  Returns ``(value, violated)``."""
+    import mpmath
+
+    from theory.jacobian import point_mp
+    from theory.selu_map import moment_map_mp
+
+    mu, omega, nu, tau = point
+    if quantity == "spectral_norm":
+        value = point_mp(mu, omega, nu, tau, digits=digits)["spectral_norm"]
+    else:
+        mean, var = moment_map_mp(mu, omega, nu, tau, digits=digits)
+        with mpmath.workdps(digits + 20):
+            value = {"mean": mean, "variance": var, "variance_change": var - mpmath.mpf(nu)}[quantity]
+    with mpmath.workdps(digits + 20):
+        b = mpmath.mpf(str(bound))
+        violated = value >= b if relation == "<" else value <= b
+    return value, violated
+
+
+def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, workers=None,
+            evaluator=None, progress=None):
+    """Verdict, extremum enclosure and leaves for one :class:`proofs.claims.Claim`.
+
+    ``claim.bound`` and the box endpoints may be floats (taken as the decimals they print as)
+    or decimal strings.
+    """
+    sense = sense_of(claim.relation)
+    decimals = decimal_box(claim)
+    bound_text = repr(claim.bound) if isinstance(claim.bound, float) else str(claim.bound)
+    from fractions import Fraction
+
+    b = Fraction(bound_text)
+    limit_up, limit_down = float_up(sense * b), float_down(sense * b)
+
+    def run(ev):
+        # prove "sense*Q <= upper < limit": compare with the float just below sense*b
+        return search(claim.quantity, sense, decimals, limit=limit_down, tol=tol, max_boxes=max_boxes,
+                      max_seconds=max_seconds, evaluator=ev, progress=progress)
+
+    if evaluator is None:
+        with Evaluator(workers) as ev:
+            s = run(ev)
+    else:
+        s = run(evaluator)
+    lo, hi = s["best"], s["upper"]
+    extremum = (lo, hi) if sense == 1 else (-hi, -lo)
+    verdict, counterexample, note = UNDECIDED, None, ""
+    if hi < limit_down:
+        verdict = CERTIFIED
+    elif lo > limit_up:
+        value, violated = confirm_violation(claim.quantity, s["point"], claim.relation, bound_text)
+        if violated:
+            verdict = REFUTED
+            counterexample = {"point": dict(zip(VARIABLES, s["point"])), "value": str(value)}
+        else:  # never refute without the independent confirmation
+            note = "a point seemed to violate the bound but the 50-digit re-evaluation did not confirm it"
+    if verdict == UNDECIDED and not note:
+        note = "budget spent" if s["exhausted"] else "bound within the enclosure's width"
+    open_boxes = [b for b in s["leaves"] if not b.upper < limit_down]
+    return Result(claim, verdict, extremum, s["point"], s["boxes"], s["seconds"], s["leaves"],
+                  open_boxes if verdict == UNDECIDED else [], counterexample, decimals, s["search_box"],
+                  tol, note)
+
+
+def make_claim(quantity, relation, bound, box, name="claim"):
+    """A :class:`Claim` from decimal strings: ``box = {"mu": (lo, hi), ...}``."""
+    floats = Box(**{v: (float(box[v][0]), float(box[v][1])) for v in VARIABLES})
+    claim = Claim(name, "user", quantity, floats, relation, float(bound))
+    # keep the decimal texts: the certified box must contain the stated one exactly
+    object.__setattr__(claim, "bound", str(bound))
+    object.__setattr__(claim, "box", _DecimalBox(box, floats))
+    return claim
+
+
+class _DecimalBox:
+    """A claim box whose endpoints are decimal strings (see :func:`make_claim`)."""
+
+    def __init__(self, box, floats):
+        self._box, self._floats = box, floats
+
+    def intervals(self):
+        return [(str(self._box[v][0]), str(self._box[v][1])) for v in VARIABLES]
+
+    def as_dict(self):
+        return {v: [str(self._box[v][0]), str(self._box[v][1])] for v in VARIABLES}

@@ -1,0 +1,310 @@
+r"""Interval extensions of the theorem quantities over boxes in (mu, omega, nu, tau).
+
+The quantities (:data:`proofs.claims.QUANTITIES`) are ``mean`` mu~, ``variance`` nu~,
+``variance_change`` nu~ - nu and ``spectral_norm`` ||J||_2.  All go through the generated
+functions of ``m = mu*omega`` and ``s = sqrt(nu*tau)`` (:func:`proofs.ball.generated`), with
+the chain rule
+
+.. math::
+
+   \nabla h = (\omega h_m,\ \mu h_m,\ \tau h_{s^2},\ \nu h_{s^2}),
+   \qquad
+   J = \begin{pmatrix} \omega\,\tilde\mu_m & \tau\,\tilde\mu_{s^2} \\
+                       \omega\,\tilde\nu_m & \tau\,\tilde\nu_{s^2} \end{pmatrix},
+
+so the gradient of a Jacobian entry needs the generated second derivatives, e.g.
+``d(omega mu~_m)/domega = mu~_m + omega mu mu~_mm``.  For ``J = [[a, b], [c, d]]``
+
+.. math::
+
+   \|J\|_2 = \tfrac12 (p + q),\quad p = \sqrt{(a+d)^2 + (c-b)^2},\ q = \sqrt{(a-d)^2 + (b+c)^2},
+   \qquad \frac{\partial\|J\|}{\partial a} = \tfrac12\Big(\frac{a+d}{p} + \frac{a-d}{q}\Big), \dots
+
+where every ratio lies in ``[-1, 1]`` (used to keep them finite where p or q may vanish).
+
+Three tools keep the enclosures tight over a box X (the natural interval extension alone
+overestimates badly, see ``verify.py bench certify``):
+
+- **mean-value form**: ``Q(X) in Q(c) + sum_i G_i (X_i - c_i)`` with ``G`` an enclosure of
+  the gradient over X and c the centre; its overestimate shrinks like width^2;
+- **monotonicity**: where ``dQ/dx_i`` has one sign on X, the maximum of Q over X lies on
+  the face ``x_i = hi`` (or ``lo``); :func:`bound_box` fixes such coordinates, re-evaluates
+  the gradient on the smaller face, and repeats, down to a vertex where possible;
+- the special functions through :func:`proofs.ball.exp_erfc` (monotone ``erfc``, ``erfcx``);
+  for m of either sign both variance forms are evaluated and intersected.
+
+Everything is written for the maximum of ``sense * Q`` (``sense = -1`` turns a minimum into
+a maximum).
+
+Example
+-------
+>>> value, _ = jet("spectral_norm", box_balls(((0.0, 0.0), (0.0, 0.0), (1.0, 1.0), (1.0, 1.0))))
+>>> round(float(value.mid()), 6)        # the paper's notebook: 0.787673
+0.787673
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flint import arb
+
+from .ball import (Interval, at_working_precision, decimal_ball, endpoints, generated, interval_ball, lower_float,
+                   meet, parameters, upper_float)
+
+VARIABLES = ("mu", "omega", "nu", "tau")
+#: the ball [-1, 1]
+_UNIT = arb(0, 1)
+
+
+def box_balls(box):
+    """Balls for a box given as four ``(lo, hi)`` float pairs (degenerate pairs are exact)."""
+    return tuple(interval_ball(lo, hi) for lo, hi in box)
+
+
+def _product_hull(x, y):
+    """The range of ``x*y`` over two balls, from the four endpoint products."""
+    if x.is_exact() and y.is_exact():
+        return x * y
+    corners = [a * b for a in endpoints(x) for b in endpoints(y)]
+    out = corners[0]
+    for c in corners[1:]:
+        out = out.union(c)
+    return out
+
+
+def ms_balls(balls):
+    """``(m, s)`` over the balls of (mu, omega, nu, tau): ``m = mu*omega``, ``s = sqrt(nu*tau)``."""
+    mu, omega, nu, tau = balls
+    return _product_hull(mu, omega), _product_hull(nu, tau).sqrt()
+
+
+_ORDER_NAME = {0: "moments", 1: "moments_d1", 2: "moments_d2"}
+#: relative width of s above which the generated functions also run in interval arithmetic
+WIDE = 0.02
+
+
+def _forms(m):
+    return ["mneg"] if m < 0 else ["mpos"] if m >= 0 else ["mneg", "mpos"]
+
+
+def moment_derivatives(m, s, order, naive=False):
+    """Generated outputs up to ``order`` (0: mean, var; 1: + first; 2: + second derivatives).
+
+    The ``_mneg`` form is used for ``m < 0``, ``_mpos`` for ``m >= 0``; where ``m`` has both
+    signs, both are evaluated.  Over a wide ``s`` (relative radius above :data:`WIDE`) the
+    functions also run in :class:`proofs.ball.Interval` arithmetic.  All results are
+    enclosures of the same numbers and are intersected.  ``naive=True``: plain balls and
+    :func:`proofs.ball.naive_exp_erfc` only (the benchmark's baseline).
+    """
+    lambda_, alpha = parameters()
+    name = _ORDER_NAME[order]
+    if naive:
+        return generated("naive")[f"{name}_mpos"](m, s, lambda_, alpha)
+    results = [generated()[f"{name}_{form}"](m, s, lambda_, alpha) for form in _forms(m)]
+    if s.rad() > WIDE * s.mid():
+        gen = generated("interval")
+        args = (Interval(m), Interval(s), Interval(lambda_), Interval(alpha))
+        results += [tuple(v.ball for v in gen[f"{name}_{form}"](*args)) for form in _forms(m)]
+    out = results[0]
+    for r in results[1:]:
+        out = tuple(meet(a, b) for a, b in zip(out, r))
+    return out
+
+
+def _chain(h_m, h_s2, balls):
+    """Gradient in (mu, omega, nu, tau) of a function of (m, s^2) with partials h_m, h_s2."""
+    mu, omega, nu, tau = balls
+    return (omega * h_m, mu * h_m, tau * h_s2, nu * h_s2)
+
+
+def _scaled_gradient(factor_index, h, h_m, h_s2, balls):
+    """Gradient of ``x_k * h`` (``x_k`` = omega or tau, index ``factor_index``)."""
+    factor = balls[factor_index]
+    grad = [factor * g for g in _chain(h_m, h_s2, balls)]
+    grad[factor_index] += h
+    return tuple(grad)
+
+
+def _ratio(x, p):
+    """``x / p`` where ``|x| <= p`` is known: intersected with [-1, 1] (and [-1, 1] if p may be 0)."""
+    r = x / p
+    return r.intersection(_UNIT) if r.is_finite() and r.overlaps(_UNIT) else _UNIT
+
+
+def _root_sum_squares(x, y):
+    return (x * x + y * y).nonnegative_part().sqrt()
+
+
+def spectral_norm_parts(a, b, c, d):
+    """``(||J||, d||J||/d(a, b, c, d))`` for ``J = [[a, b], [c, d]]`` (see module docstring)."""
+    p = _root_sum_squares(a + d, c - b)
+    q = _root_sum_squares(a - d, b + c)
+    u, v = _ratio(a + d, p), _ratio(c - b, p)
+    w, z = _ratio(a - d, q), _ratio(b + c, q)
+    return (p + q) / 2, ((u + w) / 2, (z - v) / 2, (v + z) / 2, (u - w) / 2)
+
+
+def _norm_jet(balls, m, s, gradient, naive):
+    mu, omega, nu, tau = balls
+    d = moment_derivatives(m, s, 2 if gradient else 1, naive)
+    mean_m, mean_s2, var_m, var_s2 = d[2:6]
+    entries = (omega * mean_m, tau * mean_s2, omega * var_m, tau * var_s2)
+    value, dnorm = spectral_norm_parts(*entries)
+    if not gradient:
+        return value, None
+    mean_mm, mean_ms2, mean_s2s2, var_mm, var_ms2, var_s2s2 = d[6:12]
+    entry_grads = (
+        _scaled_gradient(1, mean_m, mean_mm, mean_ms2, balls),
+        _scaled_gradient(3, mean_s2, mean_ms2, mean_s2s2, balls),
+        _scaled_gradient(1, var_m, var_mm, var_ms2, balls),
+        _scaled_gradient(3, var_s2, var_ms2, var_s2s2, balls),
+    )
+    grad = tuple(sum((dn * g[i] for dn, g in zip(dnorm, entry_grads)), arb(0)) for i in range(4))
+    return value, grad
+
+
+def jet(quantity, balls, gradient=False, naive=False):
+    """``(Q, grad Q)`` over the balls of (mu, omega, nu, tau) (natural interval extension).
+
+    ``grad`` is ``None`` unless ``gradient``; ``naive=True`` uses the naive special functions
+    (the benchmark's baseline).
+    """
+    m, s = ms_balls(balls)
+    if quantity == "spectral_norm":
+        return _norm_jet(balls, m, s, gradient, naive)
+    d = moment_derivatives(m, s, 1 if gradient else 0, naive)
+    if quantity == "mean":
+        return d[0], (_chain(d[2], d[3], balls) if gradient else None)
+    value = d[1] if quantity == "variance" else d[1] - balls[2]
+    if not gradient:
+        return value, None
+    grad = list(_chain(d[4], d[5], balls))
+    if quantity == "variance_change":
+        grad[2] -= 1
+    return value, tuple(grad)
+
+
+@at_working_precision
+def enclose_point(quantity, point):
+    """A ball containing Q at a point given as four decimal strings (or floats)."""
+    return jet(quantity, tuple(decimal_ball(x) for x in point))[0]
+
+
+@at_working_precision
+def enclose_box(quantity, box):
+    """A ball containing Q over a box (``((lo, hi),) * 4``), by the tools of this module.
+
+    The range of Q is ``[min, max]``; each end is bounded by :func:`bound_box` with
+    ``sense = +1`` and ``-1``.
+    """
+    upper = bound_box(quantity, 1, box).upper
+    lower = -bound_box(quantity, -1, box).upper
+    return arb(lower).union(arb(upper))
+
+
+# --- one box: monotone reduction to a face, then the mean-value form ------------------------
+
+@dataclass(frozen=True)
+class BoxBound:
+    """What one box tells about ``max sense*Q``: ``sense*Q <= upper`` on the whole box.
+
+    ``face`` is the box with the coordinates fixed by monotonicity (``steps``: per round the
+    ``(index, "lo"|"hi")`` fixed), ``point`` a point of the face where
+    ``sense*Q >= point_lower`` (decimal strings, inside the claim's decimal box), and
+    ``weights`` each free coordinate's share of the overestimate (to choose the split).
+    """
+
+    box: tuple
+    face: tuple
+    steps: tuple
+    upper: float
+    point: tuple
+    point_lower: float
+    weights: tuple
+
+
+def _monotone(grad, face, sense):
+    """``[(index, "lo"|"hi")]``: the free coordinates where ``sense*dQ/dx_i`` has one sign."""
+    fixed = []
+    for i, (g, (lo, hi)) in enumerate(zip(grad, face)):
+        if lo == hi:
+            continue
+        g = sense * g
+        if g >= 0:
+            fixed.append((i, "hi"))
+        elif g <= 0:
+            fixed.append((i, "lo"))
+    return fixed
+
+
+def _fix(face, fixed):
+    face = list(face)
+    for i, end in fixed:
+        lo, hi = face[i]
+        face[i] = (hi, hi) if end == "hi" else (lo, lo)
+    return tuple(face)
+
+
+def _centre(face):
+    return tuple(lo if lo == hi else lo + (hi - lo) / 2 for lo, hi in face)
+
+
+def _snap(point, snap):
+    """Decimal strings for a float point: an outward-rounded claim endpoint becomes the claim's
+    own decimal endpoint, so the point lies in the claim's decimal box."""
+    out = []
+    for x, ends in zip(point, snap):
+        out.append(next((text for f, text in ends if f == x), repr(x)))
+    return tuple(out)
+
+
+def reduce_box(quantity, sense, face, steps=()):
+    """Fix every coordinate in which ``sense*Q`` is monotone, repeatedly.
+
+    Returns ``(face, steps, value, grad)``: the final face, the rounds of fixings, and the
+    natural enclosures of Q and its gradient over that face (both ``None`` when the face is
+    a vertex; ``grad`` is ``None`` when it is not finite).
+    """
+    steps = list(steps)
+    while any(lo < hi for lo, hi in face):
+        value, grad = jet(quantity, box_balls(face), gradient=True)
+        if not all(g.is_finite() for g in grad):
+            return face, tuple(steps), value, None
+        fixed = _monotone(grad, face, sense)
+        if not fixed:
+            return face, tuple(steps), value, grad
+        steps.append(tuple(fixed))
+        face = _fix(face, fixed)
+    return face, tuple(steps), None, None
+
+
+def mean_value_form(centre_value, grad, face, centre):
+    """``Q(c) + sum_i G_i (X_i - c_i)``: a ball containing Q over the face."""
+    out = centre_value
+    for g, (lo, hi), c in zip(grad, face, centre):
+        if lo < hi:
+            out += g * (interval_ball(lo, hi) - arb(c))
+    return out
+
+
+@at_working_precision
+def bound_box(quantity, sense, box, face=None, steps=(), snap=None):
+    """Bound ``max sense*Q`` over ``box`` (see :class:`BoxBound`).
+
+    ``face``/``steps`` are fixings already proved on a box containing this one (a child
+    inherits its parent's); ``snap`` maps outward-rounded endpoints to decimal strings
+    (:func:`_snap`).
+    """
+    face, steps, natural, grad = reduce_box(quantity, sense, box if face is None else face, steps)
+    centre = _centre(face)
+    value = sense * jet(quantity, tuple(arb(c) for c in centre))[0]
+    if natural is None:  # a vertex
+        upper, weights = value, tuple(0.0 for _ in face)
+    elif grad is None:
+        upper, weights = sense * natural, tuple(float(hi - lo) for lo, hi in face)
+    else:
+        upper = meet(mean_value_form(value, [sense * g for g in grad], face, centre), sense * natural)
+        weights = tuple(upper_float(abs(g)) * (hi - lo) for g, (lo, hi) in zip(grad, face))
+    point = _snap(centre, snap) if snap else tuple(repr(c) for c in centre)
+    point_value = value if point == tuple(repr(c) for c in centre) else sense * enclose_point(quantity, point)
+    return BoxBound(tuple(box), face, steps, upper_float(upper), point, lower_float(point_value), weights)
