@@ -9,6 +9,8 @@ interval engine (:mod:`proofs.interval`) and the independent certificate checker
 - :func:`generated`, the sympy-generated moment functions of :mod:`theory._selu_generated`
   built over Arb (the very expressions the float64 and mpmath kernels run);
 - :func:`parameters`, balls that contain the exact alpha01 and lambda01;
+- :func:`moment_derivatives`, the generated functions evaluated as tightly as the
+  arguments allow (both variance forms, interval arithmetic for wide arguments);
 - conversions between float intervals, decimal strings and balls, rounded outward.
 
 Why :func:`exp_erfc` is not ``A.exp() * B.erfc()``: over a wide ball the two factors are
@@ -109,6 +111,18 @@ def decimal_ball(text):
 def endpoints(x):
     """The exact endpoints ``(lower, upper)`` of a ball, as exact balls."""
     return (x, x) if x.is_exact() else (x.lower(), x.upper())
+
+
+def product_hull(x, y):
+    """The range of ``x*y`` over two balls, from the four endpoint products (tighter than the
+    ball product ``x*y`` when both are wide)."""
+    if x.is_exact() or y.is_exact():
+        return x * y
+    corners = [a * b for a in endpoints(x) for b in endpoints(y)]
+    out = corners[0]
+    for c in corners[1:]:
+        out = out.union(c)
+    return out
 
 
 def meet(a, b):
@@ -294,3 +308,36 @@ def parameters():
     ``lambda01 = (M2 + alpha01^2 (N2 - 2 N1 + N0))^(-1/2)``, evaluated in Arb.
     """
     return _parameters_at(ctx.prec)
+
+
+_ORDER_NAME = {0: "moments", 1: "moments_d1", 2: "moments_d2"}
+#: relative width of s above which the generated functions also run in interval arithmetic
+WIDE = 0.02
+
+
+def _forms(m):
+    return ["mneg"] if m < 0 else ["mpos"] if m >= 0 else ["mneg", "mpos"]
+
+
+def moment_derivatives(m, s, order, naive=False):
+    """Generated outputs up to ``order`` (0: mean, var; 1: + first; 2: + second derivatives).
+
+    The ``_mneg`` form is used for ``m < 0``, ``_mpos`` for ``m >= 0``; where ``m`` has both
+    signs, both are evaluated.  Over a wide ``s`` (relative radius above :data:`WIDE`) the
+    functions also run in :class:`Interval` arithmetic.  All results are
+    enclosures of the same numbers and are intersected.  ``naive=True``: plain balls and
+    :func:`naive_exp_erfc` only (the benchmark's baseline).
+    """
+    lambda_, alpha = parameters()
+    name = _ORDER_NAME[order]
+    if naive:
+        return generated("naive")[f"{name}_mpos"](m, s, lambda_, alpha)
+    results = [generated()[f"{name}_{form}"](m, s, lambda_, alpha) for form in _forms(m)]
+    if s.rad() > WIDE * s.mid():
+        gen = generated("interval")
+        args = (Interval(m), Interval(s), Interval(lambda_), Interval(alpha))
+        results += [tuple(v.ball for v in gen[f"{name}_{form}"](*args)) for form in _forms(m)]
+    out = results[0]
+    for r in results[1:]:
+        out = tuple(meet(a, b) for a, b in zip(out, r))
+    return out

@@ -48,8 +48,8 @@ from dataclasses import dataclass
 
 from flint import arb
 
-from .ball import (Interval, at_working_precision, decimal_ball, endpoints, generated, interval_ball, lower_float,
-                   meet, parameters, upper_float)
+from .ball import (at_working_precision, decimal_ball, interval_ball, lower_float, meet, moment_derivatives,
+                   product_hull, upper_float)
 
 VARIABLES = ("mu", "omega", "nu", "tau")
 #: the ball [-1, 1]
@@ -61,54 +61,10 @@ def box_balls(box):
     return tuple(interval_ball(lo, hi) for lo, hi in box)
 
 
-def _product_hull(x, y):
-    """The range of ``x*y`` over two balls, from the four endpoint products."""
-    if x.is_exact() and y.is_exact():
-        return x * y
-    corners = [a * b for a in endpoints(x) for b in endpoints(y)]
-    out = corners[0]
-    for c in corners[1:]:
-        out = out.union(c)
-    return out
-
-
 def ms_balls(balls):
     """``(m, s)`` over the balls of (mu, omega, nu, tau): ``m = mu*omega``, ``s = sqrt(nu*tau)``."""
     mu, omega, nu, tau = balls
-    return _product_hull(mu, omega), _product_hull(nu, tau).sqrt()
-
-
-_ORDER_NAME = {0: "moments", 1: "moments_d1", 2: "moments_d2"}
-#: relative width of s above which the generated functions also run in interval arithmetic
-WIDE = 0.02
-
-
-def _forms(m):
-    return ["mneg"] if m < 0 else ["mpos"] if m >= 0 else ["mneg", "mpos"]
-
-
-def moment_derivatives(m, s, order, naive=False):
-    """Generated outputs up to ``order`` (0: mean, var; 1: + first; 2: + second derivatives).
-
-    The ``_mneg`` form is used for ``m < 0``, ``_mpos`` for ``m >= 0``; where ``m`` has both
-    signs, both are evaluated.  Over a wide ``s`` (relative radius above :data:`WIDE`) the
-    functions also run in :class:`proofs.ball.Interval` arithmetic.  All results are
-    enclosures of the same numbers and are intersected.  ``naive=True``: plain balls and
-    :func:`proofs.ball.naive_exp_erfc` only (the benchmark's baseline).
-    """
-    lambda_, alpha = parameters()
-    name = _ORDER_NAME[order]
-    if naive:
-        return generated("naive")[f"{name}_mpos"](m, s, lambda_, alpha)
-    results = [generated()[f"{name}_{form}"](m, s, lambda_, alpha) for form in _forms(m)]
-    if s.rad() > WIDE * s.mid():
-        gen = generated("interval")
-        args = (Interval(m), Interval(s), Interval(lambda_), Interval(alpha))
-        results += [tuple(v.ball for v in gen[f"{name}_{form}"](*args)) for form in _forms(m)]
-    out = results[0]
-    for r in results[1:]:
-        out = tuple(meet(a, b) for a, b in zip(out, r))
-    return out
+    return product_hull(mu, omega), product_hull(nu, tau).sqrt()
 
 
 def _chain(h_m, h_s2, balls):
