@@ -24,7 +24,7 @@ Example
 >>> c = Claim("demo", "-", "mean", Box((0.0, 0.1), (0.0, 0.1), (1.0, 1.2), (1.0, 1.0)), "<", 0.1)
 >>> r = certify(c, workers=1)
 >>> r.verdict, round(r.extremum[1], 6), r.argext
-('CERTIFIED', 0.067123, ('0.1', '0.1', '1.2', '1.0'))
+('CERTIFIED', 0.027556, ('0.1', '0.1', '1.2', '1.0'))
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 from .ball import float_down, float_up
 from .claims import VARIABLES, Box, Claim
-from .interval import bound_box
+from .interval import METHODS
 
 CERTIFIED, REFUTED, UNDECIDED = "CERTIFIED", "REFUTED", "UNDECIDED"
 #: default width of the extremum enclosure
@@ -76,11 +76,12 @@ def snap_table(decimals, box):
 # --- parallel evaluation ---------------------------------------------------------------------
 
 def _bound_task(args):
-    return bound_box(*args)
+    method, *rest = args
+    return METHODS[method](*rest)
 
 
 class Evaluator:
-    """Maps :func:`bound_box` over task lists, in ``workers`` processes (inline for 1)."""
+    """Maps :func:`proofs.interval.bound_box` (or another of ``METHODS``) over task lists, in ``workers`` processes (inline for 1)."""
 
     def __init__(self, workers=None):
         self.workers = workers or os.cpu_count() or 1
@@ -158,10 +159,11 @@ def _split(bound):
 
 
 def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_BOXES,
-           max_seconds=MAX_SECONDS, evaluator=None, progress=None):
+           max_seconds=MAX_SECONDS, evaluator=None, progress=None, method="smart"):
     """Branch and bound for ``max sense*Q`` over the decimal box (see module docstring).
 
-    ``limit`` is ``sense*b`` (``None``: extremum only).  Returns a dict with ``best``
+    ``limit`` is ``sense*b`` (``None``: extremum only); ``method`` names the box bound
+    (:data:`proofs.interval.METHODS`: ``"smart"``, or ``"natural"`` for the benchmark).  Returns a dict with ``best``
     (lower bound, at ``point``), ``upper``, ``leaves`` (every final box), ``boxes`` (boxes
     bounded) and ``exhausted`` (a budget ran out).
     """
@@ -186,7 +188,7 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
             else:
                 heapq.heappush(heap, (-b.upper, next(counter), b))
 
-    add(evaluator.map([(quantity, sense, box, None, (), snap)]))
+    add(evaluator.map([(method, quantity, sense, box, None, (), snap)]))
     batch = 2 * evaluator.workers
     exhausted = False
     while heap:
@@ -207,7 +209,7 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
             if children is None:
                 final.append(b)
                 continue
-            tasks += [(quantity, sense, cb, cf, b.steps, snap) for cb, cf in children]
+            tasks += [(method, quantity, sense, cb, cf, b.steps, snap) for cb, cf in children]
         if tasks:
             add(evaluator.map(tasks))
             if progress:
@@ -306,3 +308,27 @@ class _DecimalBox:
 
     def as_dict(self):
         return {v: [str(self._box[v][0]), str(self._box[v][1])] for v in VARIABLES}
+
+
+def certify_suite(claims, tol=TOLERANCE, workers=None, certificates=None, max_seconds=MAX_SECONDS,
+                  max_boxes=MAX_BOXES, progress=None):
+    """:func:`certify` every claim (one worker pool for all); with ``certificates`` (a
+    directory) also write one certificate per claim.  Returns the list of :class:`Result`."""
+    from . import certificate
+
+    results = []
+    with Evaluator(workers) as ev:
+        for claim in claims:
+            r = certify(claim, tol=tol, max_boxes=max_boxes, max_seconds=max_seconds, evaluator=ev)
+            if certificates:
+                certificate.write(r, os.path.join(certificates, certificate_name(claim)))
+            results.append(r)
+            if progress:
+                progress(claim.name)
+    return results
+
+
+def certificate_name(claim):
+    """File name of a claim's certificate: ``T1_contraction.json``."""
+    safe = "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in claim.name)
+    return "_".join(filter(None, safe.split("_"))) + ".json"

@@ -125,7 +125,7 @@ def jet(quantity, balls, gradient=False, naive=False):
     ``grad`` is ``None`` unless ``gradient``; ``naive=True`` uses the naive special functions
     (the benchmark's baseline).
     """
-    m, s = ms_balls(balls)
+    m, s = ms_balls(balls) if not naive else (balls[0] * balls[1], (balls[2] * balls[3]).sqrt())
     if quantity == "spectral_norm":
         return _norm_jet(balls, m, s, gradient, naive)
     d = moment_derivatives(m, s, 1 if gradient else 0, naive)
@@ -264,3 +264,22 @@ def bound_box(quantity, sense, box, face=None, steps=(), snap=None):
     point = _snap(centre, snap) if snap else tuple(repr(c) for c in centre)
     point_value = value if point == tuple(repr(c) for c in centre) else sense * enclose_point(quantity, point)
     return BoxBound(tuple(box), face, steps, upper_float(upper), point, lower_float(point_value), weights)
+
+
+@at_working_precision
+def natural_bound(quantity, sense, box, face=None, steps=(), snap=None):
+    """The benchmark's baseline: the plain natural interval extension over the whole box.
+
+    No monotonicity, no mean-value form, and ``exp(A)*erfc(B)`` as a product of balls
+    (:func:`proofs.ball.naive_exp_erfc`); a :class:`BoxBound` like :func:`bound_box`'s.
+    """
+    upper = sense * jet(quantity, box_balls(box), naive=True)[0]
+    centre = _centre(box)
+    point = _snap(centre, snap) if snap else tuple(repr(c) for c in centre)
+    value = sense * jet(quantity, tuple(decimal_ball(x) for x in point), naive=True)[0]
+    return BoxBound(tuple(box), tuple(box), (), upper_float(upper), point, lower_float(value),
+                    tuple(float(hi - lo) for lo, hi in box))
+
+
+#: the box-bounding methods of the branch and bound, by name
+METHODS = {"smart": bound_box, "natural": natural_bound}
