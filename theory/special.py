@@ -19,7 +19,7 @@ Example
 -------
 >>> f = make_special(lambda fn: fn)
 >>> round(f.erfcx(30.0) * 30.0 * math.sqrt(math.pi), 12)
-0.999444
+0.999445
 """
 from __future__ import annotations
 
