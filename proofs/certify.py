@@ -36,6 +36,8 @@ import os
 import time
 from dataclasses import dataclass, field
 
+import mpmath
+
 from .ball import float_down, float_up
 from .claims import VARIABLES, Box, Claim
 from .interval import METHODS
@@ -276,7 +278,8 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
         value, violated = confirm_violation(claim.quantity, s["point"], claim.relation, bound_text)
         if violated:
             verdict = REFUTED
-            counterexample = {"point": dict(zip(VARIABLES, s["point"])), "value": str(value)}
+            counterexample = {"point": dict(zip(VARIABLES, s["point"])),
+                              "value": mpmath.nstr(value, REFUTATION_DIGITS)}
         else:  # never refute without the independent confirmation
             note = "a point seemed to violate the bound but the 50-digit re-evaluation did not confirm it"
     if verdict == UNDECIDED and not note:

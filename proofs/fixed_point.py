@@ -83,7 +83,8 @@ def _krawczyk(centre, omega, tau, r):
 def fixed_point(omega="0", tau="1", radius=RADIUS):
     """Enclosure of the fixed point of g in (mu, nu) at the given omega, tau (decimal strings).
 
-    Returns ``{"mu": [lo, hi], "nu": [lo, hi], "width", "unique" (K(X) inside X),
+    Returns ``{"mu": [lo, hi], "nu": [lo, hi]`` (floats rounded outward), ``"mu_ball",
+    "nu_ball"`` (the Arb balls, 25 digits), ``"width"`` (of the balls), "unique" (K(X) inside X),
     "contraction" (upper bound of ||J||_2 over the enclosure), "jacobian", "contains_0_1"}``.
     """
     om, ta = decimal_ball(omega), decimal_ball(tau)
@@ -97,7 +98,8 @@ def fixed_point(omega="0", tau="1", radius=RADIUS):
     return {
         "omega": str(omega), "tau": str(tau),
         "mu": list(bounds[0]), "nu": list(bounds[1]),
-        "width": max(hi - lo for lo, hi in bounds),
+        "mu_ball": enclosure[0].str(25, radius=True), "nu_ball": enclosure[1].str(25, radius=True),
+        "width": max(upper_float(2 * e.rad()) for e in enclosure),
         "unique": bool(unique),
         "contraction": upper_float(norm),
         "jacobian": [[str(v) for v in row] for row in J],

@@ -4,6 +4,11 @@ For omega in [-0.1, 0.1], tau in [0.95, 1.1] and Omega = {mu in [-0.1, 0.1], nu 
 g maps Omega into itself and the spectral norm of its Jacobian is below 1 on Omega; by
 Banach's fixed-point theorem g then has a unique, stable, attracting fixed point in Omega.
 The paper publishes the image bounds mu~ in [-0.03106, 0.06773], nu~ in [0.80009, 1.48617].
+
+How it is checked: :func:`certify` below runs the Arb branch and bound of
+:mod:`proofs.certify` on each claim over every point of its box (``python verify.py theorems``
+does all three theorems; ``--certificates DIR`` writes the certificates that
+``python verify.py recheck FILE`` re-verifies).
 """
 from .claims import Box, Claim
 
@@ -22,3 +27,10 @@ CLAIMS = (
     Claim("T1 variance below 1.5", "Theorem 1", "variance", BOX, "<", 1.5, published=1.48617,
           statement="g maps Omega into itself: nu~ < 1.5"),
 )
+
+
+def certify(**options):
+    """Verdict and extremum enclosure of each claim (:func:`proofs.certify.certify_suite`)."""
+    from .certify import certify_suite
+
+    return certify_suite(CLAIMS, **options)

@@ -5,6 +5,11 @@ For mu in [-0.1, 0.1], omega in [-0.1, 0.1] and either nu in [0.02, 0.16] with t
 pushes small variances up (no vanishing activations), and no fixed point has its variance in
 those ranges: the paper's variance floors 0.16 (tau >= 0.8) and 0.24 (tau >= 0.9), which
 this theorem proves for variances down to 0.02.
+
+How it is checked: :func:`certify` below runs the Arb branch and bound of
+:mod:`proofs.certify` on each claim over every point of its box (``python verify.py theorems``
+does all three theorems; ``--certificates DIR`` writes the certificates that
+``python verify.py recheck FILE`` re-verifies).
 """
 from .claims import Box, Claim
 
@@ -19,3 +24,10 @@ CLAIMS = (
           statement="nu~ > nu for nu in [0.02, 0.24], tau in [0.9, 1.25]; so no fixed point there",
           tags=("fixed-point variance floor 0.24",)),
 )
+
+
+def certify(**options):
+    """Verdict and extremum enclosure of each claim (:func:`proofs.certify.certify_suite`)."""
+    from .certify import certify_suite
+
+    return certify_suite(CLAIMS, **options)
