@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import functools
 import math
+from decimal import Decimal
 from fractions import Fraction
 
 from flint import arb, ctx
@@ -94,6 +95,12 @@ def lower_float(x):
 def upper_float(x):
     """A float >= every point of the ball ``x`` (``+inf`` when ``x`` is not finite)."""
     return float_up(to_fraction(x.upper())) if x.is_finite() else math.inf
+
+
+def exact_decimal(x):
+    """The exact decimal expansion of a float (``0.1`` -> ``'0.1000000000000000055511...'``):
+    a point reported this way is exactly the point that was evaluated."""
+    return str(Decimal(x))
 
 
 def interval_ball(lo, hi):

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 from flint import arb
 
-from .ball import (at_working_precision, decimal_ball, interval_ball, lower_float, meet, moment_derivatives,
+from .ball import (at_working_precision, decimal_ball, exact_decimal, interval_ball, lower_float, meet, moment_derivatives,
                    product_hull, upper_float)
 
 VARIABLES = ("mu", "omega", "nu", "tau")
@@ -210,7 +210,7 @@ def _snap(point, snap):
     own decimal endpoint, so the point lies in the claim's decimal box."""
     out = []
     for x, ends in zip(point, snap):
-        out.append(next((text for f, text in ends if f == x), repr(x)))
+        out.append(next((text for f, text in ends if f == x), exact_decimal(x)))
     return tuple(out)
 
 
@@ -261,8 +261,9 @@ def bound_box(quantity, sense, box, face=None, steps=(), snap=None):
     else:
         upper = meet(mean_value_form(value, [sense * g for g in grad], face, centre), sense * natural)
         weights = tuple(upper_float(abs(g)) * (hi - lo) for g, (lo, hi) in zip(grad, face))
-    point = _snap(centre, snap) if snap else tuple(repr(c) for c in centre)
-    point_value = value if point == tuple(repr(c) for c in centre) else sense * enclose_point(quantity, point)
+    exact = tuple(exact_decimal(c) for c in centre)
+    point = _snap(centre, snap) if snap else exact
+    point_value = value if point == exact else sense * enclose_point(quantity, point)
     return BoxBound(tuple(box), face, steps, upper_float(upper), point, lower_float(point_value), weights)
 
 
@@ -275,7 +276,7 @@ def natural_bound(quantity, sense, box, face=None, steps=(), snap=None):
     """
     upper = sense * jet(quantity, box_balls(box), naive=True)[0]
     centre = _centre(box)
-    point = _snap(centre, snap) if snap else tuple(repr(c) for c in centre)
+    point = _snap(centre, snap) if snap else tuple(exact_decimal(c) for c in centre)
     value = sense * jet(quantity, tuple(decimal_ball(x) for x in point), naive=True)[0]
     return BoxBound(tuple(box), tuple(box), (), upper_float(upper), point, lower_float(value),
                     tuple(float(hi - lo) for lo, hi in box))

@@ -1,0 +1,144 @@
+"""Verdicts and extremum enclosures of the branch and bound, against independent routes.
+
+The reference extremes come from float64 local optimisation (scipy, many starts, on the
+numba kernels of :mod:`theory`) refined by a 50-digit mpmath evaluation at the optimiser's
+point; none of it uses Arb.  False claims (bound = true extreme -/+ 1e-3) must never be
+certified; true ones with that margin must be.
+"""
+import itertools
+
+import mpmath
+import numpy as np
+import pytest
+from conftest import FULL
+from scipy.optimize import minimize
+
+from proofs.certify import CERTIFIED, REFUTED, UNDECIDED, certify, confirm_violation, make_claim
+from proofs.claims import theorem_claims
+from theory.jacobian import jacobian, point_mp, spectral_norm
+from theory.selu_map import moment_map
+
+VARIABLES = ("mu", "omega", "nu", "tau")
+
+
+def q_float(quantity, x):
+    mu, omega, nu, tau = x
+    if quantity == "spectral_norm":
+        return float(spectral_norm(jacobian(mu, omega, nu, tau)))
+    mean, var = (float(v) for v in moment_map(mu, omega, nu, tau))
+    return {"mean": mean, "variance": var, "variance_change": var - nu}[quantity]
+
+
+def q_mp(quantity, x):
+    p = point_mp(*x, digits=50)
+    with mpmath.workdps(60):
+        return {"mean": p["mean"], "variance": p["variance"], "spectral_norm": p["spectral_norm"],
+                "variance_change": p["variance"] - mpmath.mpf(x[2])}[quantity]
+
+
+def float_optimum(quantity, box, sense, starts=6, seed=0):
+    """max of sense*Q over the box by corners + grid + L-BFGS-B from random starts."""
+    rng = np.random.default_rng(seed)
+    lo, hi = np.array([b[0] for b in box]), np.array([b[1] for b in box])
+    candidates = [np.array(c) for c in itertools.product(*box)]
+    candidates += [lo + (hi - lo) * rng.random(4) for _ in range(40)]
+    best = max(candidates, key=lambda x: sense * q_float(quantity, x))
+    for x0 in [best] + candidates[-starts:]:
+        r = minimize(lambda x: -sense * q_float(quantity, x), x0, bounds=list(zip(lo, hi)), method="L-BFGS-B")
+        if -r.fun > sense * q_float(quantity, best):
+            best = r.x
+    return best
+
+
+@pytest.fixture(scope="module")
+def theorem_results():
+    return {c.name: certify(c, workers=1) for c in theorem_claims()}
+
+
+@pytest.mark.parametrize("claim", theorem_claims(), ids=lambda c: c.name)
+def test_theorem_claims_certified_with_tight_enclosures(claim, theorem_results):
+    r = theorem_results[claim.name]
+    assert r.verdict == CERTIFIED
+    lo, hi = r.extremum
+    assert hi - lo <= 1e-6
+    sense = 1 if claim.relation == "<" else -1
+    x = float_optimum(claim.quantity, claim.box.intervals(), sense)
+    value = q_mp(claim.quantity, [float(v) for v in x])
+    # the independent optimum lies inside the certified enclosure ...
+    if sense == 1:
+        assert value <= hi and value >= lo - 1e-6
+    else:
+        assert value >= lo and value <= hi + 1e-6
+    # ... and the attained end holds at the reported point (50 digits)
+    at = q_mp(claim.quantity, r.argext)
+    assert (at >= lo) if sense == 1 else (at <= hi)
+    for v, (a, b), text in zip(VARIABLES, claim.box.intervals(), r.argext):
+        assert a <= mpmath.mpf(text) <= b, v
+
+
+def _box_dict(claim):
+    return {v: (repr(a), repr(b)) for v, (a, b) in zip(VARIABLES, claim.box.intervals())}
+
+
+@pytest.mark.parametrize("claim", theorem_claims(), ids=lambda c: c.name)
+def test_false_claims_near_the_extreme_are_refuted_true_ones_certified(claim, theorem_results):
+    r = theorem_results[claim.name]
+    sense = 1 if claim.relation == "<" else -1
+    extreme = r.extremum[0] if sense == 1 else r.extremum[1]
+    false = make_claim(claim.quantity, claim.relation, repr(extreme - sense * 1e-3), _box_dict(claim))
+    rf = certify(false, workers=1, max_seconds=30)
+    assert rf.verdict == REFUTED
+    value, violated = confirm_violation(claim.quantity, rf.argext, claim.relation, false.bound)
+    assert violated
+    true = make_claim(claim.quantity, claim.relation, repr(extreme + sense * 1e-3), _box_dict(claim))
+    assert certify(true, workers=1, max_seconds=30).verdict == CERTIFIED
+
+
+OTHER_BOXES = [  # (quantity, box) away from the theorems: interior extrema, both signs of m, wide ranges
+    ("variance_change", {"mu": ("-0.5", "0.5"), "omega": ("-0.2", "0.3"), "nu": ("0.1", "3"), "tau": ("1", "1")}),
+    ("spectral_norm", {"mu": ("-0.3", "0.2"), "omega": ("-0.4", "0.1"), "nu": ("0.5", "1.5"), "tau": ("0.9", "1.1")}),
+    ("mean", {"mu": ("-3", "1"), "omega": ("-1", "2"), "nu": ("0.01", "10"), "tau": ("0.1", "3")}),
+    ("variance", {"mu": ("0.5", "1"), "omega": ("-1", "-0.5"), "nu": ("0.3", "2"), "tau": ("0.7", "1.2")}),
+    ("spectral_norm", {"mu": ("0.5", "1.5"), "omega": ("0.2", "0.6"), "nu": ("1", "2"), "tau": ("1", "1.5")}),
+]
+if FULL:
+    OTHER_BOXES += [
+        ("variance_change", {"mu": ("-1", "1"), "omega": ("-1", "1"), "nu": ("0.5", "2"), "tau": ("0.5", "1.5")}),
+        ("spectral_norm", {"mu": ("-1", "1"), "omega": ("-0.5", "0.5"), "nu": ("0.5", "2"), "tau": ("0.8", "1.2")}),
+    ]
+
+
+@pytest.mark.parametrize("quantity,box", OTHER_BOXES, ids=[f"{q}-{i}" for i, (q, _) in enumerate(OTHER_BOXES)])
+@pytest.mark.parametrize("relation", ["<", ">"])
+def test_other_boxes_extremum_and_verdicts(quantity, box, relation):
+    sense = 1 if relation == "<" else -1
+    floats = [(float(box[v][0]), float(box[v][1])) for v in VARIABLES]
+    x = float_optimum(quantity, floats, sense)
+    reference = q_mp(quantity, [float(v) for v in x])
+    probe = certify(make_claim(quantity, relation, "0", box), workers=1, max_seconds=60)
+    lo, hi = probe.extremum
+    assert hi - lo <= 1e-6
+    assert (lo - 1e-6 <= reference <= hi) if sense == 1 else (lo <= reference <= hi + 1e-6)
+    extreme = lo if sense == 1 else hi
+    for shift, expected in ((-1e-3, REFUTED), (1e-3, CERTIFIED)):
+        r = certify(make_claim(quantity, relation, repr(extreme + sense * shift), box), workers=1, max_seconds=60)
+        assert r.verdict == expected
+
+
+def test_bound_at_the_extreme_is_never_certified():
+    """The claim 'max < max' is false (the max is attained): refuted or undecided."""
+    claim = theorem_claims()[2]  # T1 mean below 0.1
+    r = certify(claim, workers=1)
+    attained = r.argext
+    exact = q_mp(claim.quantity, attained)
+    tight = make_claim(claim.quantity, "<", mpmath.nstr(exact, 40), _box_dict(claim))
+    assert certify(tight, workers=1, max_seconds=10).verdict in (REFUTED, UNDECIDED)
+
+
+def test_budget_spent_is_undecided_with_open_boxes():
+    claim = make_claim("spectral_norm", "<", "2.2", {"mu": ("-2", "2"), "omega": ("-1", "1"), "nu": ("0.5", "3"),
+                                                     "tau": ("0.5", "2")})
+    r = certify(claim, workers=1, max_boxes=50)
+    assert r.verdict in (UNDECIDED, REFUTED)
+    if r.verdict == UNDECIDED:
+        assert r.open_boxes and r.note == "budget spent"
