@@ -348,3 +348,32 @@ def moment_derivatives(m, s, order, naive=False):
     for r in results[1:]:
         out = tuple(meet(a, b) for a, b in zip(out, r))
     return out
+
+
+#: for each output of ``moments_d2``, the indices of its partials in m and s^2 (if generated)
+_PARTIALS = {0: (2, 3), 1: (4, 5), 2: (6, 7), 3: (7, 8), 4: (9, 10), 5: (10, 11)}
+
+
+def moment_enclosure(m, s2, order):
+    r"""Enclosures of the generated outputs up to ``order`` over the rectangle ``m x s2``.
+
+    Each output whose partials in (m, s^2) are among the outputs (all but the highest
+    order) is also enclosed by the mean-value form in (m, s^2),
+
+    .. math:: f(M, S) \subset f(m_c, s^2_c) + f_m(M, S)(M - m_c) + f_{s^2}(M, S)(S - s^2_c),
+
+    which overestimates far less than the natural extension on a rectangle of any size;
+    the two enclosures are intersected.  ``s2`` is the range of ``s^2 = nu*tau``.
+    """
+    s = s2.sqrt()
+    natural = moment_derivatives(m, s, order)
+    if order == 0 or (m.is_exact() and s2.is_exact()):
+        return natural
+    mc, s2c = arb(m.mid()), arb(s2.mid())
+    centre = moment_derivatives(mc, s2c.sqrt(), order - 1)
+    dm, ds2 = m - mc, s2 - s2c
+    out = list(natural)
+    for k, value in enumerate(centre):
+        i, j = _PARTIALS[k]
+        out[k] = meet(natural[k], value + natural[i] * dm + natural[j] * ds2)
+    return tuple(out)

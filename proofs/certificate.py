@@ -39,7 +39,7 @@ from fractions import Fraction
 
 from flint import arb, ctx
 
-from .ball import PREC, at_working_precision, decimal_ball, interval_ball, moment_derivatives, product_hull
+from .ball import PREC, at_working_precision, decimal_ball, interval_ball, moment_enclosure, product_hull
 
 FORMAT = "snn-verify certificate 1"
 VARIABLES = ("mu", "omega", "nu", "tau")
@@ -196,7 +196,7 @@ def quantity_dual(quantity, balls):
     mu, omega, nu, tau = (Dual(x, tuple(arb(int(i == k)) for k in range(4))) for i, x in enumerate(balls))
     m, s2 = mu * omega, nu * tau
     m.v, s2.v = product_hull(mu.v, omega.v), product_hull(nu.v, tau.v)  # the exact ranges
-    d = moment_derivatives(m.v, s2.v.sqrt(), 2 if quantity == "spectral_norm" else 1)
+    d = moment_enclosure(m.v, s2.v, 2 if quantity == "spectral_norm" else 1)
     if quantity == "mean":
         return _lift(d[0], d[2], d[3], m, s2)
     if quantity in ("variance", "variance_change"):

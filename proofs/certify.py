@@ -48,6 +48,8 @@ TOLERANCE = 1e-6
 #: default budgets of one claim
 MAX_BOXES = 200_000
 MAX_SECONDS = 120.0
+#: boxes split per round and worker when bounding in parallel (fewer rounds, less IPC)
+BATCH = 16
 #: digits of the mpmath re-evaluation that confirms a counterexample
 REFUTATION_DIGITS = 50
 
@@ -103,7 +105,7 @@ class Evaluator:
     def map(self, tasks):
         if self._pool is None or len(tasks) < 2:
             return [_bound_task(t) for t in tasks]
-        return self._pool.map(_bound_task, tasks, chunksize=max(1, len(tasks) // (2 * self.workers)))
+        return self._pool.map(_bound_task, tasks, chunksize=max(1, -(-len(tasks) // self.workers)))
 
 
 # --- the search --------------------------------------------------------------------------------
@@ -191,7 +193,7 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
                 heapq.heappush(heap, (-b.upper, next(counter), b))
 
     add(evaluator.map([(method, quantity, sense, box, None, (), snap)]))
-    batch = 2 * evaluator.workers
+    batch = BATCH * evaluator.workers if evaluator.workers > 1 else 1
     exhausted = False
     while heap:
         hi = max(-heap[0][0], max((b.upper for b in final), default=-math.inf))

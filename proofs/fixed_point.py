@@ -26,7 +26,8 @@ import mpmath
 from flint import arb
 
 from .ball import at_working_precision, decimal_ball, interval_ball, lower_float, upper_float
-from .interval import moment_derivatives, ms_balls, spectral_norm_parts
+from .ball import moment_enclosure
+from .interval import ms_balls, spectral_norm_parts
 
 #: half-width of the box X around the Newton centre
 RADIUS = 1e-14
@@ -53,8 +54,8 @@ def _newton_centre(omega, tau, digits=CENTRE_DIGITS):
 
 def g_and_jacobian(mu, nu, omega, tau):
     """Balls ``(g(mu, nu), J)`` with ``J = d(mu~, nu~)/d(mu, nu)`` over balls of the four."""
-    m, s = ms_balls((mu, omega, nu, tau))
-    mean, var, mean_m, mean_s2, var_m, var_s2 = moment_derivatives(m, s, 1)
+    m, s2 = ms_balls((mu, omega, nu, tau))
+    mean, var, mean_m, mean_s2, var_m, var_s2 = moment_enclosure(m, s2, 1)
     return (mean, var), ((omega * mean_m, tau * mean_s2), (omega * var_m, tau * var_s2))
 
 

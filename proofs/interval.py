@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from flint import arb
 
 from .ball import (at_working_precision, decimal_ball, exact_decimal, interval_ball, lower_float, meet, moment_derivatives,
-                   product_hull, upper_float)
+                   moment_enclosure, product_hull, upper_float)
 
 VARIABLES = ("mu", "omega", "nu", "tau")
 #: the ball [-1, 1]
@@ -62,9 +62,9 @@ def box_balls(box):
 
 
 def ms_balls(balls):
-    """``(m, s)`` over the balls of (mu, omega, nu, tau): ``m = mu*omega``, ``s = sqrt(nu*tau)``."""
+    """``(m, s^2)`` over the balls of (mu, omega, nu, tau): ``m = mu*omega``, ``s^2 = nu*tau``."""
     mu, omega, nu, tau = balls
-    return product_hull(mu, omega), product_hull(nu, tau).sqrt()
+    return product_hull(mu, omega), product_hull(nu, tau)
 
 
 def _chain(h_m, h_s2, balls):
@@ -100,9 +100,15 @@ def spectral_norm_parts(a, b, c, d):
     return (p + q) / 2, ((u + w) / 2, (z - v) / 2, (v + z) / 2, (u - w) / 2)
 
 
-def _norm_jet(balls, m, s, gradient, naive):
+def _derivatives(m, s2, order, naive):
+    if naive:
+        return moment_derivatives(m, s2.sqrt(), order, naive=True)
+    return moment_enclosure(m, s2, order)
+
+
+def _norm_jet(balls, m, s2, gradient, naive):
     mu, omega, nu, tau = balls
-    d = moment_derivatives(m, s, 2 if gradient else 1, naive)
+    d = _derivatives(m, s2, 2 if gradient else 1, naive)
     mean_m, mean_s2, var_m, var_s2 = d[2:6]
     entries = (omega * mean_m, tau * mean_s2, omega * var_m, tau * var_s2)
     value, dnorm = spectral_norm_parts(*entries)
@@ -125,10 +131,10 @@ def jet(quantity, balls, gradient=False, naive=False):
     ``grad`` is ``None`` unless ``gradient``; ``naive=True`` uses the naive special functions
     (the benchmark's baseline).
     """
-    m, s = ms_balls(balls) if not naive else (balls[0] * balls[1], (balls[2] * balls[3]).sqrt())
+    m, s2 = ms_balls(balls) if not naive else (balls[0] * balls[1], balls[2] * balls[3])
     if quantity == "spectral_norm":
-        return _norm_jet(balls, m, s, gradient, naive)
-    d = moment_derivatives(m, s, 1 if gradient else 0, naive)
+        return _norm_jet(balls, m, s2, gradient, naive)
+    d = _derivatives(m, s2, 1 if gradient else 0, naive)
     if quantity == "mean":
         return d[0], (_chain(d[2], d[3], balls) if gradient else None)
     value = d[1] if quantity == "variance" else d[1] - balls[2]
