@@ -139,7 +139,7 @@ def cmd_report(args):
 def _result_json(r):
     """One claim's result as the JSON of ``theorems`` and ``claim``."""
     out = {"name": r.claim.name, "verdict": r.verdict, "quantity": r.claim.quantity,
-           "relation": r.claim.relation, "bound": str(r.claim.bound),
+           "relation": r.claim.relation, "bound": r.bound_text,
            "extremum_kind": r.claim.extremum, "boxes": r.boxes, "seconds": round(r.seconds, 3)}
     if all(math.isfinite(x) for x in r.extremum):
         out["extremum"] = [r.extremum[0], r.extremum[1]]

@@ -94,7 +94,7 @@ def build(result):
     body = {
         "format": FORMAT,
         "claim": {"name": claim.name, "theorem": claim.theorem, "quantity": claim.quantity,
-                  "relation": claim.relation, "bound": _text(claim.bound),
+                  "relation": claim.relation, "bound": result.bound_text,
                   "box": {v: list(iv) for v, iv in zip(VARIABLES, result.decimals)}},
         "verdict": result.verdict,
         "extremum": [_weakened(lo, -1), _weakened(hi, 1)],
@@ -111,10 +111,6 @@ def build(result):
         "generated_sha256": _generated_digest(),
     }
     return dict(body, sha256=_digest(body))
-
-
-def _text(x):
-    return repr(x) if isinstance(x, float) else str(x)
 
 
 def write(result, path):

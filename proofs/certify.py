@@ -35,6 +35,7 @@ import multiprocessing
 import os
 import time
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import mpmath
 
@@ -61,20 +62,22 @@ def sense_of(relation):
 
 def decimal_box(claim):
     """The claim's box as decimal strings ``((lo, hi),) * 4``: a float ``0.8`` means 8/10."""
-    return tuple((repr(lo), repr(hi)) if isinstance(lo, float) else (str(lo), str(hi))
-                 for lo, hi in claim.box.intervals())
+    return getattr(claim, "decimals", ()) or tuple((repr(lo), repr(hi)) for lo, hi in claim.box.intervals())
+
+
+def bound_text(claim):
+    """The claim's bound as a decimal string (a float ``0.1`` means 1/10)."""
+    return getattr(claim, "bound_text", "") or repr(claim.bound)
 
 
 def outward_box(decimals):
     """Float box containing the decimal box: each endpoint rounded outward."""
-    from fractions import Fraction
-
     return tuple((float_down(Fraction(lo)), float_up(Fraction(hi))) for lo, hi in decimals)
 
 
-def snap_table(decimals, box):
-    """For :func:`proofs.interval.bound_box`: outward endpoint -> the decimal it stands for."""
-    return tuple(((flo, lo), (fhi, hi)) for (lo, hi), (flo, fhi) in zip(decimals, box))
+def snap_table(decimals):
+    """For :func:`proofs.interval.bound_box`: the decimal endpoints, exact and as text."""
+    return tuple(((Fraction(lo), lo), (Fraction(hi), hi)) for lo, hi in decimals)
 
 
 # --- parallel evaluation ---------------------------------------------------------------------
@@ -131,6 +134,7 @@ class Result:
     open_boxes: list = field(repr=False, default_factory=list)
     counterexample: dict | None = None
     decimals: tuple = ()
+    bound_text: str = ""
     search_box: tuple = ()
     tolerance: float = TOLERANCE
     note: str = ""
@@ -173,7 +177,7 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
     """
     t0 = time.perf_counter()
     box = outward_box(decimals)
-    snap = snap_table(decimals, box)
+    snap = snap_table(decimals)
     evaluator = evaluator or Evaluator(1)
     counter = itertools.count()
     heap, leaves, final = [], [], []
@@ -250,15 +254,12 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
             evaluator=None, progress=None):
     """Verdict, extremum enclosure and leaves for one :class:`proofs.claims.Claim`.
 
-    ``claim.bound`` and the box endpoints may be floats (taken as the decimals they print as)
-    or decimal strings.
+    Float endpoints and bound are taken as the decimals they print as (``0.8`` is 8/10); a
+    :class:`DecimalClaim` carries its decimal strings.
     """
     sense = sense_of(claim.relation)
-    decimals = decimal_box(claim)
-    bound_text = repr(claim.bound) if isinstance(claim.bound, float) else str(claim.bound)
-    from fractions import Fraction
-
-    b = Fraction(bound_text)
+    decimals, text = decimal_box(claim), bound_text(claim)
+    b = Fraction(text)
     limit_up, limit_down = float_up(sense * b), float_down(sense * b)
 
     def run(ev):
@@ -277,7 +278,7 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
     if hi < limit_down:
         verdict = CERTIFIED
     elif lo > limit_up:
-        value, violated = confirm_violation(claim.quantity, s["point"], claim.relation, bound_text)
+        value, violated = confirm_violation(claim.quantity, s["point"], claim.relation, text)
         if violated:
             verdict = REFUTED
             counterexample = {"point": dict(zip(VARIABLES, s["point"])),
@@ -288,31 +289,25 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
         note = "budget spent" if s["exhausted"] else "bound within the enclosure's width"
     open_boxes = [b for b in s["leaves"] if not b.upper < limit_down]
     return Result(claim, verdict, extremum, s["point"], s["boxes"], s["seconds"], s["leaves"],
-                  open_boxes if verdict == UNDECIDED else [], counterexample, decimals, s["search_box"],
+                  open_boxes if verdict == UNDECIDED else [], counterexample, decimals, text, s["search_box"],
                   tol, note)
 
 
+@dataclass(frozen=True)
+class DecimalClaim(Claim):
+    """A :class:`Claim` whose box and bound were given as decimal strings (``"0.1"``): the
+    certified box must contain exactly that box, and the bound is that number."""
+
+    decimals: tuple = ()
+    bound_text: str = ""
+
+
 def make_claim(quantity, relation, bound, box, name="claim"):
-    """A :class:`Claim` from decimal strings: ``box = {"mu": (lo, hi), ...}``."""
+    """A :class:`DecimalClaim` from decimal strings: ``box = {"mu": (lo, hi), ...}``."""
     floats = Box(**{v: (float(box[v][0]), float(box[v][1])) for v in VARIABLES})
-    claim = Claim(name, "user", quantity, floats, relation, float(bound))
-    # keep the decimal texts: the certified box must contain the stated one exactly
-    object.__setattr__(claim, "bound", str(bound))
-    object.__setattr__(claim, "box", _DecimalBox(box, floats))
-    return claim
-
-
-class _DecimalBox:
-    """A claim box whose endpoints are decimal strings (see :func:`make_claim`)."""
-
-    def __init__(self, box, floats):
-        self._box, self._floats = box, floats
-
-    def intervals(self):
-        return [(str(self._box[v][0]), str(self._box[v][1])) for v in VARIABLES]
-
-    def as_dict(self):
-        return {v: [str(self._box[v][0]), str(self._box[v][1])] for v in VARIABLES}
+    decimals = tuple((str(box[v][0]).strip(), str(box[v][1]).strip()) for v in VARIABLES)
+    return DecimalClaim(name, "user", quantity, floats, relation, float(bound), decimals=decimals,
+                        bound_text=str(bound).strip())
 
 
 def certify_suite(claims, tol=TOLERANCE, workers=None, certificates=None, max_seconds=MAX_SECONDS,

@@ -45,6 +45,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from flint import arb
 
@@ -212,11 +213,17 @@ def _centre(face):
 
 
 def _snap(point, snap):
-    """Decimal strings for a float point: an outward-rounded claim endpoint becomes the claim's
-    own decimal endpoint, so the point lies in the claim's decimal box."""
+    """Decimal strings for a float point, clamped into the claim's decimal box.
+
+    ``snap`` holds per coordinate the claim's decimal endpoints ``((lo, "lo"), (hi, "hi"))``
+    (Fractions and their texts).  The search box is the decimal box rounded outward, so a
+    coordinate at or beyond a decimal endpoint is reported as that endpoint; any other is
+    written out exactly.  Every reported point thus lies in the claim's own box.
+    """
     out = []
-    for x, ends in zip(point, snap):
-        out.append(next((text for f, text in ends if f == x), exact_decimal(x)))
+    for x, ((lo, lo_text), (hi, hi_text)) in zip(point, snap):
+        q = Fraction(x)
+        out.append(lo_text if q <= lo else hi_text if q >= hi else exact_decimal(x))
     return tuple(out)
 
 
@@ -254,8 +261,8 @@ def bound_box(quantity, sense, box, face=None, steps=(), snap=None):
     """Bound ``max sense*Q`` over ``box`` (see :class:`BoxBound`).
 
     ``face``/``steps`` are fixings already proved on a box containing this one (a child
-    inherits its parent's); ``snap`` maps outward-rounded endpoints to decimal strings
-    (:func:`_snap`).
+    inherits its parent's); ``snap`` gives the claim's decimal box, into which the reported
+    point is clamped (:func:`_snap`).
     """
     face, steps, natural, grad = reduce_box(quantity, sense, box if face is None else face, steps)
     centre = _centre(face)
