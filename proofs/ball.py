@@ -354,7 +354,36 @@ def moment_derivatives(m, s, order, naive=False):
 _PARTIALS = {0: (2, 3), 1: (4, 5), 2: (6, 7), 3: (7, 8), 4: (9, 10), 5: (10, 11)}
 
 
-def moment_enclosure(m, s2, order):
+#: a rectangle in (m, s^2) wider than this (relative radius of s^2, or radius of m over s)
+#: is bisected, up to :data:`TILE_DEPTH` times, and the enclosures on the pieces united
+TILE = 0.01
+TILE_DEPTH = 8
+
+
+def _bisect(x):
+    lo, hi = endpoints(x)
+    mid = arb(x.mid())
+    return lo.union(mid), mid.union(hi)
+
+
+def moment_enclosure(m, s2, order, depth=TILE_DEPTH):
+    """Enclosures of the generated outputs up to ``order`` over the rectangle ``m x s2``.
+
+    Wide rectangles are first bisected (the generated expressions depend on m and s only,
+    so subdividing this 2-d rectangle is far cheaper than subdividing the 4-d box), and the
+    pieces' enclosures united: see :func:`_moment_enclosure_tile` for one piece.
+    """
+    s_mid = s2.mid().sqrt()
+    wide_s2, wide_m = s2.rad() > TILE * s2.mid(), m.rad() > TILE * s_mid
+    if depth == 0 or not (wide_s2 or wide_m):
+        return _moment_enclosure_tile(m, s2, order)
+    parts = [(m, h) for h in _bisect(s2)] if wide_s2 and (not wide_m or s2.rad() / s2.mid() >= m.rad() / s_mid) \
+        else [(h, s2) for h in _bisect(m)]
+    a, b = (moment_enclosure(pm, ps, order, depth - 1) for pm, ps in parts)
+    return tuple(x.union(y) for x, y in zip(a, b))
+
+
+def _moment_enclosure_tile(m, s2, order):
     r"""Enclosures of the generated outputs up to ``order`` over the rectangle ``m x s2``.
 
     Each output whose partials in (m, s^2) are among the outputs (all but the highest

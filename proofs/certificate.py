@@ -44,7 +44,7 @@ from .ball import PREC, at_working_precision, decimal_ball, interval_ball, momen
 FORMAT = "snn-verify certificate 1"
 VARIABLES = ("mu", "omega", "nu", "tau")
 #: how many times recheck may bisect one leaf to prove its bound
-MAX_DEPTH = 12
+MAX_DEPTH = 10
 #: leaf bounds are recorded this much weaker than the engine proved (absolute + relative),
 #: so that an independent evaluation with other rounding can confirm them
 SLACK = 1e-12
