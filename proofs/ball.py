@@ -356,8 +356,8 @@ _PARTIALS = {0: (2, 3), 1: (4, 5), 2: (6, 7), 3: (7, 8), 4: (9, 10), 5: (10, 11)
 
 #: a rectangle in (m, s^2) wider than this (relative radius of s^2, or radius of m over s)
 #: is bisected, up to :data:`TILE_DEPTH` times, and the enclosures on the pieces united
-TILE = 0.01
-TILE_DEPTH = 8
+TILE = 0.03
+TILE_DEPTH = 6
 
 
 def _bisect(x):

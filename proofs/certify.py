@@ -171,9 +171,9 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
     """Branch and bound for ``max sense*Q`` over the decimal box (see module docstring).
 
     ``limit`` is ``sense*b`` (``None``: extremum only); ``method`` names the box bound
-    (:data:`proofs.interval.METHODS`: ``"smart"``, or ``"natural"`` for the benchmark).  Returns a dict with ``best``
-    (lower bound, at ``point``), ``upper``, ``leaves`` (every final box), ``boxes`` (boxes
-    bounded) and ``exhausted`` (a budget ran out).
+    (:data:`proofs.interval.METHODS`: ``"smart"``, or ``"natural"`` for the benchmark).
+    Returns a dict with ``best`` (lower bound, at ``point``), ``upper``, ``leaves`` (every
+    final box), ``boxes`` (boxes bounded) and ``exhausted`` (a budget ran out).
     """
     t0 = time.perf_counter()
     box = outward_box(decimals)
@@ -232,8 +232,6 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
 def confirm_violation(quantity, point, relation, bound, digits=REFUTATION_DIGITS):
     """Q at ``point`` (decimal strings) to ``digits`` digits by mpmath, and whether it breaks
     ``Q relation bound``.  Returns ``(value, violated)``."""
-    import mpmath
-
     from theory.jacobian import point_mp
     from theory.selu_map import moment_map_mp
 

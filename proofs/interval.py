@@ -31,7 +31,9 @@ overestimates badly, see ``verify.py bench certify``):
   the face ``x_i = hi`` (or ``lo``); :func:`bound_box` fixes such coordinates, re-evaluates
   the gradient on the smaller face, and repeats, down to a vertex where possible;
 - the special functions through :func:`proofs.ball.exp_erfc` (monotone ``erfc``, ``erfcx``);
-  for m of either sign both variance forms are evaluated and intersected.
+  for m of either sign both variance forms are evaluated and intersected; the generated
+  outputs are enclosed over the (m, s^2) rectangle by their own mean-value form, on a
+  rectangle bisected where it is wide (:func:`proofs.ball.moment_enclosure`).
 
 Everything is written for the maximum of ``sense * Q`` (``sense = -1`` turns a minimum into
 a maximum).
@@ -127,10 +129,12 @@ def _norm_jet(balls, m, s2, gradient, naive):
 
 
 def jet(quantity, balls, gradient=False, naive=False):
-    """``(Q, grad Q)`` over the balls of (mu, omega, nu, tau) (natural interval extension).
+    """Enclosures ``(Q, grad Q)`` over the balls of (mu, omega, nu, tau).
 
-    ``grad`` is ``None`` unless ``gradient``; ``naive=True`` uses the naive special functions
-    (the benchmark's baseline).
+    The generated outputs are enclosed over the (m, s^2) rectangle by
+    :func:`proofs.ball.moment_enclosure` and composed by ball arithmetic (chain rule, Jacobian
+    entries, spectral norm).  ``grad`` is ``None`` unless ``gradient``.  ``naive=True``: the
+    plain natural extension instead (the benchmark's baseline).
     """
     m, s2 = ms_balls(balls) if not naive else (balls[0] * balls[1], balls[2] * balls[3])
     if quantity == "spectral_norm":
