@@ -94,25 +94,28 @@ def test_false_claims_near_the_extreme_are_refuted_true_ones_certified(claim, th
     assert certify(true, workers=1, max_seconds=30).verdict == CERTIFIED
 
 
-T1_BOX = {"mu": ("-0.1", "0.1"), "omega": ("-0.1", "0.1"), "nu": ("0.8", "1.5"), "tau": ("0.95", "1.1")}
-OTHER = [  # (quantity, relation, box) away from the theorems: interior extrema, both signs of m, wide ranges
-    ("variance_change", "<", {"mu": ("-0.5", "0.5"), "omega": ("-0.2", "0.3"), "nu": ("0.1", "3"), "tau": ("1", "1")}),
-    ("variance_change", ">", {"mu": ("-0.5", "0.5"), "omega": ("-0.2", "0.3"), "nu": ("0.1", "3"), "tau": ("1", "1")}),
-    ("spectral_norm", "<", {"mu": ("-0.3", "0.2"), "omega": ("-0.4", "0.1"), "nu": ("0.5", "1.5"), "tau": ("0.9", "1.1")}),
-    ("mean", "<", {"mu": ("-3", "1"), "omega": ("-1", "2"), "nu": ("0.01", "10"), "tau": ("0.1", "3")}),
-    ("variance", "<", {"mu": ("0.5", "1"), "omega": ("-1", "-0.5"), "nu": ("0.3", "2"), "tau": ("0.7", "1.2")}),
-    ("variance", ">", {"mu": ("0.5", "1"), "omega": ("-1", "-0.5"), "nu": ("0.3", "2"), "tau": ("0.7", "1.2")}),
-    ("spectral_norm", "<", {"mu": ("-0.2", "0.2"), "omega": ("-0.2", "0.2"), "nu": ("0.7", "1.6"), "tau": ("0.9", "1.2")}),
-    ("variance_change", "<", {"mu": ("-1", "1"), "omega": ("-0.1", "0.1"), "nu": ("2", "16"), "tau": ("0.8", "1.25")}),
+def dbox(mu, omega, nu, tau):
+    """A decimal box from four "lo hi" strings."""
+    return {v: tuple(text.split()) for v, text in zip(VARIABLES, (mu, omega, nu, tau))}
+
+
+NEAR_FIXED_POINT = dbox("-0.5 0.5", "-0.2 0.3", "0.1 3", "1 1")     # interior maximum in nu
+SKEWED = dbox("-0.3 0.2", "-0.4 0.1", "0.5 1.5", "0.9 1.1")
+WIDE = dbox("-3 1", "-1 2", "0.01 10", "0.1 3")
+NEGATIVE_M = dbox("0.5 1", "-1 -0.5", "0.3 2", "0.7 1.2")
+LARGE_M = dbox("0.5 1.5", "0.2 0.6", "1 2", "1 1.5")
+#: (quantity, relation, box) away from the theorems: interior extrema, both signs of m, wide ranges
+OTHER = [
+    ("variance_change", "<", NEAR_FIXED_POINT), ("variance_change", ">", NEAR_FIXED_POINT),
+    ("spectral_norm", "<", SKEWED), ("mean", "<", WIDE), ("variance", "<", NEGATIVE_M), ("variance", ">", NEGATIVE_M),
+    ("spectral_norm", "<", dbox("-0.2 0.2", "-0.2 0.2", "0.7 1.6", "0.9 1.2")),
+    ("variance_change", "<", dbox("-1 1", "-0.1 0.1", "2 16", "0.8 1.25")),
 ]
 if FULL:
     OTHER += [
-        ("spectral_norm", ">", {"mu": ("-0.3", "0.2"), "omega": ("-0.4", "0.1"), "nu": ("0.5", "1.5"), "tau": ("0.9", "1.1")}),
-        ("mean", ">", {"mu": ("-3", "1"), "omega": ("-1", "2"), "nu": ("0.01", "10"), "tau": ("0.1", "3")}),
-        ("spectral_norm", "<", {"mu": ("0.5", "1.5"), "omega": ("0.2", "0.6"), "nu": ("1", "2"), "tau": ("1", "1.5")}),
-        ("spectral_norm", ">", {"mu": ("0.5", "1.5"), "omega": ("0.2", "0.6"), "nu": ("1", "2"), "tau": ("1", "1.5")}),
-        ("variance_change", ">", {"mu": ("-1", "1"), "omega": ("-1", "1"), "nu": ("0.5", "2"), "tau": ("0.5", "1.5")}),
-        ("spectral_norm", "<", {"mu": ("-1", "1"), "omega": ("-0.5", "0.5"), "nu": ("0.5", "2"), "tau": ("0.8", "1.2")}),
+        ("spectral_norm", ">", SKEWED), ("mean", ">", WIDE), ("spectral_norm", "<", LARGE_M),
+        ("spectral_norm", ">", LARGE_M), ("variance_change", ">", dbox("-1 1", "-1 1", "0.5 2", "0.5 1.5")),
+        ("spectral_norm", "<", dbox("-1 1", "-0.5 0.5", "0.5 2", "0.8 1.2")),
     ]
 
 
