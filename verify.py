@@ -187,9 +187,8 @@ def _render_theorems(r):
         pub = f"{c['published']:.5f}" if c.get("published") is not None else ""
         lines.append(f"{c['name']:40s} {c['verdict']:10s} {text:>36s} {pub:>9s} {c['boxes']:6d} {c['seconds']:6.2f}")
     fp = r["fixed_point"]
-    lines.append(f"fixed point at omega = 0, tau = 1: mu in [{fp['mu'][0]:.3g}, {fp['mu'][1]:.3g}], "
-                 f"nu in [{fp['nu'][0]!r}, {fp['nu'][1]!r}] (Krawczyk, unique: {fp['unique']}); "
-                 f"||J|| <= {fp['contraction']:.9f}")
+    lines.append(f"fixed point at omega = 0, tau = 1: mu in {fp['mu_ball']}, nu in {fp['nu_ball']} "
+                 f"(Krawczyk, unique: {fp['unique']}); ||J|| <= {fp['contraction']:.9f}")
     return "\n".join(lines)
 
 
@@ -342,7 +341,7 @@ def _add_fixed_point(sub):
     p.add_argument("--omega", type=number, default="0", help="sum of weights (default 0)")
     p.add_argument("--tau", type=positive, default="1", help="sum of squared weights (default 1)")
     p.set_defaults(func=cmd_fixed_point, text=lambda r: "\n".join(
-        [f"mu in [{r['mu'][0]!r}, {r['mu'][1]!r}]", f"nu in [{r['nu'][0]!r}, {r['nu'][1]!r}]",
+        [f"mu in {r['mu_ball']}", f"nu in {r['nu_ball']}",
          f"unique in the box: {r['unique']}", f"||J||_2 <= {r['contraction']!r} (contraction rate)"]))
 
 
