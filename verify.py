@@ -211,7 +211,13 @@ def cmd_claim(args):
     box = _box_argument(args)
     relation, bound = ("<", args.lt) if args.lt is not None else (">", args.gt)
     claim = make_claim(args.quantity, relation, bound, box)
-    r = certify(claim, tol=args.tolerance, max_seconds=args.budget_seconds, workers=args.workers)
+    with _progress(None, "boxes") as bar:
+        def progress(n_boxes, width):
+            bar.update(n_boxes - bar.n)
+            bar.set_postfix_str(f"enclosure width {width:.2g}")
+
+        r = certify(claim, tol=args.tolerance, max_seconds=args.budget_seconds, workers=args.workers,
+                    progress=progress)
     out = _result_json(r)
     if args.certificate:
         out["certificate"] = certificate.write(r, args.certificate)
