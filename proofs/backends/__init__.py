@@ -11,7 +11,8 @@ A backend holds arrays of its own kind (numpy arrays on the CPU, device arrays o
   dense grid (:mod:`proofs.grid`);
 - ``draw(out, key, dist, mean, std)``: iid inputs;
 - ``weight_scales(key, n_out, n_in, omega, tau, exact)`` and ``matmul(x, key, scales, out,
-  transpose=False)``: a layer ``z = W x`` (or ``W^T x``) with the weights hashed in-kernel;
+  transpose=False)``: a layer ``z = W x`` (or ``W^T x``) with the weights hashed in-kernel
+  (``weights`` materialises W for tests and small figures);
 - ``activation``, ``activation_grad``, ``dropout``, ``batchnorm``, ``highway``: elementwise.
 
 The random numbers are counter-based (:mod:`proofs.backends.device`) and identical on both
@@ -132,12 +133,17 @@ class Backend:
 
     # --- weights -------------------------------------------------------------------------
     def weight_scales(self, key, n_out, n_in, omega=0.0, tau=1.0, exact=True):
-        r"""Per-row ``(offset, scale)`` with ``W_ij = offset_i + scale_i r_ij``, r the hashed normals.
+        r"""Per-row ``(mean, centre, scale)`` with ``W_ij = mean_i + (r_ij - centre_i) scale_i``,
+        ``r`` the hashed standard normals (float32 on the device).
 
-        ``exact=True``: every row has exactly ``sum_j W_ij = omega`` and ``sum_j W_ij^2 = tau``
-        (up to float32 rounding): ``W_ij = omega/n + (r_ij - rbar_i) sqrt((tau - omega^2/n)/S_i)``,
-        ``S_i = sum_j (r_ij - rbar_i)^2``.  ``exact=False``: iid Normal(omega/n, tau/n - omega^2/n^2),
-        which has those sums in expectation (LeCun-normal for omega = 0, tau = 1).
+        ``exact=True``: every row has ``sum_j W_ij = omega`` and ``sum_j W_ij^2 = tau`` up to
+        float32 rounding: ``centre = rbar_i`` (the row's mean of r, rounded to float32),
+        ``scale = sqrt((tau - omega^2/n)/S_i)`` with ``S_i = sum_j (r_ij - rbar_i)^2``, and
+        ``mean = (omega - scale d_i)/n`` where ``d_i = sum_j (r_ij - centre_i)`` is what the
+        rounding of the centre left (``sum_j (r_ij - c)^2 - (sum_j (r_ij - c))^2/n = S_i`` for
+        any ``c``, so both sums come out exact).  Centring before scaling keeps rows with a
+        tiny ``S_i`` (a small fan-in) accurate.  ``exact=False``: iid Normal(omega/n, tau/n -
+        omega^2/n^2), which has those sums in expectation (LeCun-normal for omega = 0, tau = 1).
         """
         spread = tau / n_in - (omega / n_in) ** 2
         if spread <= 0:
@@ -146,13 +152,14 @@ class Backend:
             if n_in < 2:
                 raise ValueError("exactly normalised rows need at least 2 inputs")
             s1, s2 = self._weight_row_sums(key, n_out, n_in)
-            rbar = s1 / n_in
-            scale = np.sqrt(spread * n_in / (s2 - n_in * rbar * rbar))
-            offset = omega / n_in - rbar * scale
+            centre = (s1 / n_in).astype(np.float32)
+            scale = np.sqrt(spread * n_in / (s2 - s1 * s1 / n_in)).astype(np.float32)
+            mean = (omega - scale.astype(np.float64) * (s1 - n_in * centre.astype(np.float64))) / n_in
         else:
+            mean = np.full(n_out, omega / n_in)
+            centre = np.zeros(n_out)
             scale = np.full(n_out, np.sqrt(spread))
-            offset = np.full(n_out, omega / n_in)
-        return self.to_device(offset.astype(np.float32)), self.to_device(scale.astype(np.float32))
+        return tuple(self.to_device(np.asarray(v, dtype=np.float32)) for v in (mean, centre, scale))
 
     def weights(self, key, scales, n_out, n_in):
         """The weight matrix ``W`` (n_out x n_in) as a host array, by applying the layer to the

@@ -18,7 +18,6 @@ from . import Backend, device
 
 #: output rows that share one pass over the inputs in the forward product
 ROW_BLOCK = 4
-_FASTMATH = {"contract"}  # allow fused multiply-add, nothing that changes results otherwise
 
 
 def _jit(fn):
@@ -45,8 +44,8 @@ def _grid_kernel():
 def _matmul_kernels(rng):
     row_key, element, normal_pair, row_sums = rng.row_key, rng.element, rng.normal_pair, rng.weight_row_sums
 
-    @numba.njit(parallel=True, fastmath=_FASTMATH)
-    def forward(x, key, offset, scale, out):
+    @numba.njit(parallel=True)
+    def forward(x, key, mean, centre, scale, out):
         """out[i, :] = sum_j W_ij x[j, :]."""
         n_in, n_b = x.shape
         n_out = out.shape[0]
@@ -62,8 +61,8 @@ def _matmul_kernels(rng):
             for k in range(n_in // 2):
                 for r in range(nr):
                     g0, g1 = normal_pair(element(keys[r], k))
-                    w0[r] = offset[i0 + r] + g0 * scale[i0 + r]
-                    w1[r] = offset[i0 + r] + g1 * scale[i0 + r]
+                    w0[r] = mean[i0 + r] + (g0 - centre[i0 + r]) * scale[i0 + r]
+                    w1[r] = mean[i0 + r] + (g1 - centre[i0 + r]) * scale[i0 + r]
                 x0 = x[2 * k]
                 x1 = x[2 * k + 1]
                 for r in range(nr):
@@ -76,15 +75,15 @@ def _matmul_kernels(rng):
                 k = n_in // 2
                 xl = x[n_in - 1]
                 for r in range(nr):
-                    wa = offset[i0 + r] + normal_pair(element(keys[r], k))[0] * scale[i0 + r]
+                    wa = mean[i0 + r] + (normal_pair(element(keys[r], k))[0] - centre[i0 + r]) * scale[i0 + r]
                     a = acc[r]
                     for b in range(n_b):
                         a[b] += wa * xl[b]
             for r in range(nr):
                 out[i0 + r] = acc[r]
 
-    @numba.njit(parallel=True, fastmath=_FASTMATH)
-    def transposed(d, key, offset, scale, out):
+    @numba.njit(parallel=True)
+    def transposed(d, key, mean, centre, scale, out):
         """out[j, :] = sum_i W_ij d[i, :] (W has d.shape[0] rows and out.shape[0] columns)."""
         n_rows, n_b = d.shape
         n_cols = out.shape[0]
@@ -96,8 +95,8 @@ def _matmul_kernels(rng):
             acc1 = np.zeros(n_b, np.float32)
             for i in range(n_rows):
                 g0, g1 = normal_pair(element(keys[i], k))
-                wa = offset[i] + g0 * scale[i]
-                wb = offset[i] + g1 * scale[i]
+                wa = mean[i] + (g0 - centre[i]) * scale[i]
+                wb = mean[i] + (g1 - centre[i]) * scale[i]
                 di = d[i]
                 for b in range(n_b):
                     acc0[b] += wa * di[b]
@@ -172,9 +171,9 @@ class CpuBackend(Backend):
         return mean, var
 
     def matmul(self, x, key, scales, out, transpose=False):
-        """``out = W x`` (or ``W^T x``) with W hashed from ``key`` and ``scales = (offset, scale)``."""
+        """``out = W x`` (or ``W^T x``) with W hashed from ``key`` and ``scales = (mean, centre, scale)``."""
         kernel = self._transposed if transpose else self._forward
-        kernel(x, np.uint64(key), scales[0], scales[1], out)
+        kernel(x, np.uint64(key), *scales, out)
         return out
 
     def grid_cells(self, code, axes, slots, row0, row1, lambda_, alpha):

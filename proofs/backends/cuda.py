@@ -90,13 +90,13 @@ def _layer_kernels():
     row_key, element, normal_pair, row_sums = rng.row_key, rng.element, rng.normal_pair, rng.weight_row_sums
 
     @cuda.jit
-    def gemm(transpose, x, key, offset, scale, out):
+    def gemm(transpose, x, key, mean, centre, scale, out):
         """``out = A x`` with ``A = W`` (forward) or ``A = W^T`` (``transpose``), W hashed.
 
-        W has ``offset.shape[0]`` rows; pairs of weights run along W's rows."""
+        W has ``mean.shape[0]`` rows; pairs of weights run along W's rows."""
         n_k, n_b = x.shape
         n_out = out.shape[0]
-        n_w = offset.shape[0]
+        n_w = mean.shape[0]
         s_a = cuda.shared.array((TILE_R, TILE_K + 1), float32)
         s_x = cuda.shared.array((TILE_K, TILE_B), float32)
         s_key = cuda.shared.array(TILE_R, uint64)
@@ -123,8 +123,8 @@ def _layer_kernels():
                 w1 = float32(0.0)
                 if w_row < n_w:
                     g0, g1 = normal_pair(element(s_key[row], ((k0 if not transpose else r0) >> 1) + q))
-                    w0 = offset[w_row] + g0 * scale[w_row]
-                    w1 = offset[w_row] + g1 * scale[w_row]
+                    w0 = mean[w_row] + (g0 - centre[w_row]) * scale[w_row]
+                    w1 = mean[w_row] + (g1 - centre[w_row]) * scale[w_row]
                 if transpose:
                     s_a[2 * q, row] = w0
                     s_a[2 * q + 1, row] = w1
@@ -226,9 +226,9 @@ class CudaBackend(Backend):
         return mean.copy_to_host(), var.copy_to_host()
 
     def matmul(self, x, key, scales, out, transpose=False):
-        """``out = W x`` (or ``W^T x``) with W hashed from ``key`` and ``scales = (offset, scale)``."""
+        """``out = W x`` (or ``W^T x``) with W hashed from ``key`` and ``scales = (mean, centre, scale)``."""
         grid = ((out.shape[1] + TILE_B - 1) // TILE_B, (out.shape[0] + TILE_R - 1) // TILE_R)
-        self._gemm[grid, (GEMM_THREADS_X, GEMM_THREADS_Y)](transpose, x, np.uint64(key), scales[0], scales[1], out)
+        self._gemm[grid, (GEMM_THREADS_X, GEMM_THREADS_Y)](transpose, x, np.uint64(key), *scales, out)
         return out
 
     def grid_cells(self, code, axes, slots, row0, row1, lambda_, alpha):

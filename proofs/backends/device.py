@@ -57,6 +57,7 @@ GOLDEN = _U(0x9E3779B97F4A7C15)
 _MIX1, _MIX2 = _U(0xBF58476D1CE4E5B9), _U(0x94D049BB133111EB)
 _S16, _S27, _S30, _S31, _S40 = _U(16), _U(27), _U(30), _U(31), _U(40)
 _ONE = _U(1)
+_SEED_TAG = _U(0x5EED5EED5EED5EED)
 _MASK24 = _U(0xFFFFFF)
 _F32 = np.float32
 _HALF, _INV24 = _F32(0.5), _F32(1.0 / 16777216.0)
@@ -181,20 +182,27 @@ def rng_functions(jit):
         return -math.log(u1) - _F1
 
     @jit
+    def absorb(h, part):
+        """Fold ``part`` into the key ``h`` (order-sensitive; a bijection of ``part``)."""
+        return mix64(mix64(h + GOLDEN) ^ _U(part))
+
+    @jit
     def weight_row_sums(rowkey, n_in):
         """``(sum_j r_j, sum_j r_j^2)`` of the raw normals of one weight row, float64."""
         s1 = 0.0
         s2 = 0.0
         for k in range((n_in + 1) // 2):
             r0, r1 = normal_pair(element(rowkey, k))
-            s1 += r0
-            s2 += r0 * r0
+            a = np.float64(r0)
+            s1 += a
+            s2 += a * a
             if 2 * k + 1 < n_in:
-                s1 += r1
-                s2 += r1 * r1
+                b = np.float64(r1)
+                s1 += b
+                s2 += b * b
         return s1, s2
 
-    return SimpleNamespace(mix64=mix64, row_key=row_key, element=element, uniform_pair=uniform_pair,
+    return SimpleNamespace(mix64=mix64, row_key=row_key, element=element, absorb=absorb, uniform_pair=uniform_pair,
                            normal_pair=normal_pair, standard_draw=standard_draw,
                            weight_row_sums=weight_row_sums)
 
@@ -207,16 +215,19 @@ def _host_rng():
 
 
 def derive_key(seed, *parts):
-    """The 64-bit key of ``(seed, *parts)`` (e.g. stream, layer): nested ``mix64`` on the host,
-    the same compiled hash as the kernels', so both backends get the same key.
+    """The 64-bit key of ``(seed, *parts)`` (e.g. stream, layer), on the host with the same
+    compiled ``mix64`` as the kernels: ``h = mix64(seed ^ SEED_TAG)``, then for each part
+    ``h = absorb(h, part) = mix64(mix64(h + gamma) ^ part)`` (a bijection of the part for a
+    given prefix, and order-sensitive).
 
-    >>> int(derive_key(0, 1, 2)) == int(derive_key(0, 1, 2)) != int(derive_key(0, 2, 1))
-    True
+    >>> keys = {int(derive_key(s, a, b)) for s in range(4) for a in range(4) for b in range(4)}
+    >>> len(keys), int(derive_key(0, 1, 2)) == int(derive_key(0, 1, 2))
+    (64, True)
     """
-    mix = _host_rng().mix64
-    h = np.uint64(mix(np.uint64(seed % 2**64) ^ GOLDEN))
+    rng = _host_rng()
+    h = np.uint64(rng.mix64(np.uint64(seed % 2**64) ^ _SEED_TAG))
     for part in parts:
-        h = np.uint64(mix(h ^ np.uint64(mix(np.uint64(part) + GOLDEN))))
+        h = np.uint64(rng.absorb(h, np.uint64(part)))
     return h
 
 
@@ -256,13 +267,14 @@ def elementwise_bodies(jit, rng):
 def activation_body(jit, act, derivative=False):
     """``phi(a_i + p[0])`` (a bias, used by highway gates), or with ``derivative=True``
     ``phi'(a_i) b_i`` (the backward pass), for the :class:`theory.activations.Activation`
-    ``act`` compiled from its one sympy definition."""
+    ``act`` compiled from its one sympy definition; evaluated in float64 (``1 - tanh^2``
+    loses digits in float32), stored in float32."""
     if derivative:
         dphi = act.scalar(jit, derivative=True)
 
         @jit
         def body(i, key, a, b, c, p):
-            return dphi(a[i]) * b[i]
+            return dphi(np.float64(a[i])) * b[i]
 
         return body
     phi = act.scalar(jit)
