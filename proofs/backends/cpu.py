@@ -110,19 +110,12 @@ def _matmul_kernels(rng):
         for i in numba.prange(s1.shape[0]):
             s1[i], s2[i] = row_sums(row_key(key, i), n_in)
 
+    row_mean_var = device.row_statistics(_jit)
+
     @numba.njit(parallel=True)
     def row_moments(z, mean, var):
-        n_b = z.shape[1]
         for i in numba.prange(z.shape[0]):
-            s = 0.0
-            for b in range(n_b):
-                s += z[i, b]
-            m = s / n_b
-            v = 0.0
-            for b in range(n_b):
-                v += (z[i, b] - m) ** 2
-            mean[i] = m
-            var[i] = v / n_b
+            mean[i], var[i] = row_mean_var(z, i)
 
     return forward, transposed, weight_row_sums, row_moments
 

@@ -151,19 +151,12 @@ def _layer_kernels():
         for i in range(cuda.grid(1), s1.shape[0], cuda.gridsize(1)):
             s1[i], s2[i] = row_sums(row_key(key, i), n_in)
 
+    row_mean_var = device.row_statistics(_jit)
+
     @cuda.jit
     def row_moments(z, mean, var):
-        n_b = z.shape[1]
         for i in range(cuda.grid(1), z.shape[0], cuda.gridsize(1)):
-            s = 0.0
-            for b in range(n_b):
-                s += z[i, b]
-            m = s / n_b
-            v = 0.0
-            for b in range(n_b):
-                v += (z[i, b] - m) ** 2
-            mean[i] = m
-            var[i] = v / n_b
+            mean[i], var[i] = row_mean_var(z, i)
 
     return gemm, weight_row_sums, row_moments
 

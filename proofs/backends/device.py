@@ -264,6 +264,25 @@ def elementwise_bodies(jit, rng):
     return {"draw": draw, "dropout": dropout, "batchnorm": batchnorm, "highway": highway}
 
 
+def row_statistics(jit):
+    """``row_mean_var(z, i)``: mean and (population) variance of row ``i`` of ``z``, two
+    passes in float64 (batch normalisation's per-unit statistics over the samples)."""
+
+    @jit
+    def row_mean_var(z, i):
+        n_b = z.shape[1]
+        s = 0.0
+        for b in range(n_b):
+            s += z[i, b]
+        m = s / n_b
+        v = 0.0
+        for b in range(n_b):
+            v += (z[i, b] - m) ** 2
+        return m, v / n_b
+
+    return row_mean_var
+
+
 def activation_body(jit, act, derivative=False):
     """``phi(a_i + p[0])`` (a bias, used by highway gates), or with ``derivative=True``
     ``phi'(a_i) b_i`` (the backward pass), for the :class:`theory.activations.Activation`
