@@ -287,6 +287,10 @@ def _add_grid(sub):
     p.set_defaults(func=cmd_grid, text=_grid_text)
 
 
+def _mc_seconds(r):
+    return f"seconds {r['seconds']:.1f} ({r['backend']}; with JIT compilation on first use)"
+
+
 def _mc_progress(desc):
     """A tqdm bar fed by the experiments' ``progress(done, total)`` callbacks."""
     bar = _progress(None, desc)
@@ -331,7 +335,7 @@ def _mc_map_text(r):
     for p in worst:
         lines.append(f"  {p['mu']:+.4f}  {p['nu']:.4f}  {p['analytic'][0]:+.6f}  {p['analytic'][1]:.6f}  "
                      f"{p['empirical'][0]:+.6f}  {p['empirical'][1]:.6f}  {p['z'][0]:+6.2f}  {p['z'][1]:+6.2f}")
-    lines.append(f"seconds {r['seconds']:.1f} ({r['backend']})")
+    lines.append(_mc_seconds(r))
     return "\n".join(lines)
 
 
@@ -350,14 +354,14 @@ def cmd_mc_deep(args):
 def _mc_deep_text(r):
     lines = [f"deep SELU network: {r['depth']} layers of width {r['width']}, {r['samples']} samples, dropout rate "
              f"{r['rate']} ({r['evidence']})",
-             "  start          dropout    layer  MC mean    MC var     g mean     g var      |z| max"]
+             "  start          dropout    layer  MC mean    MC var     g mean     g var      |z|"]
     for run in r["runs"]:
-        zmax = max(abs(z) for row in run["z"] for z in row if z == z)
         for l in sorted({0, 1, r["depth"] // 2, r["depth"]}):
             e, a = run["empirical"][l], run["analytic"][l]
+            z = max(abs(v) for v in run["z"][l])
             lines.append(f"  ({run['start'][0]:+.2f}, {run['start'][1]:.2f})  {run['dropout']:9s}  {l:5d}  "
-                         f"{e[0]:+.5f}  {e[1]:.5f}  {a[0]:+.5f}  {a[1]:.5f}  {zmax:.2f}")
-    lines.append(f"seconds {r['seconds']:.1f} ({r['backend']})")
+                         f"{e[0]:+.5f}  {e[1]:.5f}  {a[0]:+.5f}  {a[1]:.5f}  {z:.2f}")
+    lines.append(_mc_seconds(r))
     return "\n".join(lines)
 
 
@@ -387,7 +391,7 @@ def _mc_zoo_text(r):
         if extra:
             line += f"  {run['gate'][-1]:7.3f}  {run['move'][-1]:7.3f}"
         lines.append(line)
-    lines.append(f"seconds {r['seconds']:.1f} ({r['backend']})")
+    lines.append(_mc_seconds(r))
     return "\n".join(lines)
 
 
@@ -413,7 +417,7 @@ def _mc_gradients_text(r):
         lines.append(f"  {name:14s} {run['growth_per_layer']:12.4f}          {run['chi1_mean']:12.4f}       "
                      f"{run['total_growth']:14.4g}")
     lines.append("  (squared gradient norms; > 1 grows toward the input, < 1 vanishes)")
-    lines.append(f"seconds {r['seconds']:.1f} ({r['backend']})")
+    lines.append(_mc_seconds(r))
     return "\n".join(lines)
 
 
@@ -440,7 +444,7 @@ def _mc_width_text(r):
         slope = r["slope"][name]
         lines.append(f"  fitted rate ({name}): " + (f"error ~ width^{slope:.2f}" if slope is not None
                                                     else "fewer than 3 widths resolved"))
-    lines.append(f"seconds {r['seconds']:.1f} ({r['backend']})")
+    lines.append(_mc_seconds(r))
     return "\n".join(lines)
 
 

@@ -5,6 +5,9 @@ CUDA) with float32 arithmetic, counter-based random numbers keyed by (seed, stre
 row, column) and weights generated inside the kernels (never stored).  Statistics are
 accumulated on the host in float64.  Results are plain dicts of floats and numpy arrays,
 documented per function, for ``figures/`` and the command line; **evidence, not proof**.
+Every result has ``seconds`` (wall time, including numba compilation on first use),
+``backend`` (which device ran it) and ``evidence`` (the label).  All sizes are parameters, so
+a figure's ``--quick`` version can run in seconds.
 
 Statistics of a layer
 ---------------------
