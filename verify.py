@@ -282,7 +282,8 @@ def _add_grid(sub):
     for v, (lo, hi) in _T1_BOX.items():
         p.add_argument(f"--{v}", nargs=2, type=number, metavar=("LO", "HI"), default=[lo, hi],
                        help=f"interval of {v} (default Theorem 1: {lo} {hi})")
-    p.add_argument("--points", type=count, default=10_000_000, help="at least this many points (default 1e7)")
+    p.add_argument("--points", type=count, default=None,
+                   help="at least this many points (default 1e7 on the CPU, 1e9 on a GPU)")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="auto: CUDA when a GPU is there")
     p.set_defaults(func=cmd_grid, text=_grid_text)
 
@@ -555,6 +556,8 @@ def _bench_mc_text(r):
     for row in r["rows"]:
         lines.append(f"  {row['method']:44s}  {row['device']:28s}  {row['macs_per_s']:9.3g}  "
                      f"{row['ratio_vs_numpy']:6.2f}x")
+    for device, ratio in r["ratio_vs_torch"].items():
+        lines.append(f"  numba hashed / torch on {device}: {ratio:.2f}x")
     lines.append("  largest width by memory (float32; stored weights n^2; arithmetic, not attempted):")
     for w in r["widths"]:
         lines.append(f"    {w['method']:14s} {w['device']:5s} {w['largest_width'] if w['largest_width'] else '?':>10}")

@@ -136,7 +136,8 @@ def bench_montecarlo(width=1024, samples=256, max_width=131072, max_width_rows=2
 
     Returns ``rows`` (method, device, width, samples, seconds, macs_per_s, ratio_vs_numpy),
     ``numba_macs_per_s``, ``numpy_macs_per_s``, ``ratio`` (numba CPU / numpy),
-    ``torch`` (``"unavailable"`` or its version), ``widths`` (per method and device: the
+    ``torch`` (``"unavailable"`` or its version), ``ratio_vs_torch`` (numba / torch per
+    device, where torch ran), ``widths`` (per method and device: the
     largest width whose float32 weights -- none for hashed ones -- and activations fit in
     the available memory: arithmetic, not attempted), and ``max_width_run`` (the hashed
     layer actually run at ``max_width``: ``max_width_rows`` of its units for
@@ -183,6 +184,12 @@ def bench_montecarlo(width=1024, samples=256, max_width=131072, max_width_rows=2
     numpy_rate = rows[len(backends)]["macs_per_s"]
     for r in rows:
         r["ratio_vs_numpy"] = r["macs_per_s"] / numpy_rate
+    # numba hashed against torch on the same kind of device
+    vs_torch = {}
+    for name, ours in zip(backends, rows):
+        theirs = [r for r in rows if r["method"].startswith("torch") and r["device"] == name]
+        if theirs:
+            vs_torch[name] = ours["macs_per_s"] / theirs[0]["macs_per_s"]
 
     # the widest layer each can hold: stored float32 weights n^2 plus input and output n x samples;
     # hashed weights: input, pre-activation and output only
@@ -220,5 +227,5 @@ def bench_montecarlo(width=1024, samples=256, max_width=131072, max_width_rows=2
                            and w["largest_width"] >= max_width for w in widths if "stored" in w["method"]}}
     return {"width": width, "samples": samples, "rows": rows, "numba_macs_per_s": rows[0]["macs_per_s"],
             "numpy_macs_per_s": numpy_rate, "ratio": rows[0]["ratio_vs_numpy"],
-            "torch": torch.__version__ if torch is not None else "unavailable",
+            "torch": torch.__version__ if torch is not None else "unavailable", "ratio_vs_torch": vs_torch,
             "widths": widths, "max_width_run": big, "baseline": rows[len(backends)]["method"]}

@@ -38,8 +38,6 @@ from .backends.device import GRID_QUANTITIES
 
 #: label carried by every grid result
 EVIDENCE = "float64 grid evaluation: evidence, not proof"
-#: default points for a theorem box on the CPU (the issue asks for at least 1e7)
-DEFAULT_POINTS = 10_000_000
 
 
 def _intervals(box):
@@ -85,7 +83,8 @@ def grid_extrema(quantity, box, points=None, shape=None, plane=None, backend="au
 
     ``quantity`` is one of :data:`GRID_QUANTITIES`; ``box`` a :class:`proofs.claims.Box` or
     four ``(lo, hi)`` pairs in the order (mu, omega, nu, tau); ``points`` the least number
-    of points (default :data:`DEFAULT_POINTS`) or ``shape`` the points per variable.
+    of points (default: the backend's ``default_grid_points``, 1e7 on the CPU and 1e9 on a
+    GPU) or ``shape`` the points per variable.
     ``progress(done, total)`` is called after every chunk.
 
     Returns a dict: ``quantity``, ``min``, ``max``, ``argmin`` and ``argmax`` (dicts over the
@@ -99,7 +98,8 @@ def grid_extrema(quantity, box, points=None, shape=None, plane=None, backend="au
         raise ValueError(f"unknown quantity {quantity!r}; known: {', '.join(GRID_QUANTITIES)}")
     ivs = _intervals(box)
     Box(*ivs)  # validates: ordered intervals, nu > 0 and tau > 0
-    shape = tuple(int(n) for n in shape) if shape is not None else grid_shape(ivs, points or DEFAULT_POINTS)
+    be = get_backend(backend)
+    shape = tuple(int(n) for n in shape) if shape is not None else grid_shape(ivs, points or be.default_grid_points)
     if len(shape) != 4 or min(shape) < 1:
         raise ValueError(f"shape must be four positive counts (got {shape})")
     plane = tuple(plane or default_plane(shape))
@@ -110,7 +110,6 @@ def grid_extrema(quantity, box, points=None, shape=None, plane=None, backend="au
     ka, kb = len(plane_axes[0]), len(plane_axes[1])
     kd = len(plane_axes[3])
     inner = len(plane_axes[2]) * kd
-    be = get_backend(backend)
     rows = max(1, be.grid_chunk_points // max(1, kb * inner))
     t0 = time.perf_counter()
     one = [ax[:1] for ax in plane_axes]

@@ -232,9 +232,10 @@ def section_theorems(ctx):
     return Section("10. Theorems", rows)
 
 
-#: dense-grid points per (box, quantity) and Monte-Carlo sizes of the evidence section
+#: dense-grid points per (box, quantity) (None: the backend's default, 1e7 on the CPU, 1e9 on
+#: a GPU) and Monte-Carlo sizes of the evidence section
 EVIDENCE_SIZES = {
-    False: {"points": 10_000_000, "width": 256, "samples": 256, "depth": 32, "deep_width": 256,
+    False: {"points": None, "width": 256, "samples": 256, "depth": 32, "deep_width": 256,
             "grad_samples": 128},
     True: {"points": 100_000, "width": 64, "samples": 64, "depth": 16, "deep_width": 128,
            "grad_samples": 32},

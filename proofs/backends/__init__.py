@@ -73,6 +73,8 @@ class Backend:
     name = "?"
     #: how many grid points one call of ``grid_cells`` should cover (progress granularity)
     grid_chunk_points = 1 << 22
+    #: grid points per box when the caller gives none (seconds on this device)
+    default_grid_points = 10_000_000
 
     def __init__(self):
         self.rng = device.rng_functions(self.jit)

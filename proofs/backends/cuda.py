@@ -172,6 +172,7 @@ class CudaBackend(Backend):
     name = "cuda"
     jit = staticmethod(_jit)
     grid_chunk_points = 1 << 28
+    default_grid_points = 1_000_000_000
 
     def __init__(self):
         super().__init__()
