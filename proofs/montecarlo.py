@@ -157,7 +157,11 @@ def dropout_constants(mode, rate):
     (0, 1) (:func:`theory.dropout.affine_correction`); standard (inverted) dropout: dropped
     units take 0, kept ones are scaled by 1/q.
     """
+    if not 0 <= rate < 1:
+        raise ValueError(f"dropout rate must be in [0, 1) (got {rate})")
     if mode == "none" or rate == 0:
+        if mode not in DROPOUT_MODES:
+            raise ValueError(f"unknown dropout {mode!r}; known: {', '.join(DROPOUT_MODES)}")
         return None
     q = 1.0 - rate
     if mode == "alpha":
@@ -178,7 +182,9 @@ def dropout_moments(mode, rate, mean, var):
     return dropped_moments(q, dropped, scale, shift, mean, var)
 
 
-def _check(dist=None, init=None, act=None, sizes=()):
+def _check(dist=None, init=None, act=None, sizes=(), samples=None):
+    if samples is not None and int(samples) < 2:
+        raise ValueError(f"samples must be >= 2 for standard errors (got {samples})")
     if dist is not None and dist not in DISTRIBUTIONS:
         raise ValueError(f"unknown input distribution {dist!r}; known: {', '.join(DISTRIBUTIONS)}")
     if init is not None:
@@ -205,8 +211,8 @@ def one_layer(mu, nu, omega=0.0, tau=1.0, width=256, rows=None, samples=256, inp
     (mean ``mu``, variance ``nu``, distribution ``inputs``) through ``rows`` SELU units
     (default ``width``) with weights ``weights``.
 
-    Returns ``{"analytic": [mean, var] (g), "empirical": [mean, var], "stderr": [...],
-    "z": [...], "evidence"}``.
+    Returns ``{"mu", "nu", "analytic": [mean, var] (g), "empirical": [mean, var],
+    "stderr": [...], "z": [...]}`` (one point of :func:`map_grid`).
     """
     return map_grid((mu, mu), (nu, nu), 1, omega, tau, width, rows, samples, inputs, weights, seed,
                     backend)["points"][0]
@@ -223,9 +229,7 @@ def map_grid(mu=(-0.1, 0.1), nu=(0.8, 1.5), grid=21, omega=0.0, tau=1.0, width=2
     analytic, empirical, stderr, z), ``max_abs_z``, the settings, ``seconds``, ``backend``
     and ``evidence``.
     """
-    _check(inputs, weights, sizes=(("grid", grid), ("width", width), ("samples", samples)))
-    if samples < 2:
-        raise ValueError("samples must be >= 2")
+    _check(inputs, weights, sizes=(("grid", grid), ("width", width)), samples=samples)
     rows = rows or width
     be = get_backend(backend)
     t0 = time.perf_counter()
@@ -277,7 +281,7 @@ def deep(depth=32, width=512, samples=256, starts=((0.0, 1.0), (0.5, 3.0), (-0.3
     arrays (row 0 the inputs; row l the output of layer l after dropout), ``analytic`` the
     iterated map g followed by dropout's exact moments.
     """
-    _check(inputs, weights, sizes=(("depth", depth), ("width", width), ("samples", samples)))
+    _check(inputs, weights, sizes=(("depth", depth), ("width", width)), samples=samples)
     modes = [dropout] if isinstance(dropout, str) else list(dropout)
     for mode in modes:
         dropout_constants(mode, rate)
@@ -336,7 +340,7 @@ def zoo(activations=ZOO_ACTIVATIONS, inits=ZOO_INITS, depth=16, width=256, sampl
         _check(act=act)
     for init in inits:
         _check(init=init)
-    _check(sizes=(("depth", depth), ("width", width), ("samples", samples)))
+    _check(sizes=(("depth", depth), ("width", width)), samples=samples)
     be = get_backend(backend)
     t0 = time.perf_counter()
     edges = np.asarray(bins, dtype=float)
@@ -409,7 +413,7 @@ def gradients(configs=GRADIENT_CONFIGS, depth=32, width=512, samples=128, seed=0
     """
     for act, init in configs:
         _check(act=act, init=init)
-    _check(sizes=(("depth", depth), ("width", width), ("samples", samples)))
+    _check(sizes=(("depth", depth), ("width", width)), samples=samples)
     be = get_backend(backend)
     t0 = time.perf_counter()
     shape = (width, samples)
@@ -522,7 +526,7 @@ def net_input_check(widths=(5, 20, 100), inputs="skewed", weights="normalized", 
     Returns ``{"bin_edges", "normal_density" (at bin centres), "runs": {width: {"density",
     "skewness", "excess_kurtosis", "map": one-layer result at (0, 1)}}}``.
     """
-    _check(inputs, weights, sizes=[("width", w) for w in widths])
+    _check(inputs, weights, sizes=[("width", w) for w in widths] + [("rows", rows)], samples=samples)
     be = get_backend(backend)
     edges = np.asarray(bins, dtype=float)
     centres = (edges[:-1] + edges[1:]) / 2
