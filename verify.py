@@ -442,9 +442,9 @@ def _mc_width_text(r):
         lines.append(f"  {w:6d}  {r['rows'][k]:6d}  {r['samples'][k]:7d}  {e[0]:10.3g}  {s[0]:10.3g}  "
                      f"{e[1]:10.3g}  {s[1]:10.3g}  {'mean ' if res[0] else ''}{'var' if res[1] else ''}")
     for name in ("mean", "var"):
-        slope = r["slope"][name]
-        lines.append(f"  fitted rate ({name}): " + (f"error ~ width^{slope:.2f}" if slope is not None
-                                                    else "fewer than 3 widths resolved"))
+        slope, se = r["slope"][name], r["slope_stderr"][name]
+        lines.append(f"  fitted rate ({name}): " + (f"error ~ width^({slope:.2f} +- {se:.2f})" if slope is not None
+                                                    else "not fitted (fewer than 2 widths resolved)"))
     lines.append(_mc_seconds(r))
     return "\n".join(lines)
 

@@ -466,21 +466,26 @@ def finite_width(widths=FINITE_WIDTHS, mu=0.0, nu=1.0, omega=0.0, tau=1.0, input
     r"""Error of the one-layer empirical map against g as the width (fan-in) grows.
 
     At each width ``n``: ``rows = n`` clipped to ``[min_rows, max_rows]`` units with ``n``
-    inputs each and ``samples = outputs // rows`` input vectors.  Two noises compete: the
-    units of a sample are combinations of the same ``n`` inputs (about ``1/sqrt(samples n)``)
-    and each unit has its own bias (about ``1/(n sqrt(rows))``).  With Normal inputs and normalised weights the net input is exactly
-    Normal, so only non-Normal inputs (``uniform``, ``skewed``) or random weights
-    (``lecun``) show a finite-width error; it is an average over units, each with its own
-    bias (the fourth cumulant of the net input is ``kappa_4(x) sum_j w_j^4 ~ 3 kappa_4(x)/n``,
-    so the expected rate is ``1/n``).  The error ``|empirical - g|`` is *resolved* where it
-    exceeds 3 standard errors; ``slope`` is the least-squares slope of ``log error``
-    against ``log n`` over the resolved widths (None with fewer than 3).
+    inputs each and ``samples = outputs // rows`` input vectors.  With Normal inputs and
+    normalised weights the net input is exactly Normal, so only non-Normal inputs
+    (``uniform``, ``skewed``) or random weights (``lecun``) show a finite-width error.  It
+    is an average over units, each with its own bias: the net input's third cumulant
+    ``kappa_3(x) sum_j w_j^3`` has a random sign per unit and averages out, its fourth
+    ``kappa_4(x) sum_j w_j^4 ~ 3 kappa_4(x)/n`` does not, so the expected rate is ``1/n``.
 
-    Returns ``widths``, ``analytic`` ([mean, var]), ``empirical``, ``stderr``, ``error``,
-    ``resolved`` (``(len(widths), 2)`` arrays), ``slope`` and ``intercept`` (dicts with keys
-    mean, var), ``rows`` and ``samples`` (lists, per width), settings, ``seconds``,
-    ``backend``.  The noise floor falls only as ``1/sqrt(outputs)`` while the error falls as
-    ``1/n``: with the default budget the error is resolved up to n of about 100-300.
+    The error is *resolved* where ``|empirical - g|`` exceeds 3 standard errors.  The rate
+    is fitted to the *signed* errors of all widths, ``empirical - g = c (n/n_0)^p`` weighted
+    by their standard errors (scipy ``curve_fit``), so unresolved widths pull toward zero
+    instead of being selected away (selecting the large errors flattens a log-log fit); it
+    is fitted only where at least 2 widths are resolved.
+
+    Returns ``widths``, ``analytic`` ([mean, var]), ``empirical``, ``stderr``, ``error``
+    (``|empirical - g|``), ``resolved`` (``(len(widths), 2)`` arrays), ``slope``,
+    ``slope_stderr`` and ``amplitude`` (``c``, the fitted error at the first width) as dicts
+    with keys mean, var (None where not fitted), ``rows`` and ``samples`` (lists, per
+    width), settings, ``seconds``, ``backend``.  The noise falls as ``1/sqrt(outputs)``
+    while the error falls as ``1/n``: with the default budget the error is resolved up to n
+    of about 100-300; larger widths (to 65,536) show it below the noise.
     """
     _check(inputs, weights, sizes=[("width", w) for w in widths] + [("outputs", outputs)])
     be = get_backend(backend)
@@ -502,19 +507,35 @@ def finite_width(widths=FINITE_WIDTHS, mu=0.0, nu=1.0, omega=0.0, tau=1.0, input
             progress(k + 1, n)
     err = np.abs(emp - g)
     resolved = err > 3 * se
-    slope, intercept = {}, {}
+    slope, slope_se, amplitude = {}, {}, {}
     for c, name in enumerate(("mean", "var")):
-        sel = resolved[:, c]
-        if sel.sum() >= 3:
-            fit = np.polyfit(np.log(np.asarray(widths, dtype=float)[sel]), np.log(err[sel, c]), 1)
-            slope[name], intercept[name] = float(fit[0]), float(fit[1])
-        else:
-            slope[name] = intercept[name] = None
+        fit = _fit_rate(np.asarray(widths, dtype=float), emp[:, c] - g[c], se[:, c]) if resolved[:, c].sum() >= 2 \
+            else None
+        slope[name], slope_se[name], amplitude[name] = fit if fit else (None, None, None)
     return {"widths": np.asarray(widths), "analytic": g, "empirical": emp, "stderr": se, "error": err,
-            "resolved": resolved, "slope": slope, "intercept": intercept, "rows": rows_used,
+            "resolved": resolved, "slope": slope, "slope_stderr": slope_se, "amplitude": amplitude,
+            "rows": rows_used,
             "samples": samples_used, "mu": mu, "nu": nu, "omega": omega, "tau": tau, "inputs": inputs,
             "weights": weights, "seed": seed, "seconds": time.perf_counter() - t0,
             "backend": be.description(), "evidence": EVIDENCE}
+
+
+def _fit_rate(widths, signed, stderr):
+    """``(p, se(p), c)`` of ``signed = c (n/n_0)^p`` by weighted least squares, or None when
+    the fit does not converge."""
+    from scipy.optimize import OptimizeWarning, curve_fit
+
+    n0 = widths[0]
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", OptimizeWarning)
+            (c, p), cov = curve_fit(lambda n, c, p: c * (n / n0) ** p, widths, signed, p0=(signed[0], -1.0),
+                                    sigma=stderr, absolute_sigma=True, maxfev=10_000)
+    except (RuntimeError, OptimizeWarning):
+        return None
+    return float(p), float(np.sqrt(cov[1, 1])), float(c)
 
 
 def net_input_check(widths=(5, 20, 100), inputs="skewed", weights="normalized", rows=64, samples=4096,
