@@ -237,13 +237,14 @@ def map_grid(mu=(-0.1, 0.1), nu=(0.8, 1.5), grid=21, omega=0.0, tau=1.0, width=2
     x, z, y = be.zeros((width, samples)), be.zeros((rows, samples)), be.zeros((rows, samples))
     mus, nus = np.linspace(mu[0], mu[1], grid), np.linspace(nu[0], nu[1], grid)
     shape = (grid, grid, 2)
-    analytic, empirical, stderr, zs = (np.empty(shape) for _ in range(4))
+    analytic = np.stack(moment_map(mus[:, None], omega, nus[None, :], tau), axis=-1)
+    empirical, stderr, zs = (np.empty(shape) for _ in range(3))
     points = []
     for i, m in enumerate(mus):
         for j, v in enumerate(nus):
             mean, var, se_m, se_v = _one_layer_stats(be, layer, x, z, y, seed, i * grid + j, m, v, inputs)
-            g = [float(t) for t in moment_map(m, omega, v, tau)]
-            analytic[i, j], empirical[i, j], stderr[i, j] = g, (mean, var), (se_m, se_v)
+            g = [float(t) for t in analytic[i, j]]
+            empirical[i, j], stderr[i, j] = (mean, var), (se_m, se_v)
             zs[i, j] = z_scores((mean, var), g, (se_m, se_v))
             points.append({"mu": float(m), "nu": float(v), "analytic": g, "empirical": [mean, var],
                            "stderr": [se_m, se_v], "z": list(zs[i, j])})

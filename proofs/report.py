@@ -238,7 +238,7 @@ EVIDENCE_SIZES = {
     False: {"points": None, "width": 256, "samples": 256, "depth": 32, "deep_width": 256,
             "grad_samples": 128},
     True: {"points": 100_000, "width": 64, "samples": 64, "depth": 16, "deep_width": 128,
-           "grad_samples": 32},
+           "grad_samples": None},  # --quick: no backward pass (its kernels would only compile)
 }
 
 
@@ -252,6 +252,9 @@ def section_evidence(ctx):
     from proofs.montecarlo import EVIDENCE as MC_EVIDENCE
     from proofs.montecarlo import deep, gradients, map_grid
 
+    title = "11. Evidence, not proof: float64 dense grids and Monte Carlo"
+    note = ("grids see only their points and float64 rounding is not bounded; Monte Carlo is statistical. "
+            "The proofs are section 10's.")
     device = ctx.options.get("device", "auto")
     size = EVIDENCE_SIZES[bool(ctx.quick)]
     rows, grids = [], {}
@@ -285,6 +288,8 @@ def section_evidence(ctx):
                      f"({m:+.4f}, {v:.4f}); largest |z| over layers {zmax:.2f}",
                      f"iterated g: ({gm:+.4f}, {gv:.4f}), fixed point (0, 1)", "PASS" if zmax < 5 else "FAIL",
                      f"{MC_EVIDENCE}; PASS = every layer's mean and variance within 5 standard errors of g"))
+    if size["grad_samples"] is None:
+        return Section(title, rows, note=note)
     g = gradients((("selu", "lecun"),), depth, size["deep_width"], size["grad_samples"], seed=ctx.seed,
                   backend=device)["runs"]["selu/lecun"]
     rel = g["growth_per_layer"] / g["chi1_mean"] - 1
@@ -294,9 +299,7 @@ def section_evidence(ctx):
                      "PASS = measurement within 5% of mean field.  chi_1 > 1: gradient norms grow slowly with "
                      "depth toward the input (the paper: exploding gradients are impossible); "
                      "`verify.py montecarlo gradients` compares ReLU and tanh"))
-    return Section("11. Evidence, not proof: float64 dense grids and Monte Carlo", rows,
-                   note="grids see only their points and float64 rounding is not bounded; Monte Carlo is "
-                        "statistical. The proofs are section 10's.")
+    return Section(title, rows, note=note)
 
 
 #: report sections in reading order
