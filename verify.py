@@ -182,11 +182,14 @@ def _add_dropout(sub):
 
 # --- grids and Monte Carlo (evidence, not proof) -------------------------------------------
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda")
 #: the Theorem 1 box, the default of ``grid``
 _T1_BOX = {"mu": ("-0.1", "0.1"), "omega": ("-0.1", "0.1"), "nu": ("0.8", "1.5"), "tau": ("0.95", "1.1")}
-_GRID_QUANTITIES = ("mean", "variance", "variance_change", "spectral_norm",
-                    "dmean_dmu", "dmean_dnu", "dvar_dmu", "dvar_dnu")
+
+
+def _device_flag(p, dest="device", help="auto: CUDA when numba sees a GPU"):
+    from proofs.backends import DEVICES
+
+    p.add_argument("--device", dest=dest, choices=DEVICES, default="auto", help=help)
 
 
 def count(text):
@@ -200,15 +203,12 @@ def count(text):
     return int(value)
 
 
-def names(choices):
-    """A comma-separated list drawn from ``choices``."""
-    def parse(text):
-        items = [t.strip() for t in text.split(",") if t.strip()]
-        bad = [t for t in items if t not in choices]
-        if bad or not items:
-            raise argparse.ArgumentTypeError(f"choose from {', '.join(choices)} (got {text!r})")
-        return items
-    return parse
+def names(text):
+    """A comma-separated list of names (checked by the experiment: unknown ones exit 2)."""
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list (got {text!r})")
+    return items
 
 
 def _backend(args):
@@ -275,16 +275,18 @@ def _grid_text(r):
 
 
 def _add_grid(sub):
+    from proofs.backends.device import GRID_QUANTITIES
+
     p = sub.add_parser("grid", help="min/max of g, nu~ - nu, the Jacobian or its norm over a dense float64 grid "
                                     "(evidence, not proof)")
-    p.add_argument("--quantity", choices=_GRID_QUANTITIES, default="spectral_norm",
+    p.add_argument("--quantity", choices=GRID_QUANTITIES, default="spectral_norm",
                    help="what to reduce (default spectral_norm)")
     for v, (lo, hi) in _T1_BOX.items():
         p.add_argument(f"--{v}", nargs=2, type=number, metavar=("LO", "HI"), default=[lo, hi],
                        help=f"interval of {v} (default Theorem 1: {lo} {hi})")
     p.add_argument("--points", type=count, default=None,
                    help="at least this many points (default 1e7 on the CPU, 1e9 on a GPU)")
-    p.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="auto: CUDA when a GPU is there")
+    _device_flag(p)
     p.set_defaults(func=cmd_grid, text=_grid_text)
 
 
@@ -454,14 +456,13 @@ def _add_montecarlo(sub):
 
     p = sub.add_parser("montecarlo", help="Monte Carlo through random SELU networks (evidence, not proof)")
     mc = p.add_subparsers(dest="experiment", metavar="EXPERIMENT", parser_class=Parser, required=True)
-    inits = ("normalized", "lecun", "he", "xavier", "small")
-    activations = ("selu", "relu", "leaky_relu", "elu", "tanh", "sigmoid", "gelu", "swish")
+    weights = "weights: normalized (exact sums omega, tau per unit), lecun, he, xavier, small (default normalized)"
 
     def common(q, width, samples):
         q.add_argument("--width", type=count, default=width, help=f"units per layer (default {width})")
         q.add_argument("--samples", type=count, default=samples, help=f"input vectors (default {samples})")
         q.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="random seed (default: the global --seed)")
-        q.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="auto: CUDA when a GPU is there")
+        _device_flag(q)
 
     q = mc.add_parser("map", help="a. the one-layer empirical map on a (mu, nu) grid against g")
     q.add_argument("--mu", nargs=2, type=number, metavar=("LO", "HI"), default=["-0.1", "0.1"])
@@ -470,7 +471,7 @@ def _add_montecarlo(sub):
     q.add_argument("--omega", type=number, default="0", help="sum of weights (default 0)")
     q.add_argument("--tau", type=positive, default="1", help="sum of squared weights (default 1)")
     q.add_argument("--rows", type=count, default=None, help="units (default: --width)")
-    q.add_argument("--weights", choices=("normalized", "lecun"), default="normalized")
+    q.add_argument("--weights", default="normalized", help=weights)
     q.add_argument("--inputs", choices=DISTRIBUTIONS, default="normal")
     common(q, 256, 256)
     q.set_defaults(func=cmd_mc_map, text=_mc_map_text)
@@ -479,18 +480,19 @@ def _add_montecarlo(sub):
     q.add_argument("--depth", type=count, default=32)
     q.add_argument("--start", nargs=2, type=number, metavar=("MU", "NU"), action="append",
                    help="input mean and variance (repeatable; default (0, 1), (0.5, 3), (-0.3, 0.2))")
-    q.add_argument("--dropout", type=names(("none", "alpha", "standard")), default=["none", "alpha", "standard"],
+    q.add_argument("--dropout", type=names, default=["none", "alpha", "standard"],
                    help="comma list of none, alpha, standard (default all)")
     q.add_argument("--rate", type=dropout_rate, default="0.1", help="dropout rate 1 - q (default 0.1)")
-    q.add_argument("--weights", choices=("normalized", "lecun"), default="normalized")
+    q.add_argument("--weights", default="normalized", help=weights)
     q.add_argument("--inputs", choices=DISTRIBUTIONS, default="normal")
     common(q, 512, 256)
     q.set_defaults(func=cmd_mc_deep, text=_mc_deep_text)
 
     q = mc.add_parser("zoo", help="c. activation x initialisation statistics per layer (batch norm, highway)")
-    q.add_argument("--activations", type=names(activations), default=["selu", "relu", "leaky_relu", "elu", "tanh",
-                                                                       "sigmoid"])
-    q.add_argument("--inits", type=names(inits), default=["lecun", "he", "xavier", "small"])
+    q.add_argument("--activations", type=names, default=["selu", "relu", "leaky_relu", "elu", "tanh", "sigmoid"],
+                   help="comma list (default selu,relu,leaky_relu,elu,tanh,sigmoid; also gelu, swish)")
+    q.add_argument("--inits", type=names, default=["lecun", "he", "xavier", "small"],
+                   help="comma list of lecun, he, xavier, small, normalized (default lecun,he,xavier,small)")
     q.add_argument("--depth", type=count, default=16)
     q.add_argument("--batchnorm", action="store_true", help="batch-normalise pre-activations")
     q.add_argument("--highway-bias", type=number, default=None, help="highway layers with this gate bias")
@@ -512,12 +514,12 @@ def _add_montecarlo(sub):
     q.add_argument("--omega", type=number, default="0")
     q.add_argument("--tau", type=number, default="1")
     q.add_argument("--inputs", choices=DISTRIBUTIONS, default="skewed")
-    q.add_argument("--weights", choices=("normalized", "lecun"), default="normalized")
+    q.add_argument("--weights", default="normalized", help=weights)
     q.add_argument("--outputs", type=count, default=1 << 22, help="units x samples per width (default 2^22)")
     q.add_argument("--min-rows", type=count, default=128)
     q.add_argument("--max-rows", type=count, default=1024)
     q.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="random seed (default: the global --seed)")
-    q.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="auto: CUDA when a GPU is there")
+    _device_flag(q)
     q.set_defaults(func=cmd_mc_width, text=_mc_width_text)
 
 
@@ -542,8 +544,10 @@ def cmd_bench_grid(args):
 
 
 def _add_bench_grid(bench_sub):
+    from proofs.backends.device import GRID_QUANTITIES
+
     p = bench_sub.add_parser("grid", help="grid points/s: numba kernel vs numpy + scipy")
-    p.add_argument("--quantity", choices=_GRID_QUANTITIES, default="spectral_norm")
+    p.add_argument("--quantity", choices=GRID_QUANTITIES, default="spectral_norm")
     p.add_argument("--points", type=count, default=10_000_000, help="numba grid points (default 1e7)")
     p.add_argument("--numpy-points", type=count, default=1_000_000, help="numpy grid points (default 1e6)")
     p.set_defaults(func=cmd_bench_grid, text=_bench_grid_text)
@@ -613,8 +617,8 @@ def build_parser():
     parser.add_argument("--quick", action="store_true", help="short report (under 30 s)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.add_argument("--seed", type=int, default=0, help="random seed for sampled checks (default 0)")
-    parser.add_argument("--device", dest="report_device", choices=DEVICE_CHOICES, default="auto",
-                        help="backend of the report's grids and Monte Carlo (default auto: CUDA when a GPU is there)")
+    _device_flag(parser, "report_device", "backend of the report's grids and Monte Carlo (default auto: CUDA when "
+                                          "numba sees a GPU)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for add in COMMANDS:
         add(sub)

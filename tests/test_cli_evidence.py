@@ -36,8 +36,9 @@ def test_grid_json_keys_and_labels(capsys):
     (["grid", "--tau", "0", "1"], "> 0"),
     (["grid", "--quantity", "curvature"], "invalid choice"),
     (["grid", "--points", "0"], "positive integer"),
-    (["montecarlo", "map", "--weights", "he"], "invalid choice"),
-    (["montecarlo", "deep", "--dropout", "gaussian"], "choose from"),
+    (["montecarlo", "map", "--weights", "orthogonal"], "unknown initialisation"),
+    (["montecarlo", "deep", "--dropout", "gaussian"], "unknown dropout"),
+    (["montecarlo", "zoo", "--activations", "selu,softsign"], "unknown activation"),
     (["montecarlo", "gradients", "--configs", "selu"], "ACTIVATION:INIT"),
     (["montecarlo", "map", "--nu", "0", "1"], "> 0"),
 ])
