@@ -48,14 +48,14 @@ def check_grid_reduction():
 
 
 def check_matmul():
-    """Forward and transposed hashed-weight products, odd sizes spanning two tiles."""
+    """Forward and transposed hashed-weight products, odd sizes spanning two tiles on every axis."""
     import numpy as np
 
     from proofs.backends.device import derive_key
 
     cpu, gpu = _backends()
     key = derive_key(7, 1, 3)
-    n_in, n_out, n_b = 37, 33, 5
+    n_in, n_out, n_b = 37, 33, 67  # two tiles along every axis (TILE_R = TILE_K = 32, TILE_B = 64)
     x = np.random.default_rng(0).standard_normal((n_in, n_b)).astype(np.float32)
     d = np.random.default_rng(1).standard_normal((n_out, n_b)).astype(np.float32)
     for exact in (True, False):

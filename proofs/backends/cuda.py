@@ -5,10 +5,10 @@ r"""The numba CUDA backend: the shared device code inside CUDA kernels.
   min/argmin/max/argmax (ties to the smaller index, as on the CPU).
 - **Layers**: a tiled matrix product whose weight tile is *generated* in shared memory from
   the counter-based hash instead of loaded: a block of ``GEMM_THREADS_Y x GEMM_THREADS_X``
-  threads computes a ``TILE_R x TILE_B`` output tile; per ``TILE_K`` step each thread makes
-  one Box-Muller pair of weights per ``TILE_R * TILE_K / 2 / threads`` and loads its share of
-  the input tile, then does ``TILE_K * TILE_R / GEMM_THREADS_Y`` float32 multiply-adds.  The
-  same kernel computes ``W^T x`` (the backward pass) by generating the transposed tile.
+  (8 x 32) threads computes a ``TILE_R x TILE_B`` (32 x 64) output tile, each thread a 4 x 2
+  register block; per ``TILE_K`` (32) step each thread makes 2 Box-Muller pairs of weights
+  and loads 8 inputs into shared memory, then does 256 float32 multiply-adds.  The same
+  kernel computes ``W^T x`` (the backward pass) by generating the transposed tile.
 - **Elementwise**: grid-stride loops around the shared bodies.
 
 Everything runs in numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) on tiny sizes; the
@@ -30,10 +30,12 @@ GRID_THREADS = 128
 #: blocks per launch of the grid reduction (each strides over plane cells)
 GRID_BLOCKS = 65535
 #: output tile (rows x samples) and reduction step of the matrix product
-TILE_R, TILE_B, TILE_K = 32, 32, 32
+TILE_R, TILE_B, TILE_K = 32, 64, 32
 GEMM_THREADS_X, GEMM_THREADS_Y = 32, 8
 _GEMM_THREADS = GEMM_THREADS_X * GEMM_THREADS_Y
+#: each thread accumulates a 4 x 2 register block: rows ty + 8m, samples tx + 32c
 _ROWS_PER_THREAD = TILE_R // GEMM_THREADS_Y
+_COLS_PER_THREAD = TILE_B // GEMM_THREADS_X
 _PAIRS = TILE_R * TILE_K // 2
 _ELEMENT_THREADS = 256
 
@@ -105,9 +107,10 @@ def _layer_kernels():
         t = ty * GEMM_THREADS_X + tx
         r0 = cuda.blockIdx.y * TILE_R
         b0 = cuda.blockIdx.x * TILE_B
-        acc = cuda.local.array(_ROWS_PER_THREAD, float32)
+        acc = cuda.local.array((_ROWS_PER_THREAD, _COLS_PER_THREAD), float32)
         for m in range(_ROWS_PER_THREAD):
-            acc[m] = 0.0
+            for c in range(_COLS_PER_THREAD):
+                acc[m, c] = 0.0
         if not transpose and t < TILE_R and r0 + t < n_w:
             s_key[t] = row_key(key, r0 + t)
         for k0 in range(0, n_k, TILE_K):
@@ -137,14 +140,17 @@ def _layer_kernels():
                 s_x[kl, bl] = x[k0 + kl, b0 + bl] if (k0 + kl < n_k and b0 + bl < n_b) else float32(0.0)
             cuda.syncthreads()
             for kk in range(TILE_K):
-                xv = s_x[kk, tx]
                 for m in range(_ROWS_PER_THREAD):
-                    acc[m] += s_a[ty + m * GEMM_THREADS_Y, kk] * xv
+                    a = s_a[ty + m * GEMM_THREADS_Y, kk]
+                    for c in range(_COLS_PER_THREAD):
+                        acc[m, c] += a * s_x[kk, tx + c * GEMM_THREADS_X]
             cuda.syncthreads()
         for m in range(_ROWS_PER_THREAD):
             r = r0 + ty + m * GEMM_THREADS_Y
-            if r < n_out and b0 + tx < n_b:
-                out[r, b0 + tx] = acc[m]
+            for c in range(_COLS_PER_THREAD):
+                b = b0 + tx + c * GEMM_THREADS_X
+                if r < n_out and b < n_b:
+                    out[r, b] = acc[m, c]
 
     @cuda.jit
     def weight_row_sums(key, n_in, s1, s2):
