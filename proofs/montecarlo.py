@@ -321,11 +321,11 @@ def deep(depth=32, width=512, samples=256, starts=((0.0, 1.0), (0.5, 3.0), (-0.3
 # --- c. activation x initialisation zoo ---------------------------------------------------
 
 def zoo(activations=ZOO_ACTIVATIONS, inits=ZOO_INITS, depth=16, width=256, samples=256, batchnorm=False,
-        highway_bias=None, bins=np.linspace(-4.0, 4.0, 81), saturation=0.01, seed=0, backend="auto",
-        progress=None):
+        highway_bias=None, bins=None, saturation=0.01, seed=0, backend="auto", progress=None):
     """Per-layer statistics of deep nets for every activation x initialisation.
 
-    Inputs are Normal(0, 1).  A plain layer is ``x <- phi(BN(W x))`` (BN, per unit over the
+    Inputs are Normal(0, 1); ``bins`` are histogram edges (default 80 bins on [-4, 4]).
+    A plain layer is ``x <- phi(BN(W x))`` (BN, per unit over the
     batch without learned parameters, only with ``batchnorm``).  With ``highway_bias = b``
     every layer is a highway layer ``x <- H T + x (1 - T)``, ``H = phi(BN(W_H x))``,
     ``T = sigmoid(W_T x + b)`` (W_T from its own stream, same initialisation).
@@ -344,7 +344,7 @@ def zoo(activations=ZOO_ACTIVATIONS, inits=ZOO_INITS, depth=16, width=256, sampl
     _check(sizes=(("depth", depth), ("width", width)), samples=samples)
     be = get_backend(backend)
     t0 = time.perf_counter()
-    edges = np.asarray(bins, dtype=float)
+    edges = np.linspace(-4.0, 4.0, 81) if bins is None else np.asarray(bins, dtype=float)
     shape = (width, samples)
     x, z, h = be.zeros(shape), be.zeros(shape), be.zeros(shape)
     t, y = be.zeros(shape), be.zeros(shape)
@@ -540,17 +540,18 @@ def _fit_rate(widths, signed, stderr):
 
 
 def net_input_check(widths=(5, 20, 100), inputs="skewed", weights="normalized", rows=64, samples=4096,
-                    bins=np.linspace(-4.0, 4.0, 41), seed=0, backend="auto"):
+                    bins=None, seed=0, backend="auto"):
     """The central-limit assumption at small fan-in: the distribution of the net input
     ``z = sum_j w_j x_j`` for inputs of mean 0, variance 1 and normalised rows (omega = 0,
-    tau = 1), where g assumes ``z ~ Normal(0, 1)``.
+    tau = 1), where g assumes ``z ~ Normal(0, 1)``; ``bins`` are edges of the standardised
+    net input (default 40 bins on [-4, 4]).
 
     Returns ``{"bin_edges", "normal_density" (at bin centres), "runs": {width: {"density",
     "skewness", "excess_kurtosis", "map": one-layer result at (0, 1)}}}``.
     """
     _check(inputs, weights, sizes=[("width", w) for w in widths] + [("rows", rows)], samples=samples)
     be = get_backend(backend)
-    edges = np.asarray(bins, dtype=float)
+    edges = np.linspace(-4.0, 4.0, 41) if bins is None else np.asarray(bins, dtype=float)
     centres = (edges[:-1] + edges[1:]) / 2
     runs = {}
     for k, width in enumerate(widths):
