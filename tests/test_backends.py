@@ -101,7 +101,7 @@ def test_dropout_batchnorm_highway():
 
 def test_device_selection():
     assert get_backend("cpu").name == "cpu"
-    assert get_backend("auto").name == ("cuda" if cuda_available() else "cpu")
+    assert get_backend("auto") is get_backend("cuda" if cuda_available() else "cpu")
     with pytest.raises(ValueError, match="unknown device"):
         get_backend("tpu")
     if not cuda_available():

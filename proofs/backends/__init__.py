@@ -43,13 +43,19 @@ def cuda_available():
         return False
 
 
-@functools.lru_cache(maxsize=None)
 def get_backend(name="auto"):
-    """The backend called ``name`` in :data:`DEVICES` (one instance per name)."""
+    """The backend called ``name`` in :data:`DEVICES`; one instance per device, so its
+    compiled kernels are shared by every caller ("auto" and "cpu" on a machine without a GPU
+    are the same object)."""
     if name not in DEVICES:
         raise ValueError(f"unknown device {name!r}; choose from {', '.join(DEVICES)}")
     if name == "auto":
         name = "cuda" if cuda_available() else "cpu"
+    return _backend(name)
+
+
+@functools.lru_cache(maxsize=None)
+def _backend(name):
     if name == "cuda":
         if not cuda_available():
             raise BackendUnavailable("no CUDA GPU available (numba.cuda.is_available() is False)")
