@@ -33,6 +33,7 @@ class BackendUnavailable(ValueError):
     """The requested backend cannot run here (no CUDA GPU)."""
 
 
+@functools.lru_cache(maxsize=None)
 def cuda_available():
     """True when numba sees a CUDA GPU (or its simulator, NUMBA_ENABLE_CUDASIM=1)."""
     try:
