@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_UNDECIDED = 0, 1, 2, 3
@@ -586,6 +587,46 @@ def _add_bench_montecarlo(bench_sub):
     p.set_defaults(func=cmd_bench_montecarlo, text=_bench_mc_text)
 
 
+# --- figures ----------------------------------------------------------------------------
+
+def cmd_figures(args):
+    import os
+    import time
+
+    from figures import FIGURE_MODULES, get
+    from figures.common import Options, render
+
+    modules = [get(n) for n in (args.only or FIGURE_MODULES)]
+    opts = Options(quick=args.quick, device=_backend(args), seed=args.seed)
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out: cannot create {args.out!r}: {exc.strerror}") from None
+    made = []
+    with _progress(len(modules), "figures") as bar:
+        for module in modules:
+            bar.set_postfix_str(module.NAME)
+            t0 = time.perf_counter()
+            summary = render(module, args.out, opts)
+            summary["seconds"] = round(time.perf_counter() - t0, 2)
+            made.append(summary)
+            bar.update(1)
+    return {"out": args.out, "quick": args.quick, "figures": made}
+
+
+def _add_figures(sub):
+    p = sub.add_parser("figures", help="regenerate the paper's figures and the comparison figures (PNG + PDF)")
+    p.add_argument("--out", default=os.path.join("figures", "out"), help="output directory (default figures/out)")
+    p.add_argument("--only", type=names, default=None, metavar="NAME[,NAME]",
+                   help="only these figures (names: see README's gallery)")
+    p.add_argument("--quick", action="store_true", default=argparse.SUPPRESS,
+                   help="reduced sizes (all figures in under a minute)")
+    _device_flag(p)
+    p.set_defaults(func=cmd_figures, text=lambda r: "\n".join(
+        f"{f['name']:16s} {f['seconds']:6.1f} s  {', '.join(f['files'])}\n{'':16s} {f['caption']}"
+        for f in r["figures"]))
+
+
 #: ``bench`` sub-subcommand registrations: functions ``add(bench_subparsers)``
 BENCH_COMMANDS = [_add_bench_grid, _add_bench_montecarlo]
 
@@ -598,7 +639,7 @@ def _add_bench(sub):
 
 
 #: subcommand registrations, in the order ``-h`` lists them
-COMMANDS = [_add_params, _add_point, _add_dropout, _add_grid, _add_montecarlo, _add_bench]
+COMMANDS = [_add_params, _add_point, _add_dropout, _add_grid, _add_montecarlo, _add_figures, _add_bench]
 
 
 def _add_json_flags(sub):
