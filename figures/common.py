@@ -1,0 +1,97 @@
+"""What every figure shares: one style, atomic PNG + PDF output, a one-line caption.
+
+A figure module defines ``NAME``, ``CAPTION``, ``data(opts) -> dict`` (the numbers behind
+the figure, which the tests check) and ``draw(data, opts) -> matplotlib Figure``.
+:func:`render` runs both and writes ``<out>/<NAME>.png`` and ``.pdf`` through temporary
+files, so an interrupted run leaves no half-written figure.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+#: the project's figure style, applied to every figure
+STYLE = {
+    "figure.dpi": 110,
+    "savefig.dpi": 150,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "image.cmap": "viridis",
+}
+
+#: colours by role, used consistently across figures
+COLORS = {
+    "analytic": "#1f4e79", "montecarlo": "#d95f02", "certified": "#1b9e77", "published": "#7570b3",
+    "fixed_point": "#e7298a", "domain": "#444444", "selu": "#1b9e77", "relu": "#d95f02",
+    "leaky_relu": "#7570b3", "tanh": "#e7298a", "elu": "#66a61e", "sigmoid": "#a6761d",
+    "gelu": "#e6ab02", "swish": "#666666",
+}
+
+
+@dataclass
+class Options:
+    """Options shared by all figures: ``quick`` renders reduced sizes; ``device`` picks the
+    Monte-Carlo backend; ``seed`` makes sampled data reproducible."""
+
+    quick: bool = False
+    device: str = "auto"
+    seed: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def new_figure(ncols=1, nrows=1, width=4.2, height=3.4, **kw):
+    """A figure with ``nrows x ncols`` axes in the project style."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False,
+                                 constrained_layout=True, **kw)
+    return fig, axes
+
+
+def caption(fig, text):
+    """Put the caption under the figure, wrapped to the figure's width."""
+    import textwrap
+
+    chars = max(40, int(fig.get_figwidth() * 15))
+    fig.supxlabel(textwrap.fill(text, chars), fontsize=8, style="italic")
+
+
+def _atomic_save(fig, path, **kw):
+    directory = os.path.dirname(path) or "."
+    suffix = os.path.splitext(path)[1]
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=suffix)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, **kw)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def render(module, out_dir, opts, data=None):
+    """Compute ``module``'s data (unless given), draw it, save PNG and PDF; returns a summary."""
+    os.makedirs(out_dir, exist_ok=True)
+    with plt.rc_context(STYLE):
+        data = module.data(opts) if data is None else data
+        fig = module.draw(data, opts)
+        caption(fig, module.CAPTION)
+        files = []
+        for ext in ("png", "pdf"):
+            path = os.path.join(out_dir, f"{module.NAME}.{ext}")
+            _atomic_save(fig, path)
+            files.append(path)
+    plt.close(fig)
+    return {"name": module.NAME, "caption": module.CAPTION, "files": files}

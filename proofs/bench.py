@@ -1,0 +1,231 @@
+"""Benchmarks: throughput as ratios against a baseline measured in the same run.
+
+- :func:`bench_grid`: grid points per second of the numba kernel (CPU, and CUDA where there
+  is a GPU) against numpy + scipy evaluating the same generated formulas
+  (:func:`proofs.grid.numpy_quantity`), on the Theorem 1 box; both must agree on the extremes
+  of the points numpy evaluated.
+- :func:`bench_montecarlo`: multiply-adds per second of one layer ``selu(W x)`` with the
+  weights hashed in-kernel, against numpy matmul (float32, weights stored, their generation
+  not timed) and PyTorch (``torch.nn.Linear`` + SELU, float32, TF32 off) where it is
+  installed; and the widest layer each can hold, from memory arithmetic, with a layer of
+  that width actually run by the hashed kernel.
+
+Compilation is excluded from every timing (a warm-up call comes first); every figure is the
+best of ``repeats`` runs.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import numpy as np
+
+from .backends import cuda_available, get_backend
+from .backends.device import derive_key
+from .grid import axes_of, grid_extrema, grid_shape, numpy_quantity
+from .montecarlo import Layer
+from .theorem1 import BOX as THEOREM1_BOX
+
+
+def _best_time(fn, repeats):
+    best = math.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def bench_grid(quantity="spectral_norm", points=10_000_000, numpy_points=1_000_000, repeats=2, chunk=1 << 18):
+    """Grid throughput on the Theorem 1 box.
+
+    Returns ``numba_points_per_s``, ``numpy_points_per_s``, ``ratio`` (numba CPU / numpy),
+    ``cuda_points_per_s`` (None without a GPU), ``agree`` (numba and numpy extremes over
+    numpy's grid within 1e-12 relative), the sizes and ``rows`` (a table).
+    """
+    box = THEOREM1_BOX
+    grid_extrema(quantity, box, shape=(2, 2, 2, 2), backend="cpu")  # compile
+    cpu_s = _best_time(lambda: grid_extrema(quantity, box, points=points, backend="cpu"), repeats)
+    n_cpu = int(np.prod(grid_shape(box, points)))
+    shape = grid_shape(box, numpy_points)
+    n_np = int(np.prod(shape))
+    axes = axes_of(box, shape)
+
+    def numpy_run():
+        lo, hi = math.inf, -math.inf
+        for start in range(0, n_np, chunk):
+            idx = np.unravel_index(np.arange(start, min(n_np, start + chunk)), shape)
+            v = numpy_quantity(quantity, *(ax[i] for ax, i in zip(axes, idx)))
+            lo, hi = min(lo, v.min()), max(hi, v.max())
+        return lo, hi
+
+    np_s = _best_time(numpy_run, repeats)
+    lo, hi = numpy_run()
+    ref = grid_extrema(quantity, box, shape=shape, backend="cpu")
+    agree = all(abs(a - b) <= 1e-12 * max(1.0, abs(b)) for a, b in ((ref["min"], lo), (ref["max"], hi)))
+    rows = [{"method": f"numba kernel ({get_backend('cpu').description()})", "points": n_cpu,
+             "seconds": cpu_s, "points_per_s": n_cpu / cpu_s},
+            {"method": "numpy + scipy vectorised (1 thread)", "points": n_np, "seconds": np_s,
+             "points_per_s": n_np / np_s}]
+    cuda_rate = None
+    if cuda_available():
+        gpu_points = max(points, 1 << 30)
+        grid_extrema(quantity, box, shape=(2, 2, 2, 2), backend="cuda")
+        gpu_s = _best_time(lambda: grid_extrema(quantity, box, points=gpu_points, backend="cuda"), repeats)
+        n_gpu = int(np.prod(grid_shape(box, gpu_points)))
+        cuda_rate = n_gpu / gpu_s
+        rows.append({"method": f"numba kernel ({get_backend('cuda').description()})", "points": n_gpu,
+                     "seconds": gpu_s, "points_per_s": cuda_rate})
+    for r in rows:
+        r["ratio_vs_numpy"] = r["points_per_s"] / rows[1]["points_per_s"]
+    return {"quantity": quantity, "box": box.as_dict(), "numba_points_per_s": rows[0]["points_per_s"],
+            "numpy_points_per_s": rows[1]["points_per_s"], "ratio": rows[0]["ratio_vs_numpy"],
+            "cuda_points_per_s": cuda_rate, "agree": agree, "rows": rows, "baseline": rows[1]["method"]}
+
+
+def _available_memory():
+    """Bytes of memory available to a new allocation (MemAvailable), or None."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _gpu_free_memory():
+    try:
+        from numba import cuda
+
+        return int(cuda.current_context().get_memory_info()[0])
+    except Exception:  # noqa: BLE001 -- the simulator has no memory information
+        return None
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def _torch_layer(torch, device, width, samples, repeats):
+    """Seconds of ``selu(Linear(x))`` at ``width`` (float32, TF32 off), best of ``repeats``."""
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    with torch.no_grad():
+        lin = torch.nn.Linear(width, width, bias=False).to(device)
+        x = torch.randn(samples, width, device=device)
+
+        def run():
+            torch.nn.functional.selu(lin(x))
+            if device == "cuda":
+                torch.cuda.synchronize()
+
+        run()
+        return _best_time(run, repeats)
+
+
+def bench_montecarlo(width=1024, samples=256, max_width=131072, max_width_rows=256, max_width_samples=8,
+                     repeats=3, seed=0):
+    """Multiply-adds per second of one SELU layer and the widest layer each method can hold.
+
+    Returns ``rows`` (method, device, width, samples, seconds, macs_per_s, ratio_vs_numpy),
+    ``numba_macs_per_s``, ``numpy_macs_per_s``, ``ratio`` (numba CPU / numpy),
+    ``torch`` (``"unavailable"`` or its version), ``ratio_vs_torch`` (numba / torch per
+    device, where torch ran), ``widths`` (per method and device: the
+    largest width whose float32 weights -- none for hashed ones -- and activations fit in
+    the available memory: arithmetic, not attempted), and ``max_width_run`` (the hashed
+    layer actually run at ``max_width``: ``max_width_rows`` of its units for
+    ``max_width_samples`` samples, no weight matrix stored; ``fits_stored`` says whether a
+    stored-weight method could hold that layer here).
+    """
+    macs = width * width * samples
+    rows = []
+    rng = np.random.default_rng(seed)
+    x_host = rng.standard_normal((width, samples)).astype(np.float32)
+
+    def hashed(be):
+        layer = Layer(be, seed, 1, width, width, "normalized")
+        x, z, y = be.to_device(x_host), be.zeros((width, samples)), be.zeros((width, samples))
+
+        def run():
+            layer(x, z)
+            be.activation("selu", z, y)
+            be.to_host(y[:1, :1]) if be.name == "cuda" else None  # synchronise
+
+        run()
+        return _best_time(run, repeats)
+
+    backends = ["cpu"] + (["cuda"] if cuda_available() else [])
+    for name in backends:
+        be = get_backend(name)
+        s = hashed(be)
+        rows.append({"method": "numba, weights hashed in-kernel", "device": be.description(), "width": width,
+                     "samples": samples, "seconds": s, "macs_per_s": macs / s})
+    from theory.activations import ACTIVATIONS
+
+    selu = ACTIVATIONS["selu"].numpy()
+    w = (rng.standard_normal((width, width)) / math.sqrt(width)).astype(np.float32)
+    np_s = _best_time(lambda: selu(w @ x_host), repeats)
+    rows.append({"method": "numpy matmul + selu, weights stored", "device": "CPU (BLAS)", "width": width,
+                 "samples": samples, "seconds": np_s, "macs_per_s": macs / np_s})
+    torch = _torch()
+    if torch is not None:
+        torch.set_num_threads(len(os.sched_getaffinity(0)))
+        for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):
+            s = _torch_layer(torch, device, width, samples, repeats)
+            rows.append({"method": "torch.nn.Linear + SELU (float32, TF32 off)", "device": device,
+                         "width": width, "samples": samples, "seconds": s, "macs_per_s": macs / s})
+    numpy_rate = rows[len(backends)]["macs_per_s"]
+    for r in rows:
+        r["ratio_vs_numpy"] = r["macs_per_s"] / numpy_rate
+    # numba hashed against torch on the same kind of device
+    vs_torch = {}
+    for name, ours in zip(backends, rows):
+        theirs = [r for r in rows if r["method"].startswith("torch") and r["device"] == name]
+        if theirs:
+            vs_torch[name] = ours["macs_per_s"] / theirs[0]["macs_per_s"]
+
+    # the widest layer each can hold: stored float32 weights n^2 plus input and output n x samples;
+    # hashed weights: input, pre-activation and output only
+    host = _available_memory()
+    gpu = _gpu_free_memory() if "cuda" in backends else None
+
+    def stored_max(mem):
+        return None if mem is None else math.isqrt(mem // 4 + samples**2) - samples
+
+    def hashed_max(mem):
+        return None if mem is None else mem // (4 * 3 * samples)
+
+    widths = [{"method": "numba hashed", "device": "cpu", "memory_bytes": host, "largest_width": hashed_max(host)},
+              {"method": "numpy stored", "device": "cpu", "memory_bytes": host, "largest_width": stored_max(host)}]
+    if gpu is not None:
+        widths.insert(1, {"method": "numba hashed", "device": "cuda", "memory_bytes": gpu,
+                          "largest_width": hashed_max(gpu)})
+    if torch is not None:
+        widths.append({"method": "torch stored", "device": "cpu", "memory_bytes": host,
+                       "largest_width": stored_max(host)})
+        if torch.cuda.is_available():
+            widths.append({"method": "torch stored", "device": "cuda", "memory_bytes": gpu,
+                           "largest_width": stored_max(gpu)})
+    be = get_backend(backends[-1])
+    layer = Layer(be, seed, 1, max_width, max_width_rows, "normalized")
+    x = be.zeros((max_width, max_width_samples))
+    be.draw(x, derive_key(seed, 2, 0), "normal", 0.0, 1.0)
+    z = be.zeros((max_width_rows, max_width_samples))
+    t_big = _best_time(lambda: (layer(x, z), be.to_host(z)), 1)
+    big = {"width": max_width, "rows": max_width_rows, "samples": max_width_samples, "device": be.description(),
+           "seconds": t_big, "macs_per_s": max_width * max_width_rows * max_width_samples / t_big,
+           "full_layer_seconds_extrapolated": t_big * max_width / max_width_rows,
+           "stored_weights_bytes": 4 * max_width**2,
+           "fits_stored": {w["method"] + " " + w["device"]: w["largest_width"] is not None
+                           and w["largest_width"] >= max_width for w in widths if "stored" in w["method"]}}
+    return {"width": width, "samples": samples, "rows": rows, "numba_macs_per_s": rows[0]["macs_per_s"],
+            "numpy_macs_per_s": numpy_rate, "ratio": rows[0]["ratio_vs_numpy"],
+            "torch": torch.__version__ if torch is not None else "unavailable", "ratio_vs_torch": vs_torch,
+            "widths": widths, "max_width_run": big, "baseline": rows[len(backends)]["method"]}

@@ -1,0 +1,213 @@
+r"""Dense float64 grids of g, its Jacobian and spectral norm, reduced on the fly.
+
+A grid over a box in (mu, omega, nu, tau) has ``k_v`` evenly spaced points per variable
+(``numpy.linspace``, both ends included; an interval with ``lo == hi`` gets one point).
+Two variables form the *plotting plane* (default mu and nu, the paper's Figure 2 axes);
+each backend reduces, for every plane cell, the other two variables' points to the cell's
+min/max and their arg points, so memory holds the plane and never the grid.  The global
+extremes follow from the plane, and the plane itself (min and max over the other two
+variables for each (mu, nu)) is there for plotting.
+
+**Evidence, not proof**: a grid sees only its points, and float64 rounding is not bounded.
+The interval certification (``proofs/`` of the certification engine) is the proof.
+
+:func:`numpy_quantity` evaluates the same generated formulas with numpy and scipy
+(``scipy.special.erfcx``) instead of the compiled kernels: the baseline of
+``verify.py bench grid`` and an independent route for the tests.
+
+Example
+-------
+>>> r = grid_extrema("variance", [(0, 0), (0, 0), (0.9, 1.1), (1, 1)], shape=(1, 1, 3, 1), backend="cpu")
+>>> r["points"], round(r["min"], 6), r["argmax"]["nu"]
+(3, 0.920735, 1.1)
+"""
+from __future__ import annotations
+
+import functools
+import time
+
+import numpy as np
+
+from proofs.claims import VARIABLES, Box
+from theory import _selu_generated
+from theory.jacobian import spectral_norm as _spectral_norm_np
+from theory.parameters import ALPHA01, LAMBDA01
+
+from .backends import get_backend
+from .backends.device import GRID_QUANTITIES
+
+#: label carried by every grid result
+EVIDENCE = "float64 grid evaluation: evidence, not proof"
+
+
+def _intervals(box):
+    return box.intervals() if isinstance(box, Box) else [tuple(map(float, iv)) for iv in box]
+
+
+def grid_shape(box, points):
+    """Points per variable: ``k`` on every non-degenerate interval, the least ``k`` with
+    ``k^d >= points`` (``d`` such intervals); 1 on degenerate ones.
+
+    >>> grid_shape([(-1, 1), (0, 0), (1, 2), (1, 1)], 10)
+    (4, 1, 4, 1)
+    """
+    ivs = _intervals(box)
+    d = sum(1 for lo, hi in ivs if hi > lo)
+    k = 1
+    if d:
+        k = max(2, int(round(points ** (1.0 / d))))
+        while k**d < points:
+            k += 1
+        while k > 2 and (k - 1) ** d >= points:
+            k -= 1
+    return tuple(k if hi > lo else 1 for lo, hi in ivs)
+
+
+def axes_of(box, shape):
+    """The grid's coordinates per variable (numpy.linspace, both ends included)."""
+    return [np.linspace(lo, hi, n) if n > 1 else np.array([lo]) for (lo, hi), n in zip(_intervals(box), shape)]
+
+
+def default_plane(shape):
+    """The plotting plane: mu and nu unless one of them has a single point, else the two
+    variables with the most points."""
+    if shape[0] > 1 and shape[2] > 1:
+        return ("mu", "nu")
+    order = sorted(range(4), key=lambda v: (-shape[v], v))
+    return tuple(VARIABLES[v] for v in sorted(order[:2]))
+
+
+def grid_extrema(quantity, box, points=None, shape=None, plane=None, backend="auto",
+                 lambda_=LAMBDA01, alpha=ALPHA01, keep_plane=False, progress=None):
+    """Min and max of ``quantity`` over a dense grid on ``box``, on the fly.
+
+    ``quantity`` is one of :data:`GRID_QUANTITIES`; ``box`` a :class:`proofs.claims.Box` or
+    four ``(lo, hi)`` pairs in the order (mu, omega, nu, tau); ``points`` the least number
+    of points (default: the backend's ``default_grid_points``, 1e7 on the CPU and 1e9 on a
+    GPU) or ``shape`` the points per variable.
+    ``progress(done, total)`` is called after every chunk.
+
+    Returns a dict: ``quantity``, ``min``, ``max``, ``argmin`` and ``argmax`` (dicts over the
+    four variables), ``points``, ``shape`` (dict), ``nonfinite`` (points skipped as NaN/inf),
+    ``seconds`` (the reduction), ``compile_seconds`` (a one-point warm-up that compiles the
+    kernel on first use), ``backend``, ``evidence`` (:data:`EVIDENCE`), and with ``keep_plane`` a
+    ``plane`` dict: ``axes`` (two names), their coordinates under those names, and ``min``,
+    ``max`` (2-D arrays over the plane: extremes over the other two variables).
+    """
+    if quantity not in GRID_QUANTITIES:
+        raise ValueError(f"unknown quantity {quantity!r}; known: {', '.join(GRID_QUANTITIES)}")
+    ivs = _intervals(box)
+    Box(*ivs)  # validates: ordered intervals, nu > 0 and tau > 0
+    be = get_backend(backend)
+    shape = tuple(int(n) for n in shape) if shape is not None else grid_shape(ivs, points or be.default_grid_points)
+    if len(shape) != 4 or min(shape) < 1:
+        raise ValueError(f"shape must be four positive counts (got {shape})")
+    plane = tuple(plane or default_plane(shape))
+    order = [VARIABLES.index(v) for v in plane] + [v for v in range(4) if VARIABLES[v] not in plane]
+    slots = np.array([order.index(v) for v in range(4)], dtype=np.int64)
+    axes = axes_of(ivs, shape)
+    plane_axes = [axes[v] for v in order]
+    ka, kb = len(plane_axes[0]), len(plane_axes[1])
+    kd = len(plane_axes[3])
+    inner = len(plane_axes[2]) * kd
+    rows = max(1, be.grid_chunk_points // max(1, kb * inner))
+    t0 = time.perf_counter()
+    one = [ax[:1] for ax in plane_axes]
+    be.grid_cells(GRID_QUANTITIES.index(quantity), one, slots, 0, 1, lambda_, alpha)  # compiles on first use
+    compile_seconds = time.perf_counter() - t0
+    # per plane cell: min, argmin, max, argmax (inner indices), nonfinite count
+    cells = [np.empty(ka * kb, dtype) for dtype in (float, np.int64, float, np.int64, np.int64)]
+    t0 = time.perf_counter()
+    code = GRID_QUANTITIES.index(quantity)
+    for row0 in range(0, ka, rows):
+        row1 = min(ka, row0 + rows)
+        for dst, src in zip(cells, be.grid_cells(code, plane_axes, slots, row0, row1, lambda_, alpha)):
+            dst[row0 * kb:row1 * kb] = src
+        if progress:
+            progress(row1 * kb * inner, ka * kb * inner)
+    seconds = time.perf_counter() - t0
+    vmin, jmin, vmax, jmax, bad = cells
+
+    def point(cell, j):
+        idx = (cell // kb, cell % kb, j // kd, j % kd)
+        return {VARIABLES[order[s]]: float(plane_axes[s][idx[s]]) for s in range(4)}
+
+    def best(values, args, sign):
+        valid = args >= 0
+        if not valid.any():
+            return float("nan"), None
+        cell = int(np.flatnonzero(valid)[np.argmin(sign * values[valid])])
+        return float(values[cell]), point(cell, int(args[cell]))
+
+    lo, arg_lo = best(vmin, jmin, 1.0)
+    hi, arg_hi = best(vmax, jmax, -1.0)
+    out = {"quantity": quantity, "min": lo, "max": hi, "argmin": arg_lo, "argmax": arg_hi,
+           "points": int(np.prod(shape)), "shape": dict(zip(VARIABLES, shape)),
+           "nonfinite": int(bad.sum()), "seconds": seconds, "compile_seconds": compile_seconds,
+           "backend": be.description(),
+           "lambda": lambda_, "alpha": alpha, "evidence": EVIDENCE}
+    if keep_plane:
+        out["plane"] = {"axes": list(plane), plane[0]: plane_axes[0], plane[1]: plane_axes[1],
+                        "min": np.where(jmin >= 0, vmin, np.nan).reshape(ka, kb),
+                        "max": np.where(jmax >= 0, vmax, np.nan).reshape(ka, kb)}
+    return out
+
+
+def claim_verdict(claim, result):
+    """What a grid result says about a :class:`proofs.claims.Claim` over the same box:
+    ``extremum`` (the value that decides it: the max for ``<``, the min for ``>``), ``arg``
+    (where), ``margin`` (bound - max, or min - bound: positive when the grid agrees) and
+    ``agrees`` (bool; evidence, not proof)."""
+    value = result[claim.extremum]
+    margin = claim.bound - value if claim.relation == "<" else value - claim.bound
+    return {"claim": claim.name, "extremum": value, "arg": result["arg" + claim.extremum],
+            "margin": margin, "agrees": bool(margin > 0)}
+
+
+def claim_evidence(claim, points=None, backend="auto", progress=None):
+    """:func:`grid_extrema` over ``claim``'s box and quantity, with :func:`claim_verdict`."""
+    r = grid_extrema(claim.quantity, claim.box, points=points, backend=backend, progress=progress)
+    return dict(r, **claim_verdict(claim, r))
+
+
+# --- numpy + scipy evaluation of the same generated formulas (baseline, reference) --------
+
+def _np_exp_erfc(a, d, b):
+    """``exp(a) erfc(b)`` elementwise: ``exp(d) erfcx(b)`` where ``b >= 0`` (``d = a - b^2``)."""
+    from scipy.special import erfc, erfcx
+
+    a, d, b = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, d, b)))
+    out = np.empty(b.shape)
+    pos = b >= 0
+    out[pos] = np.exp(d[pos]) * erfcx(b[pos])
+    out[~pos] = np.exp(a[~pos]) * erfc(b[~pos])
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _np_generated():
+    return _selu_generated.build(np.exp, np.sqrt, _np_exp_erfc, np.pi, 1.0, lambda f: f)
+
+
+def numpy_quantity(quantity, mu, omega, nu, tau, lambda_=LAMBDA01, alpha=ALPHA01):
+    """``quantity`` at arrays of points with numpy/scipy (no numba), the same generated
+    formulas and the same ``m < 0`` / ``m >= 0`` choice as :mod:`theory.kernels`."""
+    gen = _np_generated()
+    mu, omega, nu, tau = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mu, omega, nu, tau)))
+    shape = mu.shape
+    mu, omega, nu, tau = (v.ravel() for v in (mu, omega, nu, tau))
+    m, s = mu * omega, np.sqrt(nu * tau)
+    code = GRID_QUANTITIES.index(quantity)
+    name, count = ("moments", 2) if code < 3 else ("moments_d1", 6)
+    parts = np.empty((count, m.size))
+    for suffix, sel in (("_mneg", m < 0), ("_mpos", m >= 0)):
+        if sel.any():
+            parts[:, sel] = gen[name + suffix](m[sel], s[sel], lambda_, alpha)
+    if code < 3:
+        value = (parts[0], parts[1], parts[1] - nu)[code]
+    elif code == 3:
+        a, b, c, d = omega * parts[2], tau * parts[3], omega * parts[4], tau * parts[5]
+        value = _spectral_norm_np(np.stack([np.stack([a, b], -1), np.stack([c, d], -1)], -2))
+    else:
+        value = (omega * parts[2], tau * parts[3], omega * parts[4], tau * parts[5])[code - 4]
+    return value.reshape(shape)
