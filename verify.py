@@ -788,7 +788,7 @@ def cmd_figures(args):
     import time
 
     from figures import FIGURE_MODULES, get
-    from figures.common import Options, render
+    from figures.common import Options, gallery_copy, render
 
     modules = [get(n) for n in (args.only or FIGURE_MODULES)]
     opts = Options(quick=args.quick, device=_backend(args), seed=args.seed)
@@ -803,6 +803,8 @@ def cmd_figures(args):
             t0 = time.perf_counter()
             summary = render(module, args.out, opts)
             summary["seconds"] = round(time.perf_counter() - t0, 2)
+            if args.gallery:
+                summary["gallery"] = gallery_copy(summary["files"][0], args.gallery)
             made.append(summary)
             bar.update(1)
     return {"out": args.out, "quick": args.quick, "figures": made}
@@ -815,6 +817,8 @@ def _add_figures(sub):
                    help="only these figures (names: see README's gallery)")
     p.add_argument("--quick", action="store_true", default=argparse.SUPPRESS,
                    help="reduced sizes (all figures in under a minute)")
+    p.add_argument("--gallery", metavar="DIR", default=None,
+                   help="also write small PNG copies for the README (figures/gallery)")
     _device_flag(p)
     p.set_defaults(func=cmd_figures, text=lambda r: "\n".join(
         f"{f['name']:16s} {f['seconds']:6.1f} s  {', '.join(f['files'])}\n{'':16s} {f['caption']}"

@@ -95,3 +95,32 @@ def render(module, out_dir, opts, data=None):
             files.append(path)
     plt.close(fig)
     return {"name": module.NAME, "caption": module.CAPTION, "files": files}
+
+
+#: width in pixels of the README gallery's copies
+GALLERY_WIDTH = 900
+
+
+def gallery_copy(png_path, gallery_dir, width=GALLERY_WIDTH, colors=128):
+    """A small copy of a rendered PNG for the README gallery (``width`` px, palette colours)."""
+    from PIL import Image
+
+    os.makedirs(gallery_dir, exist_ok=True)
+    im = Image.open(png_path).convert("RGB")
+    im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
+    im = im.quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
+    out = os.path.join(gallery_dir, os.path.basename(png_path))
+    _atomic_save_image(im, out)
+    return out
+
+
+def _atomic_save_image(im, path):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".tmp-", suffix=".png")
+    os.close(fd)
+    try:
+        im.save(tmp, format="PNG", optimize=True)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise

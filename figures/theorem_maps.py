@@ -4,7 +4,7 @@
 (Theorem 1: below 1).  (b) ``nu~ - nu`` over Theorem 2's (mu, nu) window at the (omega, tau)
 of the certified maximum (negative: variance decreases).  (c) ``nu~ - nu`` at small variance,
 Theorem 3's domains outlined, at the (omega, tau) of the certified minimum (positive:
-variance increases), with the zero contour where it stops.  (d) The image ``g(Omega)``
+variance increases), with the zero contour where it stops (the fixed point's variance).  (d) The image ``g(Omega)``
 (dense float64 samples at the corners and centre of omega x tau) against Omega, the
 paper's published image bounds and the certified ones.
 
@@ -60,7 +60,7 @@ def data(opts):
 
     r = results["T3 variance increases (tau >= 0.8)"]
     omega, tau, p = _at(r)
-    mu, nu = _mesh((-0.1, 0.1), (0.005, 0.4), k)
+    mu, nu = _mesh((-0.1, 0.1), (0.005, 1.2), k)
     out["t3"] = {"mu": mu, "nu": nu, "value": moment_map(mu, omega, nu, tau)[1] - nu, "omega": omega, "tau": tau,
                  "certified": list(r.extremum), "argmin": p,
                  "boxes": [results[n].claim.box for n in ("T3 variance increases (tau >= 0.8)",
@@ -82,7 +82,13 @@ def _outline(ax, box, **kw):
 
 
 def _field(fig, ax, d, cmap, label, levels=None):
-    pc = ax.pcolormesh(d["mu"], d["nu"], d["value"], shading="auto", cmap=cmap)
+    from matplotlib.colors import TwoSlopeNorm
+
+    v = d["value"]
+    norm = None
+    if levels is not None and v.min() < 0 < v.max():
+        norm = TwoSlopeNorm(vcenter=0.0, vmin=v.min(), vmax=v.max())  # the sign reads off the colour
+    pc = ax.pcolormesh(d["mu"], d["nu"], v, shading="auto", cmap=cmap, norm=norm)
     fig.colorbar(pc, ax=ax, label=label, shrink=0.85)
     if levels is not None and d["value"].min() < levels[0] < d["value"].max():
         cs = ax.contour(d["mu"], d["nu"], d["value"], levels=levels, colors="k", linewidths=1.2)
@@ -97,18 +103,18 @@ def draw(d, opts):
     n = d["norm"]
     _field(fig, ax, n, "magma", r"$\|J\|_2$")
     lo, hi = n["certified"]
-    ax.plot(n["argmax"]["mu"], n["argmax"]["nu"], "*", ms=12, color=COLORS["certified"],
+    ax.plot(n["argmax"]["mu"], n["argmax"]["nu"], "*", ms=14, color=COLORS["certified"], clip_on=False, zorder=5,
             label=f"certified max in [{lo:.7f}, {hi:.7f}]")
-    ax.set_title(f"(a) Theorem 1: spectral norm, omega = {n['omega']:g}, tau = {n['tau']:g}")
+    ax.set_title(f"(a) Thm 1: spectral norm (omega {n['omega']:g}, tau {n['tau']:g})")
     ax.legend(fontsize=7, loc="lower right")
 
     ax = axes[0, 1]
     t2 = d["t2"]
     _field(fig, ax, t2, "coolwarm", r"$\tilde\nu - \nu$", levels=[0.0])
     _outline(ax, t2["box"], color=COLORS["domain"], ls="--", lw=1.2, label="Theorem 2 domain")
-    ax.plot(t2["argmax"]["mu"], t2["argmax"]["nu"], "*", ms=12, color=COLORS["certified"],
+    ax.plot(t2["argmax"]["mu"], t2["argmax"]["nu"], "*", ms=14, color=COLORS["certified"], clip_on=False, zorder=5,
             label=f"certified max {t2['certified'][1]:.5f} < 0")
-    ax.set_title(f"(b) Theorem 2: variance change, omega = {t2['omega']:g}, tau = {t2['tau']:g}")
+    ax.set_title(f"(b) Thm 2: variance change (omega {t2['omega']:g}, tau {t2['tau']:g})")
     ax.legend(fontsize=7, loc="upper left")
 
     ax = axes[1, 0]
@@ -116,9 +122,9 @@ def draw(d, opts):
     _field(fig, ax, t3, "coolwarm_r", r"$\tilde\nu - \nu$", levels=[0.0])
     for box, ls, name in zip(t3["boxes"], ("--", ":"), ("tau >= 0.8", "tau >= 0.9")):
         _outline(ax, box, color=COLORS["domain"], ls=ls, lw=1.2, label=f"Theorem 3 domain ({name})")
-    ax.plot(t3["argmin"]["mu"], t3["argmin"]["nu"], "*", ms=12, color=COLORS["certified"],
+    ax.plot(t3["argmin"]["mu"], t3["argmin"]["nu"], "*", ms=14, color=COLORS["certified"], clip_on=False, zorder=5,
             label=f"certified min {t3['certified'][0]:.5f} > 0")
-    ax.set_title(f"(c) Theorem 3: variance change, omega = {t3['omega']:g}, tau = {t3['tau']:g}")
+    ax.set_title(f"(c) Thm 3: variance change (omega {t3['omega']:g}, tau {t3['tau']:g})")
     ax.legend(fontsize=7, loc="upper right")
 
     ax = axes[1, 1]
@@ -128,15 +134,16 @@ def draw(d, opts):
     ax.plot([-0.1, 0.1, 0.1, -0.1, -0.1], [0.8, 0.8, 1.5, 1.5, 0.8], color=COLORS["domain"], ls="--", lw=1,
             label="Omega")
     ax.plot([p["mean_min"], p["mean_max"], p["mean_max"], p["mean_min"], p["mean_min"]],
-            [p["var_min"], p["var_min"], p["var_max"], p["var_max"], p["var_min"]], color=COLORS["published"], lw=1.2,
-            label="published image bounds")
+            [p["var_min"], p["var_min"], p["var_max"], p["var_max"], p["var_min"]], color=COLORS["published"], lw=2.5,
+            ls=":", label=f"published: [{p['mean_min']}, {p['mean_max']}] x [{p['var_min']}, {p['var_max']}]")
     cm0, cm1, cv0, cv1 = c["mean_min"][0], c["mean_max"][1], c["var_min"][0], c["var_max"][1]
-    ax.plot([cm0, cm1, cm1, cm0, cm0], [cv0, cv0, cv1, cv1, cv0], color=COLORS["certified"], lw=1.2,
-            label=f"certified: mu~ in [{cm0:.5f}, {cm1:.5f}], nu~ in [{cv0:.5f}, {cv1:.5f}]")
+    ax.plot([cm0, cm1, cm1, cm0, cm0], [cv0, cv0, cv1, cv1, cv0], color=COLORS["certified"], lw=1.0,
+            label=f"certified: [{cm0:.5f}, {cm1:.5f}] x [{cv0:.5f}, {cv1:.5f}]")
     ax.set_xlabel(r"$\tilde\mu$")
     ax.set_ylabel(r"$\tilde\nu$")
-    ax.set_title("(d) Theorem 1: g maps Omega into itself")
-    ax.legend(fontsize=6, loc="center right")
+    ax.set_title("(d) Thm 1: g maps Omega into itself")
+    ax.set_xlim(-0.11, 0.2)
+    ax.legend(fontsize=6, loc="lower right")
     fig.suptitle(f"colour: float64 grids (evidence); stars and green rectangle: Arb certification "
                  f"(proof, enclosure width <= {d['tolerance']:g})", fontsize=8)
     return fig
