@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import COLORS, new_figure
+from .common import COLORS, evidence_title, new_figure
 
 NAME = "clt"
 CAPTION = ("Central-limit assumption: the net input of a unit with n = 5, 20, 100 skewed inputs against "
@@ -64,5 +64,5 @@ def draw(d, opts):
     ax.set_title("resulting error in g (+/- 1 standard error)")
     ax.legend(fontsize=7)
     s = d["size"]
-    fig.suptitle(f"{s['rows']} units, {s['samples']} samples ({d['backend']}; evidence, not proof)", fontsize=8)
+    evidence_title(fig, f"{s['rows']} units, {s['samples']} samples", d["backend"])
     return fig

@@ -59,6 +59,11 @@ def new_figure(ncols=1, nrows=1, width=4.2, height=3.4, **kw):
     return fig, axes
 
 
+def evidence_title(fig, what, backend):
+    """Title a simulation figure: its size, the backend that ran it, and that it is evidence, not proof."""
+    fig.suptitle(f"{what} ({backend}; evidence, not proof)", fontsize=8)
+
+
 def caption(fig, text):
     """Put the caption under the figure, wrapped to the figure's width."""
     import textwrap

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import COLORS, new_figure
+from .common import COLORS, evidence_title, new_figure
 
 NAME = "gradients"
 CAPTION = ("Gradient norm per layer, SELU (LeCun) vs ReLU (He) vs tanh (Xavier): measured (markers) "
@@ -67,6 +67,5 @@ def draw(d, opts):
     ax.set_title("> 1: grows with depth, < 1: vanishes")
     ax.legend(fontsize=7)
     s = d["size"]
-    fig.suptitle(f"width {s['width']}, depth {s['depth']}, {s['samples']} samples ({d['backend']}; evidence, not proof)",
-                 fontsize=8)
+    evidence_title(fig, f"width {s['width']}, depth {s['depth']}, {s['samples']} samples", d["backend"])
     return fig

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import new_figure
+from .common import evidence_title, new_figure
 
 NAME = "highway"
 CAPTION = ("Highway nets: a more negative transform-gate bias (-1, -2, -4) lowers the gate activity "
@@ -48,6 +48,5 @@ def draw(d, opts):
         ax.set_xlabel("layer")
         ax.legend(fontsize=7)
     s = d["size"]
-    fig.suptitle(f"H: {ACT} ({INIT}), width {s['width']}, {s['samples']} samples ({d['backend']}; evidence, not proof)",
-                 fontsize=8)
+    evidence_title(fig, f"H: {ACT} ({INIT}), width {s['width']}, {s['samples']} samples", d["backend"])
     return fig

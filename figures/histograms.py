@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import COLORS, new_figure
+from .common import COLORS, evidence_title, new_figure
 
 NAME = "histograms"
 CAPTION = ("Activations per layer in deep nets: SELU (LeCun) keeps its distribution from layer to layer; "
@@ -61,5 +61,5 @@ def draw(d, opts):
     axes[0, 0].set_ylabel("density (log)")
     axes[0, 0].legend(fontsize=7)
     s = d["size"]
-    fig.suptitle(f"width {s['width']}, {s['samples']} samples ({d['backend']}; evidence, not proof)", fontsize=8)
+    evidence_title(fig, f"width {s['width']}, {s['samples']} samples", d["backend"])
     return fig

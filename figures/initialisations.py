@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import COLORS, new_figure
+from .common import COLORS, evidence_title, new_figure
 
 NAME = "initialisations"
 CAPTION = ("Mean and standard deviation of activations per layer for tanh and ReLU under small, Xavier "
@@ -47,5 +47,5 @@ def draw(d, opts):
         ax.set_xlabel("layer")
     axes[0, 1].legend(fontsize=7, ncol=2)
     s = d["size"]
-    fig.suptitle(f"width {s['width']}, {s['samples']} samples ({d['backend']}; evidence, not proof)", fontsize=8)
+    evidence_title(fig, f"width {s['width']}, {s['samples']} samples", d["backend"])
     return fig

@@ -97,14 +97,18 @@ def _field(fig, ax, d, cmap, label, levels=None):
     ax.set_ylabel(r"$\nu$")
 
 
+def _star(ax, point, label):
+    """Mark the certified extremiser ``point`` ({"mu", "nu"}) on a map."""
+    ax.plot(point["mu"], point["nu"], "*", ms=14, color=COLORS["certified"], clip_on=False, zorder=5, label=label)
+
+
 def draw(d, opts):
     fig, axes = new_figure(ncols=2, nrows=2, width=4.4, height=3.5)
     ax = axes[0, 0]
     n = d["norm"]
     _field(fig, ax, n, "magma", r"$\|J\|_2$")
     lo, hi = n["certified"]
-    ax.plot(n["argmax"]["mu"], n["argmax"]["nu"], "*", ms=14, color=COLORS["certified"], clip_on=False, zorder=5,
-            label=f"certified max in [{lo:.7f}, {hi:.7f}]")
+    _star(ax, n["argmax"], f"certified max in [{lo:.7f}, {hi:.7f}]")
     ax.set_title(f"(a) Thm 1: spectral norm (omega {n['omega']:g}, tau {n['tau']:g})")
     ax.legend(fontsize=7, loc="lower right")
 
@@ -112,8 +116,7 @@ def draw(d, opts):
     t2 = d["t2"]
     _field(fig, ax, t2, "coolwarm", r"$\tilde\nu - \nu$", levels=[0.0])
     _outline(ax, t2["box"], color=COLORS["domain"], ls="--", lw=1.2, label="Theorem 2 domain")
-    ax.plot(t2["argmax"]["mu"], t2["argmax"]["nu"], "*", ms=14, color=COLORS["certified"], clip_on=False, zorder=5,
-            label=f"certified max {t2['certified'][1]:.5f} < 0")
+    _star(ax, t2["argmax"], f"certified max {t2['certified'][1]:.5f} < 0")
     ax.set_title(f"(b) Thm 2: variance change (omega {t2['omega']:g}, tau {t2['tau']:g})")
     ax.legend(fontsize=7, loc="upper left")
 
@@ -122,8 +125,7 @@ def draw(d, opts):
     _field(fig, ax, t3, "coolwarm_r", r"$\tilde\nu - \nu$", levels=[0.0])
     for box, ls, name in zip(t3["boxes"], ("--", ":"), ("tau >= 0.8", "tau >= 0.9")):
         _outline(ax, box, color=COLORS["domain"], ls=ls, lw=1.2, label=f"Theorem 3 domain ({name})")
-    ax.plot(t3["argmin"]["mu"], t3["argmin"]["nu"], "*", ms=14, color=COLORS["certified"], clip_on=False, zorder=5,
-            label=f"certified min {t3['certified'][0]:.5f} > 0")
+    _star(ax, t3["argmin"], f"certified min {t3['certified'][0]:.5f} > 0")
     ax.set_title(f"(c) Thm 3: variance change (omega {t3['omega']:g}, tau {t3['tau']:g})")
     ax.legend(fontsize=7, loc="upper right")
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from decimal import Decimal
 from fractions import Fraction
 
@@ -73,28 +74,63 @@ def to_fraction(x):
     return Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2**-exp)
 
 
+#: binary exponents beyond which an arb endpoint is certainly outside the float range: above
+#: ``2**1025`` it exceeds every finite float, below ``2**-1080`` it is under half the least
+#: subnormal, so its exact value need not (and for exponents like 2**(10**12) cannot) be formed
+_TOO_LARGE, _TOO_SMALL = 1025, -1080
+
+
+def _float_round(q, direction):
+    """The float next to the rational ``q`` in ``direction`` (-inf: largest float <= q, +inf:
+    smallest float >= q); a rational past the largest finite float in ``direction`` gives
+    ``direction`` itself, one past it the other way gives the largest finite float."""
+    try:
+        f = float(q)
+    except OverflowError:
+        f = math.inf if q > 0 else -math.inf
+    if math.isinf(f):
+        return f if f == direction else math.copysign(sys.float_info.max, f)
+    if Fraction(f) == q:
+        return f
+    return f if (Fraction(f) < q) == (direction < 0) else math.nextafter(f, direction)
+
+
 def float_down(q):
     """The largest float <= the rational ``q`` (a Fraction, int or exact decimal string)."""
-    q = Fraction(q)
-    f = float(q)
-    return f if Fraction(f) <= q else math.nextafter(f, -math.inf)
+    return _float_round(Fraction(q), -math.inf)
 
 
 def float_up(q):
     """The smallest float >= the rational ``q``."""
-    q = Fraction(q)
-    f = float(q)
-    return f if Fraction(f) >= q else math.nextafter(f, math.inf)
+    return _float_round(Fraction(q), math.inf)
+
+
+def _endpoint_float(e, direction):
+    """Round the exact arb ``e`` to a float toward ``direction`` without forming huge rationals."""
+    if not e.is_finite():
+        return direction
+    man, exp = e.man_exp()
+    man, exp = int(man), int(exp)
+    if man == 0:
+        return 0.0
+    top = man.bit_length() + exp if man > 0 else (-man).bit_length() + exp   # |e| < 2**top
+    if top > _TOO_LARGE:
+        return _float_round(Fraction(man > 0 and 1 or -1) * 2**(_TOO_LARGE + 1), direction)
+    if top < _TOO_SMALL:
+        # 0 < |e| < 2**-1080: between 0 and the least subnormal on its side
+        tiny = math.copysign(5e-324, man)
+        return (0.0 if man > 0 else tiny) if direction < 0 else (tiny if man > 0 else -0.0)
+    return _float_round(to_fraction(e), direction)
 
 
 def lower_float(x):
     """A float <= every point of the ball ``x`` (``-inf`` when ``x`` is not finite)."""
-    return float_down(to_fraction(x.lower())) if x.is_finite() else -math.inf
+    return _endpoint_float(x.lower(), -math.inf) if x.is_finite() else -math.inf
 
 
 def upper_float(x):
     """A float >= every point of the ball ``x`` (``+inf`` when ``x`` is not finite)."""
-    return float_up(to_fraction(x.upper())) if x.is_finite() else math.inf
+    return _endpoint_float(x.upper(), math.inf) if x.is_finite() else math.inf
 
 
 def exact_decimal(x):

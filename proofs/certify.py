@@ -148,22 +148,26 @@ def _split(bound):
     """Bisect a box (and its face) across the free coordinate with the largest weight.
 
     mu and omega are cut at 0 when they straddle it (the chain-rule factors change sign
-    there); otherwise at the midpoint.  Returns ``None`` when nothing can be split.
+    there); otherwise at the midpoint.  A weight that is not a number (an infinite gradient
+    times a zero width) counts as infinite; a coordinate whose ends are adjacent floats
+    cannot be cut and the next one is tried.  Returns ``None`` when nothing can be split.
     """
-    free = [i for i, (lo, hi) in enumerate(bound.face) if lo < hi]
-    if not free:
-        return None
-    i = max(free, key=lambda k: (bound.weights[k], bound.face[k][1] - bound.face[k][0]))
-    lo, hi = bound.face[i]
-    cut = 0.0 if VARIABLES[i] in ("mu", "omega") and lo < 0.0 < hi else lo + (hi - lo) / 2
-    if not lo < cut < hi:
-        return None
-    children = []
-    for part in ((lo, cut), (cut, hi)):
-        box, face = list(bound.box), list(bound.face)
-        box[i] = face[i] = part
-        children.append((tuple(box), tuple(face)))
-    return children
+    def weight(k):
+        w = bound.weights[k]
+        return (math.inf if math.isnan(w) else w, bound.face[k][1] - bound.face[k][0])
+
+    for i in sorted((k for k, (lo, hi) in enumerate(bound.face) if lo < hi), key=weight, reverse=True):
+        lo, hi = bound.face[i]
+        cut = 0.0 if VARIABLES[i] in ("mu", "omega") and lo < 0.0 < hi else lo + (hi - lo) / 2
+        if not lo < cut < hi:
+            continue
+        children = []
+        for part in ((lo, cut), (cut, hi)):
+            box, face = list(bound.box), list(bound.face)
+            box[i] = face[i] = part
+            children.append((tuple(box), tuple(face)))
+        return children
+    return None
 
 
 def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_BOXES,

@@ -277,7 +277,7 @@ def bound_box(quantity, sense, box, face=None, steps=(), snap=None):
         upper, weights = sense * natural, tuple(float(hi - lo) for lo, hi in face)
     else:
         upper = meet(mean_value_form(value, [sense * g for g in grad], face, centre), sense * natural)
-        weights = tuple(upper_float(abs(g)) * (hi - lo) for g, (lo, hi) in zip(grad, face))
+        weights = tuple(upper_float(abs(g)) * (hi - lo) if lo < hi else 0.0 for g, (lo, hi) in zip(grad, face))
     exact = tuple(exact_decimal(c) for c in centre)
     point = _snap(centre, snap) if snap else exact
     point_value = value if point == exact else sense * enclose_point(quantity, point)

@@ -152,3 +152,59 @@ def test_budget_spent_is_undecided_with_open_boxes():
     assert r.verdict in (UNDECIDED, REFUTED)
     if r.verdict == UNDECIDED:
         assert r.open_boxes and r.note == "budget spent"
+
+
+# --- extreme boxes: regressions found by the adversarial review -------------------------------
+# (1) an arb endpoint beyond the float range (e.g. an infinite-looking gradient bound over a box
+#     with s ~ 1e-4 and |m| up to 50) crashed the float conversion; (2) a box whose only
+#     heavily weighted coordinate could not be cut (its ends adjacent floats, as for a decimal
+#     endpoint like 1e-8 rounded outward) ended the search at once as UNDECIDED.
+
+EXTREME = [
+    ("mean", "<", dbox("-50 0", "1 1", "1e-6 1e-6", "1e-3 1e-3")),
+    ("mean", "<", dbox("-50 0", "1 1", "1e-8 1e-8", "1 1")),
+    ("variance", "<", dbox("-1 0", "1 1", "1e-8 1e-8", "1e-3 1e-3")),
+    ("spectral_norm", "<", dbox("0 50", "1 1", "1e-8 1e-8", "1 1")),
+]
+
+
+@pytest.mark.parametrize("quantity,relation,box", EXTREME, ids=[f"{q}{i}" for i, (q, _, _) in enumerate(EXTREME)])
+def test_extreme_boxes_are_decided_and_enclose_the_reference(quantity, relation, box):
+    """Tiny variance with wide or large mean: the verdict is reached and the enclosure holds
+    the 50-digit value at the box's corners (the extremes of these monotone quantities)."""
+    r = certify(make_claim(quantity, relation, "1e9", box), workers=1, max_seconds=60)
+    assert r.verdict == CERTIFIED
+    lo, hi = r.extremum
+    corners = [q_mp(quantity, x) for x in itertools.product(*[box[v] for v in VARIABLES])]
+    assert max(corners) <= hi + 1e-15 * (1 + abs(hi))
+    assert lo <= hi
+
+
+def test_float_rounding_of_huge_and_tiny_rationals():
+    """Outward rounding of rationals and arb endpoints out of the float range, against the
+    definition: float_down(q) <= q <= float_up(q), with no float strictly between."""
+    import math
+    import sys
+    from fractions import Fraction
+
+    from flint import arb
+
+    from proofs.ball import float_down, float_up, lower_float, upper_float
+
+    big, tiny, top = Fraction(10) ** 400, Fraction(1, 10**400), Fraction(sys.float_info.max)
+    assert (float_down(big), float_up(big)) == (sys.float_info.max, math.inf)
+    assert (float_down(-big), float_up(-big)) == (-math.inf, -sys.float_info.max)
+    assert (float_down(tiny), float_up(tiny)) == (0.0, 5e-324)
+    assert (float_down(-tiny), float_up(-tiny)) == (-5e-324, 0.0)
+    assert float_up(top + 1) == math.inf and float_down(top + 1) == sys.float_info.max
+    huge = arb(2) ** (10**15)                                 # exponent too large to expand exactly
+    assert (lower_float(huge), upper_float(huge)) == (sys.float_info.max, math.inf)
+    small = arb(2) ** (-(10**15))
+    assert (lower_float(small), upper_float(small)) == (0.0, 5e-324)
+    assert (lower_float(-small), upper_float(-small)) == (-5e-324, 0.0)
+    for text in ("0.1", "-0.1", "1e-8", "2.5", "1e300", "-1e-310"):
+        q = Fraction(text)
+        lo, hi = float_down(q), float_up(q)
+        assert Fraction(lo) <= q <= Fraction(hi) and (lo == hi or math.nextafter(lo, math.inf) == hi)
+        ball = arb(text)
+        assert lower_float(ball) <= float(text) <= upper_float(ball)
