@@ -47,7 +47,8 @@ def number(text):
 def positive(text):
     text = number(text)
     if not float(text) > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
+        tiny = _exact(text) > 0
+        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}" + (" (and at least 5e-324, the least float)" if tiny else ""))
     return text
 
 
@@ -75,9 +76,42 @@ def dropout_rate(text):
 def interval(parser_args, name):
     """Validate a ``--name LO HI`` pair (finite, LO <= HI); returns (lo, hi) as floats."""
     lo, hi = (float(v) for v in parser_args)
-    if lo > hi:
-        raise UsageError(f"--{name}: reversed interval [{lo}, {hi}]")
+    if lo > hi or _exact(parser_args[0]) > _exact(parser_args[1]):
+        raise UsageError(f"--{name}: reversed interval [{parser_args[0]}, {parser_args[1]}]")
     return lo, hi
+
+
+def _exact(text):
+    """The decimal ``text`` as an exact rational (so "0.10000000000000000001" > "0.1", though
+    both round to the same float)."""
+    from fractions import Fraction
+
+    try:
+        return Fraction(str(text).strip().replace("_", ""))
+    except ValueError:
+        return Fraction(float(text))
+
+
+def output_dir(path, flag):
+    """Create the directory ``path`` for ``--flag`` now, before any work, or fail with a
+    one-line message."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--{flag}: cannot create directory {path!r}: {exc.strerror}") from None
+    if not os.access(path, os.W_OK):
+        raise UsageError(f"--{flag}: directory {path!r} is not writable")
+    return path
+
+
+def output_file(path, flag):
+    """Check, before any work, that the file ``path`` for ``--flag`` can be written."""
+    if os.path.isdir(path):
+        raise UsageError(f"--{flag}: {path!r} is a directory, a file name is expected")
+    output_dir(os.path.dirname(os.path.abspath(path)), flag)
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise UsageError(f"--{flag}: {path!r} is not writable")
+    return path
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -168,6 +202,8 @@ def cmd_theorems(args):
     from proofs.claims import theorem_claims
     from proofs.fixed_point import fixed_point
 
+    if args.certificates:
+        output_dir(args.certificates, "certificates")
     claims = theorem_claims()
     with _progress(len(claims), "theorems") as bar:
         results = certify_suite(claims, tol=args.tolerance, workers=args.workers, certificates=args.certificates,
@@ -210,6 +246,8 @@ def cmd_claim(args):
     from proofs.certify import certify, make_claim
 
     box = _box_argument(args)
+    if args.certificate:
+        output_file(args.certificate, "certificate")
     relation, bound = ("<", args.lt) if args.lt is not None else (">", args.gt)
     claim = make_claim(args.quantity, relation, bound, box)
     with _progress(None, "boxes") as bar:
@@ -233,7 +271,7 @@ def _render_claim(r):
                      f"at {r['argext']}")
     if "counterexample" in r:
         ce = r["counterexample"]
-        lines.append(f"counterexample: {ce['point']} gives {r['quantity']} = {ce['value'][:30]} (50 digits)")
+        lines.append(f"counterexample: {ce['point']} gives {r['quantity']} = {ce['value']} (50-digit mpmath re-evaluation)")
     if "open_boxes" in r:
         lines.append(f"undecided ({r['note']}): {r['open_boxes']['count']} boxes remain, e.g. {r['open_boxes']['first'][:2]}")
     lines.append(f"{r['boxes']} boxes, {r['seconds']} s")
@@ -792,10 +830,9 @@ def cmd_figures(args):
 
     modules = [get(n) for n in (args.only or FIGURE_MODULES)]
     opts = Options(quick=args.quick, device=_backend(args), seed=args.seed)
-    try:
-        os.makedirs(args.out, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--out: cannot create {args.out!r}: {exc.strerror}") from None
+    output_dir(args.out, "out")
+    if args.gallery:
+        output_dir(args.gallery, "gallery")
     made = []
     with _progress(len(modules), "figures") as bar:
         for module in modules:
@@ -882,12 +919,19 @@ def main(argv=None):
     except (ValueError, ArithmeticError) as exc:  # domain errors, no fixed point, precision
         print(f"verify.py: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as exc:  # a path given on the command line that cannot be read or written
+        print(f"verify.py: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_BAD_INPUT
     code = result.pop("_exit", EXIT_OK)
     text = result.pop("_text", None)
-    if getattr(args, "json", False):
-        print(json.dumps(result, indent=2, default=str))
-    else:
-        print(args.text(dict(result, _text=text)) if text is not None else args.text(result))
+    try:
+        if getattr(args, "json", False):
+            print(json.dumps(result, indent=2, default=str))
+        else:
+            print(args.text(dict(result, _text=text)) if text is not None else args.text(result))
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into head: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return code
 
 

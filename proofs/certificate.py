@@ -287,8 +287,10 @@ def tiles(region, boxes):
 
 
 def _find_cut(reg, bs):
+    """A hyperplane ``x_i = x`` strictly inside ``reg`` that cuts no box (so both halves are
+    smaller and the recursion ends; a zero-width box cannot sit alone on a face)."""
     for i in range(4):
-        for x in sorted({b[i][1] for b in bs if b[i][1] < reg[i][1]}):
+        for x in sorted({b[i][1] for b in bs if reg[i][0] < b[i][1] < reg[i][1]}):
             if all(b[i][1] <= x or b[i][0] >= x for b in bs):
                 return i, x
     return None
@@ -403,8 +405,11 @@ def recheck_file(path, progress=None):
     except (OSError, ValueError) as exc:
         return {"ok": False, "verdict": None, "problems": [f"cannot read {path}: {exc}"], "leaves": 0,
                 "seconds": 0.0}
+    if not isinstance(cert, dict):
+        return {"ok": False, "verdict": None, "problems": [f"malformed certificate: a JSON object expected, got "
+                                                           f"{type(cert).__name__}"], "leaves": 0, "seconds": 0.0}
     try:
         return recheck(cert, progress)
-    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, IndexError) as exc:
         return {"ok": False, "verdict": cert.get("verdict") if isinstance(cert, dict) else None,
                 "problems": [f"malformed certificate: {exc!r}"], "leaves": 0, "seconds": 0.0}

@@ -117,3 +117,25 @@ def test_writing_is_atomic(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         certificate.write(r, str(path))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_zero_width_leaf_is_rejected_and_tiling_terminates(certs):
+    """A leaf collapsed to one face of its box (zero width in a free coordinate) covers
+    nothing: the tiling check must reject it, and must not loop on it (it once did)."""
+    cert = copy.deepcopy(certs["T1 mean below 0.1"])
+    leaf = cert["leaves"][0]
+    i = next(k for k, (lo, hi) in enumerate(leaf["box"]) if lo < hi)
+    cert["leaves"].append(dict(leaf, box=[iv if k != i else [iv[0], iv[0]] for k, iv in enumerate(leaf["box"])]))
+    r = certificate.recheck(resealed(cert))
+    assert not r["ok"] and any("tile" in p for p in r["problems"])
+
+
+def test_tiles_against_hand_made_partitions():
+    R = ((0.0, 1.0), (0.0, 1.0), (1.0, 1.0), (1.0, 1.0))
+    half = lambda a, b: ((a, b), (0.0, 1.0), (1.0, 1.0), (1.0, 1.0))  # noqa: E731
+    assert certificate.tiles(R, [R])
+    assert certificate.tiles(R, [half(0.0, 0.5), half(0.5, 1.0)])
+    assert not certificate.tiles(R, [half(0.0, 0.5)])                        # a gap
+    assert not certificate.tiles(R, [half(0.0, 0.6), half(0.5, 1.0)])        # an overlap
+    assert not certificate.tiles(R, [half(0.0, 0.0), R])                     # zero width on a face
+    assert not certificate.tiles(R, [half(0.0, 0.5), half(0.5, 0.5), half(0.5, 1.0)])

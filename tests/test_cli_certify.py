@@ -79,6 +79,9 @@ BAD = [
     ["claim", "--quantity", "mean", "--lt", "1", "--mu", "0", *T1[3:]],                      # one endpoint
     ["claim", "--quantity", "mean", "--lt", "inf", *T1],
     ["recheck"],
+    # reversed as decimals though both ends round to the same float (an empty box)
+    ["claim", "--quantity", "mean", "--lt", "0", "--mu", "0.10000000000000000001", "0.1", *T1[3:]],
+    ["claim", "--quantity", "mean", "--lt", "1", *T1, "--certificate", "."],                 # a directory
 ]
 
 
@@ -104,3 +107,11 @@ def test_fixed_point_enclosures():
         p = point_mp(mu, omega, nu, tau, digits=30)   # g(x) = x at the enclosure's centre
         assert abs(p["mean"] - mu) < 1e-12 and abs(p["variance"] - nu) < 1e-12
         assert -0.1 <= mu <= 0.1 and 0.8 <= nu <= 1.5      # in Omega (Theorem 1)
+
+
+@pytest.mark.parametrize("content", ["[]", '"x"', "3", "null"])
+def test_recheck_of_a_non_object_is_rejected_in_one_line(tmp_path, capsys, content):
+    path = tmp_path / "c.json"
+    path.write_text(content)
+    code, out, err = run(["recheck", str(path)], capsys)
+    assert code == 1 and "REJECTED" in out and "Traceback" not in out + err

@@ -11,7 +11,7 @@ from reference import central_difference, moments_by_quadrature
 
 from theory.jacobian import jacobian, partials, partials_mp, point_mp, spectral_norm
 from theory.kernels import make_kernels
-from theory.parameters import ALPHA01, LAMBDA01
+from theory.parameters import ALPHA01, LAMBDA01, alpha01_lambda01
 from theory.selu_map import DomainError, moment_map, moment_map_mp
 
 # the wide range the float64 accuracy statement covers
@@ -119,3 +119,25 @@ def test_python_and_numba_builds_of_the_one_source_agree():
         a = py.partials(*args, LAMBDA01, ALPHA01)
         b = cpu.partials(*args, LAMBDA01, ALPHA01)
         assert np.allclose(a, b, rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("nu", ["1e-30", "1e-200", "5e-324"])
+def test_tiny_variance_against_the_small_s_expansion(nu):
+    """At m = 0 and s^2 = nu*tau -> 0, z = s t with t standard normal and selu(z) = lambda z c(t),
+    c = 1 (t > 0) or alpha (t < 0), up to O(s^2):
+
+        mu~ = lambda s (1 - alpha) / sqrt(2 pi) + O(s^2),
+        nu~ = lambda^2 s^2 ((1 + alpha^2)/2 - (1 - alpha)^2/(2 pi)) (1 + O(s)).
+
+    The 50 checked digits of the closed form must match these (once printed as 0.0 because
+    the precision check accepted an absolute agreement below 1e-60 for a value of 1e-101)."""
+    with mpmath.workdps(80):
+        al, lam = alpha01_lambda01(70)     # checked against their closed forms in test_parameters
+        s = mpmath.sqrt(mpmath.mpf(nu))
+        mean_ref = lam * s * (1 - al) / mpmath.sqrt(2 * mpmath.pi)
+        var_ref = lam**2 * s**2 * ((1 + al**2) / 2 - (1 - al) ** 2 / (2 * mpmath.pi))
+        mean, var = moment_map_mp("0", "1", nu, "1", digits=50)
+        # the O(s) relative corrections are below 1e-15 at nu = 1e-30, 1e-100 beyond
+        tol = mpmath.mpf(10) ** (-14 if nu == "1e-30" else -48)
+        assert abs(mean / mean_ref - 1) < tol
+        assert abs(var / var_ref - 1) < tol

@@ -45,3 +45,20 @@ def test_numba_build_matches_python_build():
     nb = make_special(numba.njit)
     xs = np.concatenate([np.linspace(-3, 40, 301), [1e3, 1e5]])
     assert max(abs(nb.erfcx(x) - PY.erfcx(x)) / PY.erfcx(x) for x in xs) < 1e-15
+
+
+def test_mpmath_erfcx_past_mpmath_erfc_range():
+    """mpmath's erfc fails (float overflow in its series test) near x ~ 1e154; past 1e6 the
+    mpmath route uses the asymptotic series, checked here against exp(x^2) erfc(x) where
+    mpmath still works, and against the leading term 1/(x sqrt(pi)) far beyond."""
+    from theory.special import MP
+
+    with mpmath.workdps(60):
+        for x in ("1.5e6", "2e7", "1e40"):
+            x = mpmath.mpf(x)
+            direct = mpmath.exp(x * x) * mpmath.erfc(x)
+            assert abs(MP.erfcx(x) / direct - 1) < mpmath.mpf(10) ** -55
+        x = mpmath.mpf("4.5e161")
+        lead = 1 / (x * mpmath.sqrt(mpmath.pi))
+        assert abs(MP.erfcx(x) / lead - 1) < mpmath.mpf(10) ** -55
+        assert abs(MP.exp_erfc(2, 2 - x * x, x) / (mpmath.exp(2 - x * x) * lead) - 1) < mpmath.mpf(10) ** -55

@@ -74,12 +74,39 @@ def make_special(jit):
     return SimpleNamespace(erfcx=erfcx, exp_erfc=exp_erfc)
 
 
+#: above this argument mpmath's erfc is replaced by the asymptotic series of erfcx (mpmath's
+#: own series test overflows a float near x ~ 1e154)
+_MP_ASYMPTOTIC = 10**6
+
+
+def _mp_erfcx_asymptotic(x):
+    r"""``erfcx(x) = 1/(x sqrt(pi)) sum_k (-1)^k (2k-1)!! / (2x^2)^k`` for ``x >= 10^6``.
+
+    The series envelops erfcx for real x > 0 (the error is below the first omitted term),
+    and its terms fall by at least ``10^-12`` each here, so it is summed until a term is
+    below the working precision.
+    """
+    inv2x2 = 1 / (2 * x * x)
+    term = total = mpmath.mpf(1)
+    k = 0
+    while abs(term) > mpmath.eps * abs(total):
+        k += 1
+        term = -term * (2 * k - 1) * inv2x2
+        total += term
+    return total / (x * mpmath.sqrt(mpmath.pi))
+
+
 def _mp_exp_erfc(a, d, b):
-    """mpmath ``exp(a)*erfc(b)``: its exponent range is unbounded, so no rewriting is needed."""
+    """mpmath ``exp(a)*erfc(b)`` with ``d = a - b^2``: mpmath's exponent range is unbounded,
+    so only arguments past :data:`_MP_ASYMPTOTIC` need ``exp(d)*erfcx(b)``."""
+    if b > _MP_ASYMPTOTIC:
+        return mpmath.exp(d) * _mp_erfcx_asymptotic(b)
     return mpmath.exp(a) * mpmath.erfc(b)
 
 
 def _mp_erfcx(x):
+    if x > _MP_ASYMPTOTIC:
+        return _mp_erfcx_asymptotic(x)
     return mpmath.exp(x * x) * mpmath.erfc(x)
 
 
