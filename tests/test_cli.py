@@ -128,3 +128,10 @@ def test_quick_report_runs_and_passes(capsys):
         next(t for t in titles if "Theorems" in t))
     kinds = {row["kind"] for s in r["sections"] for row in s["rows"]}
     assert {"derivation", "computation", "check"} <= kinds
+
+
+def test_negative_numbers_in_scientific_notation_are_values(capsys):
+    """argparse alone reads "-1e-3" as an option; the parser reads it as a number."""
+    code, out, err = run(["point", "--mu", "-1e-3", "--omega", "-2.5E+0", "--json"], capsys)
+    assert code == 0 and err == ""
+    assert json.loads(out)["inputs"]["mu"] == "-1e-3"
