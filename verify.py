@@ -81,10 +81,9 @@ def dropout_rate(text):
 
 def interval(parser_args, name):
     """Validate a ``--name LO HI`` pair (finite, LO <= HI); returns (lo, hi) as floats."""
-    lo, hi = (float(v) for v in parser_args)
-    if lo > hi or _exact(parser_args[0]) > _exact(parser_args[1]):
+    if _exact(parser_args[0]) > _exact(parser_args[1]):   # exact decimals, so floats follow
         raise UsageError(f"--{name}: reversed interval [{parser_args[0]}, {parser_args[1]}]")
-    return lo, hi
+    return float(parser_args[0]), float(parser_args[1])
 
 
 def _exact(text):
@@ -828,7 +827,6 @@ def _add_bench_montecarlo(bench_sub):
 # --- figures ----------------------------------------------------------------------------
 
 def cmd_figures(args):
-    import os
     import time
 
     from figures import FIGURE_MODULES, get

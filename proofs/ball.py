@@ -113,13 +113,11 @@ def _endpoint_float(e, direction):
     man, exp = int(man), int(exp)
     if man == 0:
         return 0.0
-    top = man.bit_length() + exp if man > 0 else (-man).bit_length() + exp   # |e| < 2**top
-    if top > _TOO_LARGE:
-        return _float_round(Fraction(man > 0 and 1 or -1) * 2**(_TOO_LARGE + 1), direction)
-    if top < _TOO_SMALL:
-        # 0 < |e| < 2**-1080: between 0 and the least subnormal on its side
-        tiny = math.copysign(5e-324, man)
-        return (0.0 if man > 0 else tiny) if direction < 0 else (tiny if man > 0 else -0.0)
+    sign, top = (1 if man > 0 else -1), abs(man).bit_length() + exp   # |e| < 2**top
+    if top > _TOO_LARGE:   # past every finite float: round a stand-in just as far out
+        return _float_round(Fraction(sign * 2**(_TOO_LARGE + 1)), direction)
+    if top < _TOO_SMALL:   # 0 < |e| < half the least subnormal: round a stand-in as small
+        return _float_round(Fraction(sign, 2**-_TOO_SMALL), direction)
     return _float_round(to_fraction(e), direction)
 
 
@@ -161,10 +159,14 @@ def product_hull(x, y):
     ball product ``x*y`` when both are wide)."""
     if x.is_exact() or y.is_exact():
         return x * y
-    corners = [a * b for a in endpoints(x) for b in endpoints(y)]
-    out = corners[0]
-    for c in corners[1:]:
-        out = out.union(c)
+    return hull([a * b for a in endpoints(x) for b in endpoints(y)])
+
+
+def hull(balls):
+    """The smallest ball containing all of ``balls`` (their union)."""
+    out = balls[0]
+    for b in balls[1:]:
+        out = out.union(b)
     return out
 
 
@@ -236,13 +238,6 @@ class Interval:
     def __init__(self, value):
         self.ball = value.ball if isinstance(value, Interval) else arb(value)
 
-    @staticmethod
-    def _hull(values):
-        out = values[0]
-        for v in values[1:]:
-            out = out.union(v)
-        return Interval(out)
-
     def __add__(self, other):
         return Interval(self.ball + Interval(other).ball)
 
@@ -261,18 +256,15 @@ class Interval:
         if other is self:
             lo, hi = endpoints(self.ball)
             squares = [lo * lo, hi * hi] + ([arb(0)] if self.ball.contains(0) else [])
-            return self._hull(squares)
-        other = Interval(other)
-        if self.ball.is_exact() or other.ball.is_exact():
-            return Interval(self.ball * other.ball)
-        return self._hull([a * b for a in endpoints(self.ball) for b in endpoints(other.ball)])
+            return Interval(hull(squares))
+        return Interval(product_hull(self.ball, Interval(other).ball))
 
     __rmul__ = __mul__
 
     def _reciprocal(self):
         if self.ball.contains(0) or not self.ball.is_finite():
             return Interval(arb("nan"))
-        return self._hull([1 / e for e in endpoints(self.ball)])
+        return Interval(hull([1 / e for e in endpoints(self.ball)]))
 
     def __truediv__(self, other):
         return self * Interval(other)._reciprocal()
@@ -284,7 +276,7 @@ class Interval:
         """``fn`` (increasing) of the interval, from its endpoints."""
         if not self.ball.is_finite():
             return Interval(arb("nan"))
-        return self._hull([fn(e) for e in endpoints(self.ball)])
+        return Interval(hull([fn(e) for e in endpoints(self.ball)]))
 
 
 def _interval_exp(x):

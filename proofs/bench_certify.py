@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import math
 
-from fractions import Fraction
-
-from .ball import float_down
-from .certify import TOLERANCE, Evaluator, bound_text, decimal_box, search, sense_of
+from .certify import TOLERANCE, Evaluator, decimal_box, limits, search
 from .claims import theorem_claims
 
 #: default time cap of the natural interval extension, per claim (seconds)
@@ -24,8 +21,7 @@ CAP = 5.0
 
 
 def _run(claim, method, tol, max_seconds, evaluator):
-    sense = sense_of(claim.relation)
-    limit = float_down(sense * Fraction(bound_text(claim)))
+    sense, limit, _ = limits(claim)
     s = search(claim.quantity, sense, decimal_box(claim), limit=limit, tol=tol, max_seconds=max_seconds,
                evaluator=evaluator, method=method)
     width = s["upper"] - s["best"]

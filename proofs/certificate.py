@@ -27,7 +27,6 @@ Files are written atomically (temporary file + rename).
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import math
@@ -37,7 +36,7 @@ import tempfile
 import time
 from fractions import Fraction
 
-from flint import arb, ctx
+from flint import arb
 
 from .ball import PREC, at_working_precision, decimal_ball, interval_ball, moment_enclosure, product_hull
 

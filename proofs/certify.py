@@ -70,6 +70,15 @@ def bound_text(claim):
     return getattr(claim, "bound_text", "") or repr(claim.bound)
 
 
+def limits(claim):
+    """``(sense, limit_down, limit_up)``: the floats just below and above ``sense*b``.  A
+    claim is proved when ``max sense*Q < limit_down`` and broken when a value exceeds
+    ``limit_up``."""
+    sense = sense_of(claim.relation)
+    b = sense * Fraction(bound_text(claim))
+    return sense, float_down(b), float_up(b)
+
+
 def outward_box(decimals):
     """Float box containing the decimal box: each endpoint rounded outward."""
     return tuple((float_down(Fraction(lo)), float_up(Fraction(hi))) for lo, hi in decimals)
@@ -148,15 +157,11 @@ def _split(bound):
     """Bisect a box (and its face) across the free coordinate with the largest weight.
 
     mu and omega are cut at 0 when they straddle it (the chain-rule factors change sign
-    there); otherwise at the midpoint.  A weight that is not a number (an infinite gradient
-    times a zero width) counts as infinite; a coordinate whose ends are adjacent floats
-    cannot be cut and the next one is tried.  Returns ``None`` when nothing can be split.
+    there); otherwise at the midpoint.  A coordinate whose ends are adjacent floats cannot be
+    cut and the next one is tried.  Returns ``None`` when nothing can be split.
     """
-    def weight(k):
-        w = bound.weights[k]
-        return (math.inf if math.isnan(w) else w, bound.face[k][1] - bound.face[k][0])
-
-    for i in sorted((k for k, (lo, hi) in enumerate(bound.face) if lo < hi), key=weight, reverse=True):
+    free = [k for k, (lo, hi) in enumerate(bound.face) if lo < hi]
+    for i in sorted(free, key=lambda k: (bound.weights[k], bound.face[k][1] - bound.face[k][0]), reverse=True):
         lo, hi = bound.face[i]
         cut = 0.0 if VARIABLES[i] in ("mu", "omega") and lo < 0.0 < hi else lo + (hi - lo) / 2
         if not lo < cut < hi:
@@ -259,10 +264,8 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
     Float endpoints and bound are taken as the decimals they print as (``0.8`` is 8/10); a
     :class:`DecimalClaim` carries its decimal strings.
     """
-    sense = sense_of(claim.relation)
+    sense, limit_down, limit_up = limits(claim)
     decimals, text = decimal_box(claim), bound_text(claim)
-    b = Fraction(text)
-    limit_up, limit_down = float_up(sense * b), float_down(sense * b)
 
     def run(ev):
         # prove "sense*Q <= upper < limit": compare with the float just below sense*b

@@ -77,7 +77,7 @@ def _krawczyk(centre, omega, tau, r):
         yf = Y[i][0] * Fc[0] + Y[i][1] * Fc[1]
         row = [(1 if i == j else 0) - (Y[i][0] * FX[0][j] + Y[i][1] * FX[1][j]) for j in range(2)]
         K.append(c[i] - yf + row[0] * dev[0] + row[1] * dev[1])
-    return X, K, JX
+    return X, K
 
 
 @at_working_precision
@@ -90,7 +90,7 @@ def fixed_point(omega="0", tau="1", radius=RADIUS):
     """
     om, ta = decimal_ball(omega), decimal_ball(tau)
     centre = _newton_centre(omega, tau)
-    X, K, _ = _krawczyk(centre, om, ta, radius)
+    X, K = _krawczyk(centre, om, ta, radius)
     unique = all(X[i].contains_interior(K[i]) for i in range(2))
     enclosure = [K[i].intersection(X[i]) if K[i].overlaps(X[i]) else K[i] for i in range(2)]
     _, J = g_and_jacobian(enclosure[0], enclosure[1], om, ta)

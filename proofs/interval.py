@@ -54,7 +54,6 @@ from flint import arb
 from .ball import (at_working_precision, decimal_ball, exact_decimal, interval_ball, lower_float, meet, moment_derivatives,
                    moment_enclosure, product_hull, upper_float)
 
-VARIABLES = ("mu", "omega", "nu", "tau")
 #: the ball [-1, 1]
 _UNIT = arb(0, 1)
 
@@ -155,18 +154,6 @@ def jet(quantity, balls, gradient=False, naive=False):
 def enclose_point(quantity, point):
     """A ball containing Q at a point given as four decimal strings (or floats)."""
     return jet(quantity, tuple(decimal_ball(x) for x in point))[0]
-
-
-@at_working_precision
-def enclose_box(quantity, box):
-    """A ball containing Q over a box (``((lo, hi),) * 4``), by the tools of this module.
-
-    The range of Q is ``[min, max]``; each end is bounded by :func:`bound_box` with
-    ``sense = +1`` and ``-1``.
-    """
-    upper = bound_box(quantity, 1, box).upper
-    lower = -bound_box(quantity, -1, box).upper
-    return arb(lower).union(arb(upper))
 
 
 # --- one box: monotone reduction to a face, then the mean-value form ------------------------

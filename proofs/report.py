@@ -329,7 +329,7 @@ def section_evidence(ctx):
                          f"{r['seconds']:.2f} s ({r['backend']})"))
     w, b = size["width"], size["samples"]
     mc = map_grid((-0.1, 0.1), (0.8, 1.5), 21, 0.0, 1.0, width=w, samples=b, seed=ctx.seed, backend=device)
-    rows.append(_row("evidence", f"one-layer Monte Carlo map vs g on a 21 x 21 grid over Omega (omega = 0, tau = 1)",
+    rows.append(_row("evidence", "one-layer Monte Carlo map vs g on a 21 x 21 grid over Omega (omega = 0, tau = 1)",
                      f"largest |z| = {mc['max_abs_z']:.2f} over {2 * len(mc['points'])} z-scores", "< 5",
                      "PASS" if mc["max_abs_z"] < 5 else "FAIL",
                      f"{MC_EVIDENCE}; width {w}, {w} units x {b} samples per point, normalised weights, Normal "

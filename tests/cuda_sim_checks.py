@@ -72,8 +72,6 @@ def check_matmul():
 
 def check_elementwise():
     """Draws (three distributions), activations, gradients, dropout, batch norm, highway."""
-    import numpy as np
-
     from proofs.backends.device import DISTRIBUTIONS, derive_key
 
     cpu, gpu = _backends()

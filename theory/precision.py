@@ -4,8 +4,8 @@
 and ``digits + 40`` decimal digits (more for arguments of extreme magnitude), and accepts
 the result only when the two runs agree to ``10^-(digits+2)`` relative, or both lie below
 ``10^-(digits+10)`` (a quantity that is exactly zero, such as the mean at the fixed point,
-is only ever known to an absolute accuracy; such values are returned as 0).  Otherwise it keeps doubling the guard
-digits, and raises :class:`PrecisionError` after a few rounds.
+is only ever known to an absolute accuracy; such values are returned as 0).  Otherwise it
+keeps doubling the guard digits, and raises :class:`PrecisionError` after a few rounds.
 Arguments given as strings are parsed at the working precision, so ``"0.1"`` means the
 decimal one tenth, not the nearest binary float.
 
