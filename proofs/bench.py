@@ -24,17 +24,18 @@ import numpy as np
 from .backends import cuda_available, get_backend
 from .backends.device import derive_key
 from .grid import axes_of, grid_extrema, grid_shape, numpy_quantity
-from .montecarlo import Layer
+from .montecarlo import INPUTS, Layer
 from .theorem1 import BOX as THEOREM1_BOX
 
 
 def _best_time(fn, repeats):
-    best = math.inf
+    """``(best wall time of repeats calls, the last call's result)``."""
+    best, result = math.inf, None
     for _ in range(repeats):
         t0 = time.perf_counter()
-        fn()
+        result = fn()
         best = min(best, time.perf_counter() - t0)
-    return best
+    return best, result
 
 
 def bench_grid(quantity="spectral_norm", points=10_000_000, numpy_points=1_000_000, repeats=2, chunk=1 << 18):
@@ -46,8 +47,8 @@ def bench_grid(quantity="spectral_norm", points=10_000_000, numpy_points=1_000_0
     """
     box = THEOREM1_BOX
     grid_extrema(quantity, box, shape=(2, 2, 2, 2), backend="cpu")  # compile
-    cpu_s = _best_time(lambda: grid_extrema(quantity, box, points=points, backend="cpu"), repeats)
-    n_cpu = int(np.prod(grid_shape(box, points)))
+    cpu_s, r = _best_time(lambda: grid_extrema(quantity, box, points=points, backend="cpu"), repeats)
+    n_cpu = r["points"]
     shape = grid_shape(box, numpy_points)
     n_np = int(np.prod(shape))
     axes = axes_of(box, shape)
@@ -60,8 +61,7 @@ def bench_grid(quantity="spectral_norm", points=10_000_000, numpy_points=1_000_0
             lo, hi = min(lo, v.min()), max(hi, v.max())
         return lo, hi
 
-    np_s = _best_time(numpy_run, repeats)
-    lo, hi = numpy_run()
+    np_s, (lo, hi) = _best_time(numpy_run, repeats)
     ref = grid_extrema(quantity, box, shape=shape, backend="cpu")
     agree = all(abs(a - b) <= 1e-12 * max(1.0, abs(b)) for a, b in ((ref["min"], lo), (ref["max"], hi)))
     rows = [{"method": f"numba kernel ({get_backend('cpu').description()})", "points": n_cpu,
@@ -72,8 +72,8 @@ def bench_grid(quantity="spectral_norm", points=10_000_000, numpy_points=1_000_0
     if cuda_available():
         gpu_points = max(points, 1 << 30)
         grid_extrema(quantity, box, shape=(2, 2, 2, 2), backend="cuda")
-        gpu_s = _best_time(lambda: grid_extrema(quantity, box, points=gpu_points, backend="cuda"), repeats)
-        n_gpu = int(np.prod(grid_shape(box, gpu_points)))
+        gpu_s, r = _best_time(lambda: grid_extrema(quantity, box, points=gpu_points, backend="cuda"), repeats)
+        n_gpu = r["points"]
         cuda_rate = n_gpu / gpu_s
         rows.append({"method": f"numba kernel ({get_backend('cuda').description()})", "points": n_gpu,
                      "seconds": gpu_s, "points_per_s": cuda_rate})
@@ -127,7 +127,7 @@ def _torch_layer(torch, device, width, samples, repeats):
                 torch.cuda.synchronize()
 
         run()
-        return _best_time(run, repeats)
+        return _best_time(run, repeats)[0]
 
 
 def bench_montecarlo(width=1024, samples=256, max_width=131072, max_width_rows=256, max_width_samples=8,
@@ -156,10 +156,10 @@ def bench_montecarlo(width=1024, samples=256, max_width=131072, max_width_rows=2
         def run():
             layer(x, z)
             be.activation("selu", z, y)
-            be.to_host(y[:1, :1]) if be.name == "cuda" else None  # synchronise
+            be.synchronize()
 
         run()
-        return _best_time(run, repeats)
+        return _best_time(run, repeats)[0]
 
     backends = ["cpu"] + (["cuda"] if cuda_available() else [])
     for name in backends:
@@ -171,7 +171,7 @@ def bench_montecarlo(width=1024, samples=256, max_width=131072, max_width_rows=2
 
     selu = ACTIVATIONS["selu"].numpy()
     w = (rng.standard_normal((width, width)) / math.sqrt(width)).astype(np.float32)
-    np_s = _best_time(lambda: selu(w @ x_host), repeats)
+    np_s, _ = _best_time(lambda: selu(w @ x_host), repeats)
     rows.append({"method": "numpy matmul + selu, weights stored", "device": "CPU (BLAS)", "width": width,
                  "samples": samples, "seconds": np_s, "macs_per_s": macs / np_s})
     torch = _torch()
@@ -216,9 +216,9 @@ def bench_montecarlo(width=1024, samples=256, max_width=131072, max_width_rows=2
     be = get_backend(backends[-1])
     layer = Layer(be, seed, 1, max_width, max_width_rows, "normalized")
     x = be.zeros((max_width, max_width_samples))
-    be.draw(x, derive_key(seed, 2, 0), "normal", 0.0, 1.0)
+    be.draw(x, derive_key(seed, INPUTS, 0), "normal", 0.0, 1.0)
     z = be.zeros((max_width_rows, max_width_samples))
-    t_big = _best_time(lambda: (layer(x, z), be.to_host(z)), 1)
+    t_big, _ = _best_time(lambda: (layer(x, z), be.to_host(z)), 1)
     big = {"width": max_width, "rows": max_width_rows, "samples": max_width_samples, "device": be.description(),
            "seconds": t_big, "macs_per_s": max_width * max_width_rows * max_width_samples / t_big,
            "full_layer_seconds_extrapolated": t_big * max_width / max_width_rows,

@@ -113,12 +113,12 @@ def grid_extrema(quantity, box, points=None, shape=None, plane=None, backend="au
     rows = max(1, be.grid_chunk_points // max(1, kb * inner))
     t0 = time.perf_counter()
     one = [ax[:1] for ax in plane_axes]
-    be.grid_cells(GRID_QUANTITIES.index(quantity), one, slots, 0, 1, lambda_, alpha)  # compiles on first use
+    code = GRID_QUANTITIES.index(quantity)
+    be.grid_cells(code, one, slots, 0, 1, lambda_, alpha)  # compiles on first use
     compile_seconds = time.perf_counter() - t0
     # per plane cell: min, argmin, max, argmax (inner indices), nonfinite count
     cells = [np.empty(ka * kb, dtype) for dtype in (float, np.int64, float, np.int64, np.int64)]
     t0 = time.perf_counter()
-    code = GRID_QUANTITIES.index(quantity)
     for row0 in range(0, ka, rows):
         row1 = min(ka, row0 + rows)
         for dst, src in zip(cells, be.grid_cells(code, plane_axes, slots, row0, row1, lambda_, alpha)):

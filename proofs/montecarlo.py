@@ -553,6 +553,7 @@ def net_input_check(widths=(5, 20, 100), inputs="skewed", weights="normalized", 
     be = get_backend(backend)
     edges = np.linspace(-4.0, 4.0, 41) if bins is None else np.asarray(bins, dtype=float)
     centres = (edges[:-1] + edges[1:]) / 2
+    g = [float(t) for t in moment_map(0.0, 0.0, 1.0, 1.0)]
     runs = {}
     for k, width in enumerate(widths):
         layer = Layer(be, seed, k, width, rows, weights)
@@ -562,7 +563,6 @@ def net_input_check(widths=(5, 20, 100), inputs="skewed", weights="normalized", 
         c = zh - zh.mean()
         s2 = np.mean(c * c)
         density, _ = np.histogram(zh, edges, density=True)
-        g = [float(t) for t in moment_map(0.0, 0.0, 1.0, 1.0)]
         runs[int(width)] = {"density": density, "skewness": float(np.mean(c**3) / s2**1.5),
                             "excess_kurtosis": float(np.mean(c**4) / s2**2 - 3),
                             "map": {"analytic": g, "empirical": [mean, var], "stderr": [se_m, se_v],

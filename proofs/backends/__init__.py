@@ -89,6 +89,9 @@ class Backend:
         self._kernels = {}
         self._dummy = self.zeros((1,))
 
+    def synchronize(self):
+        """Wait for queued device work (timings); nothing to wait for on the CPU."""
+
     def description(self):
         return self.name
 

@@ -201,6 +201,9 @@ class CudaBackend(Backend):
     def to_host(self, arr):
         return arr.copy_to_host()
 
+    def synchronize(self):
+        cuda.synchronize()
+
     def _compile_elementwise(self, body):
         @cuda.jit
         def run(key, a, b, c, p, out):

@@ -72,6 +72,16 @@ def grid_functions(jit, kernels):
     inf = math.inf
 
     @jit
+    def select4(k, a, b, c, d):
+        if k == 0:
+            return a
+        if k == 1:
+            return b
+        if k == 2:
+            return c
+        return d
+
+    @jit
     def quantity(code, mu, omega, nu, tau, lambda_, alpha):
         """``GRID_QUANTITIES[code]`` at one point (moments only where the Jacobian is not needed)."""
         if code < 3:
@@ -84,23 +94,7 @@ def grid_functions(jit, kernels):
         mean, var, a, b, c, d = jacobian(mu, omega, nu, tau, lambda_, alpha)
         if code == 3:
             return spectral_norm(a, b, c, d)
-        if code == 4:
-            return a
-        if code == 5:
-            return b
-        if code == 6:
-            return c
-        return d
-
-    @jit
-    def select4(k, a, b, c, d):
-        if k == 0:
-            return a
-        if k == 1:
-            return b
-        if k == 2:
-            return c
-        return d
+        return select4(code - 4, a, b, c, d)
 
     @jit
     def takes_min(v, j, best, best_j):
