@@ -474,23 +474,13 @@ def _plain(obj):
     return obj
 
 
-def _box_args(args):
-    box = [interval(getattr(args, v), v) for v in ("mu", "omega", "nu", "tau")]
-    if box[2][0] <= 0 or box[3][0] <= 0:
-        raise UsageError("--nu and --tau must be > 0 on the whole interval")
-    return box
-
-
 def cmd_grid(args):
     from proofs.grid import grid_extrema
 
-    box = _box_args(args)
+    box = [tuple(float(v) for v in pair) for pair in _box_argument(args).values()]
     device = _backend(args)
-    with _progress(1, "grid") as bar:
-        def progress(done, total):
-            bar.total = total
-            bar.n = done
-            bar.refresh()
+    bar, progress = _mc_progress("grid")
+    with bar:
         r = grid_extrema(args.quantity, box, points=args.points, backend=device, progress=progress)
     r["box"] = dict(zip(("mu", "omega", "nu", "tau"), box))
     return _plain(r)
@@ -557,8 +547,8 @@ def cmd_mc_map(args):
     from proofs.montecarlo import map_grid
 
     mu, nu = interval(args.mu, "mu"), interval(args.nu, "nu")
-    if nu[0] <= 0 or float(args.tau) <= 0:
-        raise UsageError("--nu and --tau must be > 0")
+    if nu[0] <= 0:
+        raise UsageError("--nu must be > 0")
     r = _run_mc(args, "montecarlo map", map_grid, mu=mu, nu=nu, grid=args.grid, omega=float(args.omega),
                 tau=float(args.tau), width=args.width, rows=args.rows, samples=args.samples,
                 inputs=args.inputs, weights=args.weights)
@@ -665,8 +655,6 @@ def _mc_gradients_text(r):
 def cmd_mc_width(args):
     from proofs.montecarlo import finite_width
 
-    if float(args.nu) <= 0 or float(args.tau) <= 0:
-        raise UsageError("--nu and --tau must be > 0")
     r = _run_mc(args, "montecarlo width", finite_width, widths=args.widths, mu=float(args.mu), nu=float(args.nu),
                 omega=float(args.omega), tau=float(args.tau), inputs=args.inputs, weights=args.weights,
                 outputs=args.outputs, min_rows=args.min_rows, max_rows=args.max_rows)
@@ -748,9 +736,9 @@ def _add_montecarlo(sub):
     q.add_argument("--widths", type=lambda t: [count(v) for v in t.split(",")],
                    default=[16, 32, 64, 128, 256, 512, 1024, 4096, 16384, 65536], help="comma list")
     q.add_argument("--mu", type=number, default="0")
-    q.add_argument("--nu", type=number, default="1")
+    q.add_argument("--nu", type=positive, default="1")
     q.add_argument("--omega", type=number, default="0")
-    q.add_argument("--tau", type=number, default="1")
+    q.add_argument("--tau", type=positive, default="1")
     q.add_argument("--inputs", choices=DISTRIBUTIONS, default="skewed")
     q.add_argument("--weights", default="normalized", help=weights)
     q.add_argument("--outputs", type=count, default=1 << 22, help="units x samples per width (default 2^22)")

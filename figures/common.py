@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import matplotlib
 
@@ -48,7 +48,6 @@ class Options:
     quick: bool = False
     device: str = "auto"
     seed: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 def new_figure(ncols=1, nrows=1, width=4.2, height=3.4, **kw):
@@ -72,13 +71,13 @@ def caption(fig, text):
     fig.supxlabel(textwrap.fill(text, chars), fontsize=8, style="italic")
 
 
-def _atomic_save(fig, path, **kw):
-    directory = os.path.dirname(path) or "."
-    suffix = os.path.splitext(path)[1]
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=suffix)
+def atomic_write(path, save):
+    """``save(tmp)`` to a temporary file beside ``path``, then rename it onto ``path``: a
+    reader never sees a half-written file, and a failure leaves no file behind."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".tmp-", suffix=os.path.splitext(path)[1])
     os.close(fd)
     try:
-        fig.savefig(tmp, **kw)
+        save(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -96,7 +95,7 @@ def render(module, out_dir, opts, data=None):
         files = []
         for ext in ("png", "pdf"):
             path = os.path.join(out_dir, f"{module.NAME}.{ext}")
-            _atomic_save(fig, path)
+            atomic_write(path, fig.savefig)
             files.append(path)
     plt.close(fig)
     return {"name": module.NAME, "caption": module.CAPTION, "files": files}
@@ -115,17 +114,6 @@ def gallery_copy(png_path, gallery_dir, width=GALLERY_WIDTH, colors=128):
     im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
     im = im.quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
     out = os.path.join(gallery_dir, os.path.basename(png_path))
-    _atomic_save_image(im, out)
+    atomic_write(out, lambda tmp: im.save(tmp, format="PNG", optimize=True))
     return out
 
-
-def _atomic_save_image(im, path):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".tmp-", suffix=".png")
-    os.close(fd)
-    try:
-        im.save(tmp, format="PNG", optimize=True)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise

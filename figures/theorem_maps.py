@@ -56,7 +56,7 @@ def data(opts):
     omega, tau, p = _at(r)
     mu, nu = _mesh((-1.0, 1.0), (1.0, 17.0), k)
     out["t2"] = {"mu": mu, "nu": nu, "value": moment_map(mu, omega, nu, tau)[1] - nu, "omega": omega, "tau": tau,
-                 "certified": list(r.extremum), "argmax": p, "box": results["T2 variance decreases"].claim.box}
+                 "certified": list(r.extremum), "argmax": p, "box": r.claim.box}
 
     r = results["T3 variance increases (tau >= 0.8)"]
     omega, tau, p = _at(r)
