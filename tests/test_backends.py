@@ -107,3 +107,31 @@ def test_device_selection():
     if not cuda_available():
         with pytest.raises(BackendUnavailable):
             get_backend("cuda")
+
+
+def test_auto_falls_back_to_the_cpu_with_one_line_when_cuda_kernels_fail(monkeypatch, capsys):
+    import proofs.backends as backends
+
+    monkeypatch.setattr(backends, "cuda_available", lambda: True)
+    monkeypatch.setattr(backends, "cuda_problem", lambda: "TypingError: shared array shape")
+    backends._warn_fallback.cache_clear()
+    assert backends.get_backend("auto").name == "cpu"
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "running on the CPU" in err[0] and "TypingError" in err[0]
+    with pytest.raises(BackendUnavailable, match="do not work here: TypingError"):
+        backends.get_backend("cuda")
+
+
+def test_cuda_problem_reports_a_broken_backend_in_one_line(monkeypatch):
+    import proofs.backends as backends
+    from proofs.backends import cuda as cuda_backend
+
+    def broken(cpu):
+        raise RuntimeError("NVVM_ERROR_COMPILATION\nsecond line")
+
+    monkeypatch.setattr(cuda_backend.CudaBackend, "self_test", staticmethod(broken))
+    backends.cuda_problem.cache_clear()
+    try:
+        assert backends.cuda_problem() == "RuntimeError: NVVM_ERROR_COMPILATION"
+    finally:
+        backends.cuda_problem.cache_clear()

@@ -16,7 +16,9 @@ test suite compares it with the CPU backend there (``tests/cuda_sim_checks.py``)
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import types
 
 import numpy as np
 from numba import cuda, float32, float64, int64, uint64
@@ -31,11 +33,18 @@ GRID_THREADS = 128
 GRID_BLOCKS = 65535
 #: output tile (rows x samples) and reduction step of the matrix product
 TILE_R, TILE_B, TILE_K = 32, 64, 32
+#: shared tile of weights, one padding column against bank conflicts.  A CUDA shared array's
+#: shape must be a compile-time constant: an expression such as ``(TILE_R, TILE_K + 1)``
+#: inside the kernel is typed as ``Tuple(Literal[int], int64)`` and the real compiler rejects
+#: it (numba's simulator does not), so every shape is a module-level constant.
+SHARED_A_SHAPE = (TILE_R, TILE_K + 1)
+SHARED_X_SHAPE = (TILE_K, TILE_B)
 GEMM_THREADS_X, GEMM_THREADS_Y = 32, 8
 _GEMM_THREADS = GEMM_THREADS_X * GEMM_THREADS_Y
 #: each thread accumulates a 4 x 2 register block: rows ty + 8m, samples tx + 32c
 _ROWS_PER_THREAD = TILE_R // GEMM_THREADS_Y
 _COLS_PER_THREAD = TILE_B // GEMM_THREADS_X
+_ACC_SHAPE = (_ROWS_PER_THREAD, _COLS_PER_THREAD)
 _PAIRS = TILE_R * TILE_K // 2
 _ELEMENT_THREADS = 256
 
@@ -99,15 +108,15 @@ def _layer_kernels():
         n_k, n_b = x.shape
         n_out = out.shape[0]
         n_w = mean.shape[0]
-        s_a = cuda.shared.array((TILE_R, TILE_K + 1), float32)
-        s_x = cuda.shared.array((TILE_K, TILE_B), float32)
+        s_a = cuda.shared.array(SHARED_A_SHAPE, float32)
+        s_x = cuda.shared.array(SHARED_X_SHAPE, float32)
         s_key = cuda.shared.array(TILE_R, uint64)
         tx = cuda.threadIdx.x
         ty = cuda.threadIdx.y
         t = ty * GEMM_THREADS_X + tx
         r0 = cuda.blockIdx.y * TILE_R
         b0 = cuda.blockIdx.x * TILE_B
-        acc = cuda.local.array((_ROWS_PER_THREAD, _COLS_PER_THREAD), float32)
+        acc = cuda.local.array(_ACC_SHAPE, float32)
         for m in range(_ROWS_PER_THREAD):
             for c in range(_COLS_PER_THREAD):
                 acc[m, c] = 0.0
@@ -167,6 +176,22 @@ def _layer_kernels():
     return gemm, weight_row_sums, row_moments
 
 
+def _backend_instance():
+    from . import _backend
+
+    return _backend("cuda")
+
+
+def _elementwise_kernel(body):
+    """A grid-stride kernel ``out[i] = body(i, key, a, b, c, p)`` around one shared body."""
+    @cuda.jit
+    def run(key, a, b, c, p, out):
+        for i in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
+            out[i] = body(i, key, a, b, c, p)
+
+    return run
+
+
 def _launch_1d(n):
     threads = min(_ELEMENT_THREADS, max(32, n))
     return max(1, min((n + threads - 1) // threads, 4096)), threads
@@ -183,6 +208,32 @@ class CudaBackend(Backend):
     def __init__(self):
         super().__init__()
         self._gemm, self._row_sums, self._row_mom = _layer_kernels()
+
+    @staticmethod
+    def self_test(cpu):
+        """Build the CUDA backend and run a tiny layer (forward and transposed) and grid
+        reduction; ``None`` when they agree with ``cpu``, else what differs (one line).
+        Compile and launch errors propagate to the caller."""
+        be = _backend_instance()
+        x = np.linspace(-1.0, 1.0, 3 * 5, dtype=np.float32).reshape(3, 5)
+        for transpose in (False, True):
+            shape = (3, 4) if transpose else (4, 3)      # W; the output is 4 x 5 either way
+            results = []
+            for b in (cpu, be):
+                scales = b.weight_scales(7, *shape)
+                out = b.zeros((4, 5))
+                results.append(np.asarray(b.to_host(b.matmul(b.to_device(x), 7, scales, out, transpose=transpose))))
+            if not np.allclose(results[0], results[1], rtol=1e-4, atol=1e-5):
+                return f"hashed-weight product (transpose={transpose}) differs from the CPU backend"
+        axes = [np.array([v]) for v in (0.05, 0.02, 1.1, 1.03)]
+        slots = np.arange(4, dtype=np.int64)
+        lam, alpha = 1.0507009873554805, 1.6732632423543772
+        a = cpu.grid_cells(0, axes, slots, 0, 1, lam, alpha)
+        b = be.grid_cells(0, axes, slots, 0, 1, lam, alpha)
+        if not np.allclose(a[0], b[0], rtol=1e-12, atol=1e-15):
+            return "grid reduction differs from the CPU backend"
+        be.synchronize()
+        return None
 
     def description(self):
         from numba import config
@@ -205,12 +256,7 @@ class CudaBackend(Backend):
         cuda.synchronize()
 
     def _compile_elementwise(self, body):
-        @cuda.jit
-        def run(key, a, b, c, p, out):
-            for i in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
-                out[i] = body(i, key, a, b, c, p)
-
-        return run
+        return _elementwise_kernel(body)
 
     def _launch(self, kernel, key, a, b, c, p, out):
         blocks, threads = _launch_1d(out.shape[0])
@@ -242,3 +288,98 @@ class CudaBackend(Backend):
         _grid_kernel()[min(n, GRID_BLOCKS), GRID_THREADS](
             code, *dev_axes, cuda.to_device(slots), row0, row1, lambda_, alpha, vmin, jmin, vmax, jmax, bad)
         return tuple(a.copy_to_host() for a in (vmin, jmin, vmax, jmax, bad))
+
+
+# --- the real compiler -----------------------------------------------------------------------
+
+#: compute capabilities every kernel must compile for: Ampere (A100) and Hopper (H100/H200)
+COMPUTE_CAPABILITIES = ((8, 0), (9, 0))
+
+
+def kernel_signatures():
+    """Every CUDA kernel of this backend with the argument types it is launched with:
+    ``[(name, python_function, signature), ...]``.
+
+    The device functions (the theory kernels, the hash, Box-Muller, the grid scan) are
+    compiled as part of the kernels that call them; :func:`device_function_signatures` lists
+    the theory kernels on their own as well, so that one no kernel calls is still compiled.
+    """
+    from numba import types as t
+
+    from theory.activations import ACTIVATIONS
+
+    f32v, f64v, i64v = t.float32[::1], t.float64[::1], t.int64[::1]
+    f32m = t.float32[:, ::1]
+    grid = _grid_kernel()
+    gemm, row_sums, row_mom = _layer_kernels()
+    rows = [
+        ("grid_cells", grid, (t.int64, f64v, f64v, f64v, f64v, i64v, t.int64, t.int64, t.float64, t.float64,
+                              f64v, i64v, f64v, i64v, i64v)),
+        ("gemm", gemm, (t.boolean, f32m, t.uint64, f32v, f32v, f32v, f32m)),
+        ("weight_row_sums", row_sums, (t.uint64, t.int64, f64v, f64v)),
+        ("row_moments", row_mom, (f32m, f64v, f64v)),
+    ]
+    rng = device.rng_functions(_jit)
+    bodies = dict(device.elementwise_bodies(_jit, rng))
+    for act in ACTIVATIONS.values():
+        for derivative in (False, True):
+            bodies[f"{'grad' if derivative else 'act'}:{act.name}"] = device.activation_body(_jit, act, derivative)
+    element_sig = (t.uint64, f32v, f32v, f32v, f64v, f32v)
+    rows += [(f"elementwise[{name}]", _elementwise_kernel(body), element_sig) for name, body in bodies.items()]
+    return [(name, kernel.py_func, sig) for name, kernel, sig in rows]
+
+
+def device_function_signatures():
+    """The theory kernels compiled for CUDA as device functions: ``[(name, function, sig)]``
+    (all float64 scalars)."""
+    from numba import types as t
+
+    k = make_kernels("cuda")
+    f = t.float64
+    six, four = (f,) * 6, (f,) * 4
+    return [(name, getattr(k, name).py_func, sig) for name, sig in (
+        ("moments", six), ("partials", six), ("jacobian", six), ("gradient_factor", six),
+        ("spectral_norm", four))]
+
+
+def compile_all(cc=(9, 0)):
+    """Compile every kernel and theory device function to PTX with numba-cuda's real NVVM
+    compiler for compute capability ``cc`` (no GPU needed).  Returns ``[(name, error or
+    None)]``; numba's simulator never does this, so only this catches code that the simulator
+    runs and the compiler rejects."""
+    results = []
+    with _target_cc(cc):
+        for name, fn, sig in kernel_signatures():
+            results.append((name, _compile_error(fn, sig, cc, device=False)))
+        for name, fn, sig in device_function_signatures():
+            results.append((f"device:{name}", _compile_error(fn, sig, cc, device=True)))
+    return results
+
+
+@contextlib.contextmanager
+def _target_cc(cc):
+    """Let device functions called from a kernel compile for ``cc`` without a GPU.
+
+    ``compile_ptx`` takes the target's compute capability, but numba-cuda compiles each
+    device function that a kernel calls for ``get_current_device().compute_capability``,
+    which needs a driver.  Where no device can be had, that one lookup answers ``cc``; on a
+    machine with a GPU nothing is replaced."""
+    from numba.cuda import dispatcher
+
+    original = dispatcher.get_current_device
+    if cuda.is_available():
+        yield
+        return
+    dispatcher.get_current_device = lambda: types.SimpleNamespace(compute_capability=cc)
+    try:
+        yield
+    finally:
+        dispatcher.get_current_device = original
+
+
+def _compile_error(fn, sig, cc, device):
+    try:
+        cuda.compile_ptx(fn, sig, device=device, cc=cc)
+    except Exception as exc:  # noqa: BLE001 -- any failure is the answer
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return None
