@@ -1,7 +1,7 @@
 """Figures: one module per figure of the paper and of the comparisons.
 
 Each module has ``NAME``, ``CAPTION``, ``data(opts)`` (the numbers, checked by the tests) and
-``draw(data, opts)``; :func:`figures.common.render` writes ``NAME.png`` and ``NAME.pdf``.
+``draw(data, opts)``; :func:`snn_verify.figures.common.render` writes ``NAME.png`` and ``NAME.pdf``.
 :data:`FIGURES` lists them in the order of the README's gallery.
 """
 import importlib

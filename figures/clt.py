@@ -20,7 +20,7 @@ WIDTHS = (5, 20, 100)
 
 
 def data(opts):
-    from proofs.montecarlo import net_input_check
+    from snn_verify.proofs.evidence.montecarlo import net_input_check
 
     size = dict(rows=32, samples=1024) if opts.quick else dict(rows=256, samples=8192)
     r = net_input_check(widths=WIDTHS, inputs="skewed", seed=opts.seed, backend=opts.device, **size)

@@ -2,7 +2,7 @@
 
 At each width ``n`` a layer of units with ``n`` skewed inputs (normalised weights) is
 simulated at (mu, nu) = (0, 1); the error ``|empirical - g|`` is drawn with its standard
-error, and the rate fitted to the signed errors (:func:`proofs.montecarlo.finite_width`).
+error, and the rate fitted to the signed errors (:func:`snn_verify.proofs.evidence.montecarlo.finite_width`).
 The expected rate is ``1/n`` (the net input's fourth cumulant); widths whose error is below
 the Monte-Carlo noise are drawn hollow.
 """
@@ -18,7 +18,7 @@ CAPTION = ("Finite width: the simulated layer's error against g falls with the f
 
 
 def data(opts):
-    from proofs.montecarlo import finite_width
+    from snn_verify.proofs.evidence.montecarlo import finite_width
 
     kw = dict(widths=(16, 32, 64, 128, 256), outputs=1 << 16) if opts.quick else {}
     r = finite_width(seed=opts.seed, backend=opts.device, **kw)

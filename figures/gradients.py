@@ -20,7 +20,7 @@ CONFIGS = (("selu", "lecun"), ("relu", "he"), ("tanh", "xavier"))
 
 
 def data(opts):
-    from proofs.montecarlo import gradients
+    from snn_verify.proofs.evidence.montecarlo import gradients
 
     size = dict(depth=10, width=64, samples=64) if opts.quick else dict(depth=32, width=512, samples=128)
     r = gradients(CONFIGS, seed=opts.seed, backend=opts.device, **size)

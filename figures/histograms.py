@@ -20,7 +20,7 @@ RUNS = (("selu", "lecun"), ("relu", "he"), ("leaky_relu", "he"))
 
 
 def data(opts):
-    from proofs.montecarlo import zoo
+    from snn_verify.proofs.evidence.montecarlo import zoo
 
     size = dict(depth=8, width=64, samples=64) if opts.quick else dict(depth=32, width=512, samples=256)
     out = {"size": size, "runs": {}}

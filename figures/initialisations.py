@@ -22,7 +22,7 @@ STYLES = {"small": ":", "xavier": "--", "he": "-", "lecun": "-"}
 
 
 def data(opts):
-    from proofs.montecarlo import zoo
+    from snn_verify.proofs.evidence.montecarlo import zoo
 
     size = dict(depth=8, width=64, samples=64) if opts.quick else dict(depth=24, width=512, samples=256)
     r = zoo(activations=ACTS, inits=INITS, seed=opts.seed, backend=opts.device, **size)

@@ -9,7 +9,7 @@ variance increases), with the zero contour where it stops (the fixed point's var
 paper's published image bounds and the certified ones.
 
 Colour maps are float64 grids (evidence); the marked extremes and the certified rectangle
-come from the Arb engine (:mod:`proofs.certify`, proof).
+come from the Arb engine (:mod:`snn_verify.proofs.rigorous.certify`, proof).
 """
 from __future__ import annotations
 
@@ -36,10 +36,10 @@ def _at(result):
 
 
 def data(opts):
-    from proofs.certify import certify_suite
-    from proofs.claims import theorem_claims
-    from theory.jacobian import jacobian, spectral_norm
-    from theory.selu_map import moment_map
+    from snn_verify.proofs.rigorous.certify import certify_suite
+    from snn_verify.proofs.theorems import theorem_claims
+    from snn_verify.theory.jacobian import jacobian, spectral_norm
+    from snn_verify.theory.selu_map import moment_map
 
     tol = 1e-3 if opts.quick else 1e-6
     results = {r.claim.name: r for r in certify_suite(theorem_claims(), tol=tol)}

@@ -3,7 +3,7 @@
 From several starting points ``(mu_0, nu_0)`` the inputs pass through ``L`` SELU layers with
 normalised weights.  Lines: the iterated moment map ``g`` (followed, with dropout, by
 dropout's exact effect on the moments); markers: a simulated network of finite width
-(:func:`proofs.montecarlo.deep`).  Alpha dropout keeps the fixed point (0, 1); standard
+(:func:`snn_verify.proofs.evidence.montecarlo.deep`).  Alpha dropout keeps the fixed point (0, 1); standard
 dropout (dropped units set to 0, scaled by 1/q) moves it.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ RATE = 0.1
 
 
 def data(opts):
-    from proofs.montecarlo import deep
+    from snn_verify.proofs.evidence.montecarlo import deep
 
     size = dict(depth=10, width=64, samples=64) if opts.quick else dict(depth=32, width=512, samples=256)
     r = deep(starts=STARTS, dropout=MODES, rate=RATE, seed=opts.seed, backend=opts.device, **size)

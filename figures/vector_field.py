@@ -23,7 +23,7 @@ OMEGA_DOMAIN = {"mu": (-0.1, 0.1), "nu": (0.8, 1.5)}
 
 def analytic_field(k, omega=0.0, tau=1.0):
     """``(mu, nu, dmu, dnu)`` on a ``k x k`` grid over :data:`WINDOW`: d = g(x) - x."""
-    from theory.selu_map import moment_map
+    from snn_verify.theory.selu_map import moment_map
 
     mu, nu = np.meshgrid(np.linspace(*WINDOW["mu"], k), np.linspace(*WINDOW["nu"], k))
     mt, nt = moment_map(mu, omega, nu, tau)
@@ -36,7 +36,7 @@ def boundary_field(n=41, omega=0.0, tau=1.0):
     Returns a dict of arrays ``mu, nu, normal_mu, normal_nu, dmu, dnu``; an arrow points
     inward when ``d . normal < 0``.
     """
-    from theory.selu_map import moment_map
+    from snn_verify.theory.selu_map import moment_map
 
     (m0, m1), (n0, n1) = OMEGA_DOMAIN["mu"], OMEGA_DOMAIN["nu"]
     t = np.linspace(0, 1, n)
@@ -53,10 +53,10 @@ def boundary_field(n=41, omega=0.0, tau=1.0):
 
 
 def monte_carlo_field(k, opts, width, samples):
-    """The empirical one-layer map (:func:`proofs.montecarlo.map_grid`, normalised weights,
+    """The empirical one-layer map (:func:`snn_verify.proofs.evidence.montecarlo.map_grid`, normalised weights,
     omega = 0, tau = 1) on a ``k x k`` grid over :data:`WINDOW`, as arrows, with its largest
     |z-score| against g."""
-    from proofs.montecarlo import map_grid
+    from snn_verify.proofs.evidence.montecarlo import map_grid
 
     r = map_grid(WINDOW["mu"], WINDOW["nu"], grid=k, width=width, samples=samples, seed=opts.seed,
                  backend=opts.device)

@@ -8,20 +8,23 @@ A claim is "quantity Q over box B is < or > bound".  Quantities (functions of
 
 Boxes list closed intervals in the order (mu, omega, nu, tau).  ``published`` is the
 extreme value the paper reports for the quantity over the box, where it reports one.
-The claims themselves live in one file per theorem (``proofs/theorem1.py``, ``theorem2.py``,
-``theorem3.py``); both the interval engine (certification) and the dense grids (evidence)
-read them through :func:`theorem_claims`.
+This module is the data model only (it imports no theorem): the claims themselves live in
+one file per theorem (``proofs/theorem1.py``, ``theorem2.py``, ``theorem3.py``), gathered by
+:mod:`snn_verify.proofs.theorems`; both the interval engine (certification) and the dense
+grids (evidence) read them from there.  The quantities are :mod:`snn_verify.theory.quantities`'
+certifiable ones.
 
 Example
 -------
->>> [c.name for c in theorem_claims() if c.theorem == "Theorem 2"]
-['T2 variance decreases']
+>>> Claim("demo", "-", "variance", Box((0, 0), (0, 0), (1, 1), (1, 1)), ">", 0.5).extremum
+'min'
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-QUANTITIES = ("mean", "variance", "variance_change", "spectral_norm")
+from snn_verify.theory.quantities import CLAIM_QUANTITIES as QUANTITIES
+
 VARIABLES = ("mu", "omega", "nu", "tau")
 
 
@@ -74,18 +77,3 @@ class Claim:
     def extremum(self):
         """Which extreme decides the claim: ``"max"`` for ``<``, ``"min"`` for ``>``."""
         return "max" if self.relation == "<" else "min"
-
-
-def theorem_claims():
-    """Every theorem claim, in paper order (read from proofs/theorem1.py, 2, 3)."""
-    from . import theorem1, theorem2, theorem3
-
-    return theorem1.CLAIMS + theorem2.CLAIMS + theorem3.CLAIMS
-
-
-def by_name(name):
-    """The theorem claim called ``name``."""
-    for c in theorem_claims():
-        if c.name == name:
-            return c
-    raise KeyError(name)

@@ -58,7 +58,7 @@ def _fmt(x, digits=12):
 
 
 def section_integrals(ctx):
-    from theory import symbolic
+    from snn_verify.theory import symbolic
 
     ints = symbolic.half_line_integrals()
     defs = {"P1": "P(z > 0)", "M1": "E[z; z > 0]", "M2": "E[z^2; z > 0]", "N0": "P(z <= 0)",
@@ -70,7 +70,7 @@ def section_integrals(ctx):
 
 
 def section_moments(ctx):
-    from theory import symbolic
+    from snn_verify.theory import symbolic
 
     mom = symbolic.selu_moments()
     rows = [_row("derivation", "mu~ = E[selu(z)]", str(mom["mean"])),
@@ -83,8 +83,8 @@ def section_moments(ctx):
 def section_parameters(ctx):
     import sympy as sp
 
-    from theory import symbolic
-    from theory.parameters import alpha01_lambda01
+    from snn_verify.theory import symbolic
+    from snn_verify.theory.parameters import alpha01_lambda01
 
     d = ctx.digits
     a, l = alpha01_lambda01(d + 10)
@@ -108,7 +108,7 @@ def section_parameters(ctx):
 
 
 def section_fixed_point(ctx):
-    from theory.selu_map import moment_map_mp
+    from snn_verify.theory.selu_map import moment_map_mp
 
     d = ctx.digits
     mean, var = moment_map_mp(0, 0, 1, 1, digits=d)
@@ -122,7 +122,7 @@ def section_fixed_point(ctx):
 
 
 def section_jacobian(ctx):
-    from theory.jacobian import point_mp
+    from snn_verify.theory.jacobian import point_mp
 
     p = point_mp(0, 0, 1, 1, digits=30)
     J = p["jacobian"]
@@ -151,8 +151,8 @@ def _cross_check_points(ctx):
 
 
 def section_cross_checks(ctx):
-    from theory.activations import ACTIVATIONS, moments_quad, sample_moments
-    from theory.selu_map import moment_map, moment_map_mp
+    from snn_verify.theory.activations import ACTIVATIONS, moments_quad, sample_moments
+    from snn_verify.theory.selu_map import moment_map, moment_map_mp
 
     rows = []
     for pt in _cross_check_points(ctx):
@@ -176,7 +176,7 @@ def section_cross_checks(ctx):
 
 
 def section_dropout(ctx):
-    from theory.dropout import alpha_dropout, dropped_moments
+    from snn_verify.theory.dropout import alpha_dropout, dropped_moments
 
     rows = []
     for rate in ("0.05", "0.1"):
@@ -191,7 +191,7 @@ def section_dropout(ctx):
 
 
 def section_variants(ctx):
-    from theory.parameters import solve_parameters
+    from snn_verify.theory.parameters import solve_parameters
 
     v = NOTEBOOK_VARIANT
     a, l = solve_parameters(v["mean"], v["var"], v["omega"], v["tau"], digits=30)
@@ -205,7 +205,7 @@ def section_variants(ctx):
 
 
 def section_activations(ctx):
-    from theory.activations import ACTIVATIONS, chi1, moments_quad
+    from snn_verify.theory.activations import ACTIVATIONS, chi1, moments_quad
 
     rows = []
     for name, act in ACTIVATIONS.items():
@@ -265,9 +265,9 @@ def _floor_rows(results):
 
 def section_theorems(ctx):
     """The theorems, certified over their whole domains by the Arb interval engine."""
-    from proofs.certify import certify_suite
-    from proofs.claims import theorem_claims
-    from proofs.fixed_point import fixed_point
+    from snn_verify.proofs.rigorous.certify import certify_suite
+    from snn_verify.proofs.theorems import theorem_claims
+    from snn_verify.proofs.rigorous.fixed_point import fixed_point
 
     results = certify_suite(theorem_claims())
     rows = [_theorem_row(r) for r in results]
@@ -299,10 +299,10 @@ def _point(p):
 
 
 def section_evidence(ctx):
-    from proofs.claims import theorem_claims
-    from proofs.grid import EVIDENCE, claim_verdict, grid_extrema
-    from proofs.montecarlo import EVIDENCE as MC_EVIDENCE
-    from proofs.montecarlo import deep, gradients, map_grid
+    from snn_verify.proofs.theorems import theorem_claims
+    from snn_verify.proofs.evidence.grid import EVIDENCE, claim_verdict, grid_extrema
+    from snn_verify.proofs.evidence.montecarlo import EVIDENCE as MC_EVIDENCE
+    from snn_verify.proofs.evidence.montecarlo import deep, gradients, map_grid
 
     title = "11. Evidence, not proof: float64 dense grids and Monte Carlo"
     note = ("grids see only their points and float64 rounding is not bounded; Monte Carlo is statistical. "

@@ -5,8 +5,8 @@ g maps Omega into itself and the spectral norm of its Jacobian is below 1 on Ome
 Banach's fixed-point theorem g then has a unique, stable, attracting fixed point in Omega.
 The paper publishes the image bounds mu~ in [-0.03106, 0.06773], nu~ in [0.80009, 1.48617].
 
-How it is checked: :func:`proofs.certify.certify_suite` runs the Arb branch and bound
-of :mod:`proofs.certify` on each claim of ``CLAIMS`` over every point of its box (``python verify.py theorems``
+How it is checked: :func:`snn_verify.proofs.rigorous.certify.certify_suite` runs the Arb branch and bound
+of :mod:`snn_verify.proofs.rigorous.certify` on each claim of ``CLAIMS`` over every point of its box (``python verify.py theorems``
 does all three theorems; ``--certificates DIR`` writes the certificates that
 ``python verify.py recheck FILE`` re-verifies).
 """

@@ -6,8 +6,8 @@ pushes small variances up (no vanishing activations), and no fixed point has its
 those ranges: the paper's variance floors 0.16 (tau >= 0.8) and 0.24 (tau >= 0.9), which
 this theorem proves for variances down to 0.02.
 
-How it is checked: :func:`proofs.certify.certify_suite` runs the Arb branch and bound
-of :mod:`proofs.certify` on each claim of ``CLAIMS`` over every point of its box (``python verify.py theorems``
+How it is checked: :func:`snn_verify.proofs.rigorous.certify.certify_suite` runs the Arb branch and bound
+of :mod:`snn_verify.proofs.rigorous.certify` on each claim of ``CLAIMS`` over every point of its box (``python verify.py theorems``
 does all three theorems; ``--certificates DIR`` writes the certificates that
 ``python verify.py recheck FILE`` re-verifies).
 """

@@ -17,7 +17,7 @@ F32_TOL = 2e-5
 
 
 def _backends():
-    from proofs.backends import get_backend
+    from snn_verify.proofs.evidence.backends import get_backend
 
     return get_backend("cpu"), get_backend("cuda")
 
@@ -35,7 +35,7 @@ def check_grid_reduction():
     grid: 6 blocks of 128 threads, each reducing its cell's 6 points by the shared-memory tree.
     mu = 0 is on the grid, where nothing depends on omega: ties, which go to the first index on
     both backends."""
-    from proofs.grid import grid_extrema
+    from snn_verify.proofs.evidence.grid import grid_extrema
 
     box = [(-0.1, 0.0), (-0.1, 0.1), (0.8, 1.5), (0.95, 1.1)]
     for q in ("mean", "variance_change", "spectral_norm"):
@@ -51,7 +51,7 @@ def check_matmul():
     """Forward and transposed hashed-weight products, odd sizes spanning two tiles on every axis."""
     import numpy as np
 
-    from proofs.backends.device import derive_key
+    from snn_verify.proofs.evidence.backends.device import derive_key
 
     cpu, gpu = _backends()
     key = derive_key(7, 1, 3)
@@ -72,7 +72,7 @@ def check_matmul():
 
 def check_elementwise():
     """Draws (three distributions), activations, gradients, dropout, batch norm, highway."""
-    from proofs.backends.device import DISTRIBUTIONS, derive_key
+    from snn_verify.proofs.evidence.backends.device import DISTRIBUTIONS, derive_key
 
     cpu, gpu = _backends()
     shape = (6, 7)
@@ -101,7 +101,7 @@ def check_elementwise():
 
 def check_experiments():
     """The Monte Carlo experiments end to end at width 6 (deep, zoo with highway, gradients)."""
-    from proofs import montecarlo as mc
+    from snn_verify.proofs.evidence import montecarlo as mc
 
     kw = dict(depth=2, width=6, samples=4, seed=5)
     deep = [mc.deep(starts=((0.2, 1.5),), rate=0.2, backend=b, **kw) for b in ("cpu", "cuda")]

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from theory.activations import ACTIVATIONS, chi1, get, moments_quad, sample_moments, x
-from theory.kernels import make_kernels
-from theory.parameters import ALPHA01, LAMBDA01
-from theory.selu_map import moment_map_mp
+from snn_verify.theory.activations import ACTIVATIONS, chi1, get, moments_quad, sample_moments, x
+from snn_verify.theory.kernels import make_kernels
+from snn_verify.theory.parameters import ALPHA01, LAMBDA01
+from snn_verify.theory.selu_map import moment_map_mp
 
 POINTS = [(0.0, 0.0, 1.0, 1.0), (0.3, 0.5, 1.3, 0.9), (-1.0, 0.8, 0.2, 1.5)]
 

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from proofs.backends import BackendUnavailable, cuda_available, get_backend
-from proofs.backends.device import derive_key
-from theory.activations import ACTIVATIONS
+from snn_verify.proofs.evidence.backends import BackendUnavailable, cuda_available, get_backend
+from snn_verify.proofs.evidence.backends.device import derive_key
+from snn_verify.theory.activations import ACTIVATIONS
 
 BE = get_backend("cpu")
 
@@ -110,7 +110,7 @@ def test_device_selection():
 
 
 def test_auto_falls_back_to_the_cpu_with_one_line_when_cuda_kernels_fail(monkeypatch, capsys):
-    import proofs.backends as backends
+    import snn_verify.proofs.evidence.backends as backends
 
     monkeypatch.setattr(backends, "cuda_available", lambda: True)
     monkeypatch.setattr(backends, "cuda_problem", lambda: "TypingError: shared array shape")
@@ -123,13 +123,12 @@ def test_auto_falls_back_to_the_cpu_with_one_line_when_cuda_kernels_fail(monkeyp
 
 
 def test_cuda_problem_reports_a_broken_backend_in_one_line(monkeypatch):
-    import proofs.backends as backends
-    from proofs.backends import cuda as cuda_backend
+    import snn_verify.proofs.evidence.backends as backends
 
-    def broken(cpu):
+    def broken(name):
         raise RuntimeError("NVVM_ERROR_COMPILATION\nsecond line")
 
-    monkeypatch.setattr(cuda_backend.CudaBackend, "self_test", staticmethod(broken))
+    monkeypatch.setattr(backends, "_backend", broken)
     backends.cuda_problem.cache_clear()
     try:
         assert backends.cuda_problem() == "RuntimeError: NVVM_ERROR_COMPILATION"

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from proofs import certificate
-from proofs.certify import certify, make_claim
-from proofs.claims import by_name
+from snn_verify.proofs.rigorous import certificate
+from snn_verify.proofs.rigorous.certify import certify, make_claim
+from snn_verify.proofs.theorems import by_name
 
 
 @pytest.fixture(scope="module")

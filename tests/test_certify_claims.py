@@ -13,10 +13,10 @@ import pytest
 from conftest import FULL
 from scipy.optimize import minimize
 
-from proofs.certify import CERTIFIED, REFUTED, UNDECIDED, certify, confirm_violation, make_claim
-from proofs.claims import theorem_claims
-from theory.jacobian import jacobian, point_mp, spectral_norm
-from theory.selu_map import moment_map
+from snn_verify.proofs.rigorous.certify import CERTIFIED, REFUTED, UNDECIDED, certify, confirm_violation, make_claim
+from snn_verify.proofs.theorems import theorem_claims
+from snn_verify.theory.jacobian import jacobian, point_mp, spectral_norm
+from snn_verify.theory.selu_map import moment_map
 
 VARIABLES = ("mu", "omega", "nu", "tau")
 
@@ -189,7 +189,7 @@ def test_float_rounding_of_huge_and_tiny_rationals():
 
     from flint import arb
 
-    from proofs.ball import float_down, float_up, lower_float, upper_float
+    from snn_verify.proofs.rigorous.ball import float_down, float_up, lower_float, upper_float
 
     big, tiny, top = Fraction(10) ** 400, Fraction(1, 10**400), Fraction(sys.float_info.max)
     assert (float_down(big), float_up(big)) == (sys.float_info.max, math.inf)

@@ -1,7 +1,7 @@
 """Soundness of the interval engine: every enclosure contains the 50-digit mpmath values.
 
 Random boxes (theorem scale up to wide, some with degenerate sides or sides across 0), random
-points inside; the reference is :func:`theory.jacobian.point_mp` (mpmath, 50 checked digits,
+points inside; the reference is :func:`snn_verify.theory.jacobian.point_mp` (mpmath, 50 checked digits,
 none of the Arb code).  The default run checks well over 10,000 (box, point, quantity) cases;
 ``SNN_VERIFY_FULL=1`` checks about ten times more.
 """
@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from flint import arb, ctx
 
-from proofs import certificate
-from proofs.ball import PREC, exp_erfc, interval_ball, to_fraction
-from proofs.interval import bound_box, box_balls, jet
-from theory.jacobian import partials_mp, point_mp
+from snn_verify.proofs.rigorous import certificate
+from snn_verify.proofs.rigorous.ball import PREC, exp_erfc, interval_ball, to_fraction
+from snn_verify.proofs.rigorous.interval import bound_box, box_balls, jet
+from snn_verify.theory.jacobian import partials_mp, point_mp
 
 from conftest import FULL
 

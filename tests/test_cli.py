@@ -8,7 +8,7 @@ import mpmath
 import pytest
 from reference import moments_by_quadrature
 
-import verify
+from snn_verify import cli as verify
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -4,9 +4,9 @@ import json
 import mpmath
 import pytest
 
-import verify
-from proofs.fixed_point import fixed_point
-from theory.jacobian import point_mp
+from snn_verify import cli as verify
+from snn_verify.proofs.rigorous.fixed_point import fixed_point
+from snn_verify.theory.jacobian import point_mp
 
 T1 = ["--mu", "-0.1", "0.1", "--omega", "-0.1", "0.1", "--nu", "0.8", "1.5", "--tau", "0.95", "1.1"]
 

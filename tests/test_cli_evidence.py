@@ -3,10 +3,10 @@ import json
 
 import pytest
 
-import verify
-from proofs import report
-from proofs.backends import cuda_available
-from proofs.claims import theorem_claims
+from snn_verify import cli as verify
+from snn_verify.proofs import report
+from snn_verify.proofs.evidence.backends import cuda_available
+from snn_verify.proofs.theorems import theorem_claims
 
 
 def run(capsys, *argv):

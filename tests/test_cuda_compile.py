@@ -3,7 +3,7 @@
 numba's CUDA simulator runs kernels as Python and accepts code that the real compiler
 rejects (a shared array whose shape is not a compile-time constant crashed every CUDA run on
 an H200 while the simulator tests passed).  This test compiles each kernel of
-``proofs.backends.cuda`` to PTX for compute capabilities 8.0 and 9.0, each in a fresh
+``snn_verify.proofs.evidence.backends.cuda`` to PTX for compute capabilities 8.0 and 9.0, each in a fresh
 process (no simulator, no compiled device functions reused between targets).
 
 It needs NVVM, which the ``test`` extra installs (``numba-cuda[cu12]``).  Where NVVM is
@@ -21,7 +21,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 _PROGRAM = r"""
 import json, sys
-from proofs.backends import cuda as backend
+from snn_verify.proofs.evidence.backends import cuda as backend
 cc = tuple(int(v) for v in sys.argv[1].split("."))
 print(json.dumps(backend.compile_all(cc)))
 """

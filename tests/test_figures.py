@@ -4,9 +4,9 @@ import json
 import numpy as np
 import pytest
 
-import verify
-from figures import FIGURE_MODULES, get
-from figures.common import Options, render
+from snn_verify import cli as verify
+from snn_verify.figures import FIGURE_MODULES, get
+from snn_verify.figures.common import Options, render
 
 OPTS = Options(quick=True, device="cpu", seed=0)
 

@@ -5,13 +5,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from proofs.backends import get_backend
-from proofs.backends.device import GRID_QUANTITIES
-from proofs.claims import VARIABLES, theorem_claims
-from proofs.grid import EVIDENCE, axes_of, claim_evidence, grid_extrema, grid_shape, numpy_quantity
-from theory.jacobian import partials, spectral_norm
-from theory.jacobian import jacobian as jacobian_np
-from theory.selu_map import moment_map
+from snn_verify.proofs.evidence.backends import get_backend
+from snn_verify.proofs.evidence.backends.device import GRID_QUANTITIES
+from snn_verify.proofs.claims import VARIABLES
+from snn_verify.proofs.theorems import theorem_claims
+from snn_verify.proofs.evidence.grid import EVIDENCE, axes_of, claim_evidence, grid_extrema, grid_shape, numpy_quantity
+from snn_verify.theory.jacobian import partials, spectral_norm
+from snn_verify.theory.jacobian import jacobian as jacobian_np
+from snn_verify.theory.selu_map import moment_map
 
 T1 = [(-0.1, 0.1), (-0.1, 0.1), (0.8, 1.5), (0.95, 1.1)]
 SHAPE = (5, 4, 6, 3)
@@ -69,7 +70,7 @@ def test_degenerate_axes_and_shape():
 
 @given(st.floats(-1, 1), st.floats(-1, 1), st.floats(0.02, 16), st.floats(0.5, 2))
 def test_numpy_formulas_match_theory_kernels(mu, omega, nu, tau):
-    """scipy's erfcx against the project's own (theory.special), same generated formulas."""
+    """scipy's erfcx against the project's own (snn_verify.theory.special), same generated formulas."""
     mean, var = moment_map(mu, omega, nu, tau)
     p = partials(mu, omega, nu, tau)
     norm = spectral_norm(jacobian_np(mu, omega, nu, tau))

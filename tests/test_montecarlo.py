@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from conftest import FULL
-from proofs import montecarlo as mc
-from theory.activations import ACTIVATIONS, chi1
-from theory.selu_map import moment_map
+from snn_verify.proofs.evidence import montecarlo as mc
+from snn_verify.theory.activations import ACTIVATIONS, chi1
+from snn_verify.theory.selu_map import moment_map
 
 
 def test_pooled_moments_standard_errors_are_calibrated():

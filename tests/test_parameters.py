@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theory.dropout import affine_correction, alpha_dropout, dropped_moments
-from theory.kernels import make_kernels
-from theory.parameters import ALPHA01, LAMBDA01, NoFixedPointError, alpha01_lambda01, solve_parameters
+from snn_verify.theory.dropout import affine_correction, alpha_dropout, dropped_moments
+from snn_verify.theory.kernels import make_kernels
+from snn_verify.theory.parameters import ALPHA01, LAMBDA01, NoFixedPointError, alpha01_lambda01, solve_parameters
 
 
 def test_alpha01_lambda01_make_0_1_a_fixed_point_to_1e_90():

@@ -9,10 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from reference import central_difference, moments_by_quadrature
 
-from theory.jacobian import jacobian, partials, partials_mp, point_mp, spectral_norm
-from theory.kernels import make_kernels
-from theory.parameters import ALPHA01, LAMBDA01, alpha01_lambda01
-from theory.selu_map import DomainError, moment_map, moment_map_mp
+from snn_verify.theory.jacobian import jacobian, partials, partials_mp, point_mp, spectral_norm
+from snn_verify.theory.kernels import make_kernels
+from snn_verify.theory.parameters import ALPHA01, LAMBDA01, alpha01_lambda01
+from snn_verify.theory.selu_map import DomainError, moment_map, moment_map_mp
 
 # the wide range the float64 accuracy statement covers
 mus = st.floats(-10, 10)

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from theory.special import ERFCX_ASYMPTOTIC_FROM, make_special
+from snn_verify.theory.special import ERFCX_ASYMPTOTIC_FROM, make_special
 
 PY = make_special(lambda f: f)
 
@@ -50,7 +50,7 @@ def test_mpmath_erfcx_past_mpmath_erfc_range():
     """mpmath's erfc fails (float overflow in its series test) near x ~ 1e154; past 1e6 the
     mpmath route uses the asymptotic series, checked here against exp(x^2) erfc(x) where
     mpmath still works, and against the leading term 1/(x sqrt(pi)) far beyond."""
-    from theory.special import MP
+    from snn_verify.theory.special import MP
 
     with mpmath.workdps(60):
         for x in ("1.5e6", "2e7", "1e40"):

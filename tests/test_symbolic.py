@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from theory import _selu_generated, symbolic
-from theory.kernels import make_kernels
+from snn_verify.theory import _selu_generated, symbolic
+from snn_verify.theory.kernels import make_kernels
 
 RNG_POINTS = [(-3.0, 0.7), (0.0, 1.0), (0.4, 0.2), (2.5, 3.1), (-0.02, 0.05), (7.0, 12.0)]
 
@@ -20,7 +20,7 @@ def test_generated_module_matches_a_fresh_derivation(fresh_source):
     with open(_selu_generated.__file__, encoding="utf-8") as fh:
         committed = fh.read()
     if f"sympy {sp.__version__}." in committed:
-        assert committed == fresh_source, "regenerate with: python -m theory.symbolic"
+        assert committed == fresh_source, "regenerate with: python -m snn_verify.theory.symbolic"
     # whatever the sympy version, the fresh code must compute the same numbers
     ns = {}
     exec(compile(fresh_source, "<fresh>", "exec"), ns)
@@ -78,7 +78,7 @@ def test_derivative_of_exp_erfc_node():
 
 
 def test_closed_form_parameters_match_the_mpmath_route_to_100_digits():
-    from theory.parameters import alpha01_lambda01
+    from snn_verify.theory.parameters import alpha01_lambda01
 
     a_sym, l_sym = symbolic.fixed_point_01_closed_form()
     a_num, l_num = alpha01_lambda01(105)

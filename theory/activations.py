@@ -7,7 +7,7 @@ derivative.  Following neural-tangents, each has, side by side:
 - the **analytic map** ``(mu, nu) -> (E[phi(z)], Var[phi(z)])`` for ``z ~ Normal(m, s^2)``,
   ``m = mu*omega``, ``s^2 = nu*tau``, by quadrature over the standard normal split at the
   kinks (:func:`moments_quad`, float64 via scipy or mpmath at any precision), and for SELU
-  also the closed form of :mod:`theory.selu_map`;
+  also the closed form of :mod:`snn_verify.theory.selu_map`;
 - the **empirical sampler**: the same moments from ``n`` samples of ``z``, with standard
   errors (:func:`sample_moments`);
 - the **mean-field gradient factor** ``chi_1 = tau * E[phi'(z)^2]`` (Poole et al. 2016,

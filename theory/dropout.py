@@ -60,7 +60,7 @@ def alpha_dropout(rate, mean=0, var=1, omega=0, tau=1, digits=50):
     """Alpha-dropout constants for dropout ``rate = 1 - q`` at fixed point ``(mean, var)``.
 
     ``alpha'`` is ``-lambda*alpha`` of the SELU whose fixed point at ``(omega, tau)`` is
-    ``(mean, var)`` (:func:`theory.parameters.solve_parameters`).  Returns a dict of mpf:
+    ``(mean, var)`` (:func:`snn_verify.theory.parameters.solve_parameters`).  Returns a dict of mpf:
     ``a``, ``b``, ``alpha_prime``, ``q``, ``alpha``, ``lambda``.
     """
     rate_f = float(rate)

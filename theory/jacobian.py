@@ -9,8 +9,8 @@ r"""The Jacobian of g, its spectral norm, and the partials in omega and tau.
    \|J\|_2 = \tfrac12\Big(\sqrt{(a+d)^2 + (c-b)^2} + \sqrt{(a-d)^2 + (b+c)^2}\Big)
 
 for ``J = [[a, b], [c, d]]``.  All partials are sympy derivatives of the closed forms
-(:func:`theory.symbolic.with_derivatives`), in ``m`` and ``s^2`` and mapped by the chain rule
-(:mod:`theory.kernels`).  At ``(mu, omega, nu, tau) = (0, 0, 1, 1)`` the paper's notebook has
+(:func:`snn_verify.theory.symbolic.with_derivatives`), in ``m`` and ``s^2`` and mapped by the chain rule
+(:mod:`snn_verify.theory.kernels`).  At ``(mu, omega, nu, tau) = (0, 0, 1, 1)`` the paper's notebook has
 ``J = [[0, 0.0888348], [0, 0.782648]]`` and ``||J|| = 0.787673``.
 
 Example

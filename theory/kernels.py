@@ -1,6 +1,6 @@
 r"""Scalar kernels of the SELU moment map, built once over any numeric namespace.
 
-The generated expressions (:mod:`theory._selu_generated`) work in ``m = mu*omega`` and
+The generated expressions (:mod:`snn_verify.theory._selu_generated`) work in ``m = mu*omega`` and
 ``s = sqrt(nu*tau)``.  This module adds, once, the chain rule to (mu, omega, nu, tau)
 
 .. math::
@@ -9,7 +9,7 @@ The generated expressions (:mod:`theory._selu_generated`) work in ``m = mu*omega
    \partial_\nu = \tau\,\partial_{s^2},\quad \partial_\tau = \nu\,\partial_{s^2},
 
 the choice between the two cancellation-free variance forms (``m < 0`` / ``m >= 0``, see
-:func:`theory.symbolic.variance_forms`), and the
+:func:`snn_verify.theory.symbolic.variance_forms`), and the
 closed-form spectral norm of a 2x2 matrix ``[[a, b], [c, d]]``
 
 .. math::
@@ -32,35 +32,13 @@ True
 from __future__ import annotations
 
 import functools
-import math
 from types import SimpleNamespace
 
-import mpmath
-
-from . import _selu_generated
-from .special import MP, make_special
+from . import numbers
 
 
-def _identity(fn):
-    return fn
-
-
-def _jit_for(backend):
-    if backend == "cpu":
-        import numba
-
-        return numba.njit(cache=False, fastmath=False)
-    if backend == "cuda":
-        from numba import cuda
-
-        return cuda.jit(device=True)
-    if backend in ("python", "mpmath"):
-        return _identity
-    raise ValueError(f"unknown backend {backend!r}")
-
-
-def build_map(exp, sqrt, exp_erfc, PI, ONE, jit):
-    """The moment map, its Jacobian and all partials over one namespace.
+def build_map(ns):
+    """The moment map, its Jacobian and all partials over one :class:`NumberSystem`.
 
     Returns a namespace with (all arguments ``mu, omega, nu, tau, lambda_, alpha``):
 
@@ -70,7 +48,8 @@ def build_map(exp, sqrt, exp_erfc, PI, ONE, jit):
     - ``gradient_factor`` -> ``E[selu'(z)^2]`` (chi_1 = tau * this)
     - ``spectral_norm(a, b, c, d)``, ``generated`` (the raw m, s functions)
     """
-    gen = _selu_generated.build(exp, sqrt, exp_erfc, PI, ONE, jit)
+    gen = ns.generated()
+    sqrt, jit = ns.sqrt, ns.jit
     moments_mneg, moments_mpos = gen["moments_mneg"], gen["moments_mpos"]
     d1_mneg, d1_mpos = gen["moments_d1_mneg"], gen["moments_d1_mpos"]
     raw_gradient = gen["gradient_factor"]
@@ -116,11 +95,13 @@ def build_map(exp, sqrt, exp_erfc, PI, ONE, jit):
     )
 
 
+#: backend names of :func:`make_kernels` -> number system (:mod:`snn_verify.theory.numbers`)
+BACKENDS = {"cpu": "numba_cpu", "cuda": "numba_cuda", "python": "python", "mpmath": "mpmath"}
+
+
 @functools.lru_cache(maxsize=None)
 def make_kernels(backend="cpu"):
     """Compile :func:`build_map` for ``backend`` in {"cpu", "cuda", "python", "mpmath"}."""
-    jit = _jit_for(backend)
-    if backend == "mpmath":
-        return build_map(mpmath.exp, mpmath.sqrt, MP.exp_erfc, mpmath.pi, mpmath.mpf(1), jit)
-    special = make_special(jit)
-    return build_map(math.exp, math.sqrt, special.exp_erfc, math.pi, 1.0, jit)
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}")
+    return build_map(numbers.get(BACKENDS[backend]))

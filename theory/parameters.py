@@ -2,7 +2,7 @@ r"""SELU parameters: alpha01, lambda01 and (alpha, lambda) for any fixed point.
 
 A fixed point ``(mu*, nu*)`` of the moment map at weights ``(omega, tau)`` asks that a unit
 whose net input is ``z ~ Normal(mu* omega, nu* tau)`` output mean ``mu*`` and variance
-``nu*``.  With the half-line integrals of :mod:`theory.symbolic` at ``m = mu* omega``,
+``nu*``.  With the half-line integrals of :mod:`snn_verify.theory.symbolic` at ``m = mu* omega``,
 ``s^2 = nu* tau``
 
 .. math::

@@ -11,15 +11,15 @@ a unit with n inputs of mean mu, variance nu and weights summing to omega, squar
       + \sqrt{\tfrac{2}{\pi}}\, s\, e^{-m^2/(2s^2)}\Big),
    \qquad \tilde\nu = E[\mathrm{selu}(z)^2] - \tilde\mu^2,
 
-derived by :mod:`theory.symbolic` and evaluated through ``erfcx`` forms and a
-cancellation-free variance (:func:`theory.symbolic.variance_forms`).
+derived by :mod:`snn_verify.theory.symbolic` and evaluated through ``erfcx`` forms and a
+cancellation-free variance (:func:`snn_verify.theory.symbolic.variance_forms`).
 
 - :func:`moment_map` -- float64, numpy-broadcasting, compiled with numba.  Measured accuracy
   against 50-digit mpmath (``tests/test_selu_map.py``): relative error below 1e-10 for the
   variance and below 1e-12 for the mean (or 1e-15 absolute where the mean is near 0) over
   ``nu in [1e-3, 100]``, ``tau in [0.1, 3]``, ``|mu*omega| <= 10``.
 - :func:`moment_map_mp` -- mpmath, the same generated expressions, with a checked number of
-  correct digits (:func:`theory.precision.evaluate`).
+  correct digits (:func:`snn_verify.theory.precision.evaluate`).
 
 Example
 -------

@@ -37,7 +37,7 @@ CENTRE_DIGITS = 40
 
 def _newton_centre(omega, tau, digits=CENTRE_DIGITS):
     """The fixed point of g to ``digits`` digits by Newton's method on ``g(x) - x`` (mpmath)."""
-    from theory.jacobian import point_mp
+    from snn_verify.theory.jacobian import point_mp
 
     x = [mpmath.mpf(0), mpmath.mpf(1)]
     with mpmath.workdps(digits + 10):

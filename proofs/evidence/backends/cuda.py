@@ -23,9 +23,10 @@ import types
 import numpy as np
 from numba import cuda, float32, float64, int64, uint64
 
-from theory.kernels import make_kernels
+from snn_verify.theory.kernels import make_kernels
 
-from . import Backend, device
+from . import device
+from .base import Backend
 
 #: threads per block of the grid reduction (a power of two)
 GRID_THREADS = 128
@@ -176,12 +177,6 @@ def _layer_kernels():
     return gemm, weight_row_sums, row_moments
 
 
-def _backend_instance():
-    from . import _backend
-
-    return _backend("cuda")
-
-
 def _elementwise_kernel(body):
     """A grid-stride kernel ``out[i] = body(i, key, a, b, c, p)`` around one shared body."""
     @cuda.jit
@@ -209,12 +204,11 @@ class CudaBackend(Backend):
         super().__init__()
         self._gemm, self._row_sums, self._row_mom = _layer_kernels()
 
-    @staticmethod
-    def self_test(cpu):
-        """Build the CUDA backend and run a tiny layer (forward and transposed) and grid
-        reduction; ``None`` when they agree with ``cpu``, else what differs (one line).
-        Compile and launch errors propagate to the caller."""
-        be = _backend_instance()
+    def self_test(self, cpu):
+        """Run a tiny layer (forward and transposed) and grid reduction; ``None`` when they
+        agree with the ``cpu`` backend, else what differs (one line).  Compile and launch
+        errors propagate to the caller."""
+        be = self
         x = np.linspace(-1.0, 1.0, 3 * 5, dtype=np.float32).reshape(3, 5)
         for transpose in (False, True):
             shape = (3, 4) if transpose else (4, 3)      # W; the output is 4 x 5 either way
@@ -306,7 +300,7 @@ def kernel_signatures():
     """
     from numba import types as t
 
-    from theory.activations import ACTIVATIONS
+    from snn_verify.theory.activations import ACTIVATIONS
 
     f32v, f64v, i64v = t.float32[::1], t.float64[::1], t.int64[::1]
     f32m = t.float32[:, ::1]

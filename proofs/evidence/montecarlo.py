@@ -1,6 +1,6 @@
 r"""Monte-Carlo propagation through random networks: the empirical side of the moment map.
 
-Every experiment runs on a backend from :func:`proofs.backends.get_backend` (numba CPU or
+Every experiment runs on a backend from :func:`snn_verify.proofs.evidence.backends.get_backend` (numba CPU or
 CUDA) with float32 arithmetic, counter-based random numbers keyed by (seed, stream, layer,
 row, column) and weights generated inside the kernels (never stored).  Statistics are
 accumulated on the host in float64.  Results are plain dicts of floats and numpy arrays,
@@ -48,11 +48,11 @@ import time
 
 import numpy as np
 
-from theory.activations import chi1 as chi1_quad
-from theory.activations import get as get_activation
-from theory.dropout import affine_correction, dropped_moments
-from theory.parameters import ALPHA01, LAMBDA01
-from theory.selu_map import moment_map
+from snn_verify.theory.activations import chi1 as chi1_quad
+from snn_verify.theory.activations import get as get_activation
+from snn_verify.theory.dropout import affine_correction, dropped_moments
+from snn_verify.theory.parameters import ALPHA01, LAMBDA01
+from snn_verify.theory.selu_map import moment_map
 
 from .backends import get_backend
 from .backends.device import DISTRIBUTIONS, derive_key
@@ -154,7 +154,7 @@ def dropout_constants(mode, rate):
     """``(q, dropped value, scale, shift)`` for the dropout body, or None for ``"none"``.
 
     Alpha dropout: dropped units take alpha' = -lambda01 alpha01, then ``a x + b`` restores
-    (0, 1) (:func:`theory.dropout.affine_correction`); standard (inverted) dropout: dropped
+    (0, 1) (:func:`snn_verify.theory.dropout.affine_correction`); standard (inverted) dropout: dropped
     units take 0, kept ones are scaled by 1/q.
     """
     if not 0 <= rate < 1:
@@ -174,7 +174,7 @@ def dropout_constants(mode, rate):
 
 def dropout_moments(mode, rate, mean, var):
     """The moments after dropout of a unit with moments ``(mean, var)`` (exact, by the law of
-    total variance: :func:`theory.dropout.dropped_moments`)."""
+    total variance: :func:`snn_verify.theory.dropout.dropped_moments`)."""
     c = dropout_constants(mode, rate)
     if c is None:
         return mean, var

@@ -1,8 +1,8 @@
 r"""Interval extensions of the theorem quantities over boxes in (mu, omega, nu, tau).
 
-The quantities (:data:`proofs.claims.QUANTITIES`) are ``mean`` mu~, ``variance`` nu~,
+The quantities (:data:`snn_verify.proofs.claims.QUANTITIES`) are ``mean`` mu~, ``variance`` nu~,
 ``variance_change`` nu~ - nu and ``spectral_norm`` ||J||_2.  All go through the generated
-functions of ``m = mu*omega`` and ``s = sqrt(nu*tau)`` (:func:`proofs.ball.generated`), with
+functions of ``m = mu*omega`` and ``s = sqrt(nu*tau)`` (:func:`snn_verify.proofs.rigorous.ball.generated`), with
 the chain rule
 
 .. math::
@@ -30,10 +30,10 @@ overestimates badly, see ``verify.py bench certify``):
 - **monotonicity**: where ``dQ/dx_i`` has one sign on X, the maximum of Q over X lies on
   the face ``x_i = hi`` (or ``lo``); :func:`bound_box` fixes such coordinates, re-evaluates
   the gradient on the smaller face, and repeats, down to a vertex where possible;
-- the special functions through :func:`proofs.ball.exp_erfc` (monotone ``erfc``, ``erfcx``);
+- the special functions through :func:`snn_verify.proofs.rigorous.ball.exp_erfc` (monotone ``erfc``, ``erfcx``);
   for m of either sign both variance forms are evaluated and intersected; the generated
   outputs are enclosed over the (m, s^2) rectangle by their own mean-value form, on a
-  rectangle bisected where it is wide (:func:`proofs.ball.moment_enclosure`).
+  rectangle bisected where it is wide (:func:`snn_verify.proofs.rigorous.ball.moment_enclosure`).
 
 Everything is written for the maximum of ``sense * Q`` (``sense = -1`` turns a minimum into
 a maximum).
@@ -131,7 +131,7 @@ def jet(quantity, balls, gradient=False, naive=False):
     """Enclosures ``(Q, grad Q)`` over the balls of (mu, omega, nu, tau).
 
     The generated outputs are enclosed over the (m, s^2) rectangle by
-    :func:`proofs.ball.moment_enclosure` and composed by ball arithmetic (chain rule, Jacobian
+    :func:`snn_verify.proofs.rigorous.ball.moment_enclosure` and composed by ball arithmetic (chain rule, Jacobian
     entries, spectral norm).  ``grad`` is ``None`` unless ``gradient``.  ``naive=True``: the
     plain natural extension instead (the benchmark's baseline).
     """
@@ -276,7 +276,7 @@ def natural_bound(quantity, sense, box, face=None, steps=(), snap=None):
     """The benchmark's baseline: the plain natural interval extension over the whole box.
 
     No monotonicity, no mean-value form, and ``exp(A)*erfc(B)`` as a product of balls
-    (:func:`proofs.ball.naive_exp_erfc`); a :class:`BoxBound` like :func:`bound_box`'s.
+    (:func:`snn_verify.proofs.rigorous.ball.naive_exp_erfc`); a :class:`BoxBound` like :func:`bound_box`'s.
     """
     upper = sense * jet(quantity, box_balls(box), naive=True)[0]
     centre = _centre(box)

@@ -7,7 +7,7 @@ kernel bodies and differ only in their loops (``proofs/backends/cpu.py``, ``cuda
 Grids (:func:`grid_functions`)
 ------------------------------
 ``quantity(code, mu, omega, nu, tau, lambda_, alpha)`` evaluates one of :data:`GRID_QUANTITIES`
-with the theory kernels (:func:`theory.kernels.make_kernels`); ``scan`` walks the inner two
+with the theory kernels (:func:`snn_verify.theory.kernels.make_kernels`); ``scan`` walks the inner two
 axes of one cell of the plotting plane and reduces to ``(min, argmin, max, argmax,
 nonfinite)``; ties go to the smaller index, so every backend returns the same arg point.
 
@@ -33,7 +33,7 @@ Elementwise bodies (:func:`elementwise_bodies`, :func:`activation_body`)
 ------------------------------------------------------------------------
 All have the signature ``body(i, key, a, b, c, p) -> value`` for element ``i`` of the output,
 input arrays ``a, b, c`` (flat, float32) and a float64 parameter vector ``p``.  Activations
-come from their single sympy definition (:meth:`theory.activations.Activation.scalar`).
+come from their single sympy definition (:meth:`snn_verify.theory.activations.Activation.scalar`).
 """
 from __future__ import annotations
 
@@ -43,10 +43,10 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from proofs.claims import QUANTITIES
+from snn_verify.theory.quantities import N_MOMENT_QUANTITIES, NAMES, SPECTRAL_NORM
 
-#: what a grid can evaluate: the claims' quantities, then the four Jacobian entries
-GRID_QUANTITIES = QUANTITIES + ("dmean_dmu", "dmean_dnu", "dvar_dmu", "dvar_dnu")
+#: what a grid can evaluate: every quantity of the registry, by code
+GRID_QUANTITIES = NAMES
 
 #: input distributions for the Monte Carlo (all standardised to mean 0, variance 1)
 DISTRIBUTIONS = ("normal", "uniform", "skewed")
@@ -67,7 +67,7 @@ _SQRT3, _F1, _F2 = _F32(math.sqrt(3.0)), _F32(1.0), _F32(2.0)
 
 def grid_functions(jit, kernels):
     """Grid evaluation and reduction device functions over ``kernels`` (a
-    :func:`theory.kernels.make_kernels` namespace compiled for the same ``jit``)."""
+    :func:`snn_verify.theory.kernels.make_kernels` namespace compiled for the same ``jit``)."""
     moments, jacobian, spectral_norm = kernels.moments, kernels.jacobian, kernels.spectral_norm
     inf = math.inf
 
@@ -84,17 +84,13 @@ def grid_functions(jit, kernels):
     @jit
     def quantity(code, mu, omega, nu, tau, lambda_, alpha):
         """``GRID_QUANTITIES[code]`` at one point (moments only where the Jacobian is not needed)."""
-        if code < 3:
+        if code < N_MOMENT_QUANTITIES:
             mean, var = moments(mu, omega, nu, tau, lambda_, alpha)
-            if code == 0:
-                return mean
-            if code == 1:
-                return var
-            return var - nu
+            return select4(code, mean, var, var - nu, var)
         mean, var, a, b, c, d = jacobian(mu, omega, nu, tau, lambda_, alpha)
-        if code == 3:
+        if code == SPECTRAL_NORM:
             return spectral_norm(a, b, c, d)
-        return select4(code - 4, a, b, c, d)
+        return select4(code - SPECTRAL_NORM - 1, a, b, c, d)
 
     @jit
     def takes_min(v, j, best, best_j):
@@ -279,7 +275,7 @@ def row_statistics(jit):
 
 def activation_body(jit, act, derivative=False):
     """``phi(a_i + p[0])`` (a bias, used by highway gates), or with ``derivative=True``
-    ``phi'(a_i) b_i`` (the backward pass), for the :class:`theory.activations.Activation`
+    ``phi'(a_i) b_i`` (the backward pass), for the :class:`snn_verify.theory.activations.Activation`
     ``act`` compiled from its one sympy definition; evaluated in float64 (``1 - tanh^2``
     loses digits in float32), stored in float32."""
     if derivative:

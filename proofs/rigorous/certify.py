@@ -4,7 +4,7 @@ A claim says ``Q < b`` (or ``Q > b``) over a box.  Writing ``sense = +1`` for "<
 for ">", both become "``max sense*Q < sense*b``", so everything here maximises.
 
 The search keeps a priority queue of boxes keyed by their upper bound (from
-:func:`proofs.interval.bound_box`: monotone reduction to a face, mean-value form) and
+:func:`snn_verify.proofs.rigorous.interval.bound_box`: monotone reduction to a face, mean-value form) and
 ``best``, the largest lower bound of ``sense*Q`` found at a point of the claim's box.  Then
 
 - ``max sense*Q`` lies in ``[best, max of the open boxes' upper bounds]``: the extremum
@@ -20,7 +20,7 @@ Batches of boxes are bounded in parallel worker processes (``workers``).
 
 Example
 -------
->>> from proofs.claims import Box, Claim
+>>> from snn_verify.proofs.claims import Box, Claim
 >>> c = Claim("demo", "-", "mean", Box((0.0, 0.1), (0.0, 0.1), (1.0, 1.2), (1.0, 1.0)), "<", 0.1)
 >>> r = certify(c, workers=1)
 >>> r.verdict, round(r.extremum[1], 6), r.argext
@@ -40,7 +40,7 @@ from fractions import Fraction
 import mpmath
 
 from .ball import float_down, float_up
-from .claims import VARIABLES, Box, Claim
+from ..claims import VARIABLES, Box, Claim
 from .interval import METHODS
 
 CERTIFIED, REFUTED, UNDECIDED = "CERTIFIED", "REFUTED", "UNDECIDED"
@@ -85,7 +85,7 @@ def outward_box(decimals):
 
 
 def snap_table(decimals):
-    """For :func:`proofs.interval.bound_box`: the decimal endpoints, exact and as text."""
+    """For :func:`snn_verify.proofs.rigorous.interval.bound_box`: the decimal endpoints, exact and as text."""
     return tuple(((Fraction(lo), lo), (Fraction(hi), hi)) for lo, hi in decimals)
 
 
@@ -97,7 +97,7 @@ def _bound_task(args):
 
 
 class Evaluator:
-    """Maps :func:`proofs.interval.bound_box` (or another of ``METHODS``) over task lists, in ``workers`` processes (inline for 1)."""
+    """Maps :func:`snn_verify.proofs.rigorous.interval.bound_box` (or another of ``METHODS``) over task lists, in ``workers`` processes (inline for 1)."""
 
     def __init__(self, workers=None):
         self.workers = workers or os.cpu_count() or 1
@@ -129,7 +129,7 @@ class Result:
     ``extremum`` is ``[lo, hi]`` for Q itself (not sense*Q): for "<" the max of Q lies in it,
     for ">" the min.  ``argext`` is the point (decimal strings) where the attained end holds
     (``lo`` for a max, ``hi`` for a min).  ``leaves`` are the final boxes, each a
-    :class:`proofs.interval.BoxBound` with ``sense*Q <= upper`` on it; ``open_boxes``
+    :class:`snn_verify.proofs.rigorous.interval.BoxBound` with ``sense*Q <= upper`` on it; ``open_boxes``
     counts those not below the claim's bound.
     """
 
@@ -180,7 +180,7 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
     """Branch and bound for ``max sense*Q`` over the decimal box (see module docstring).
 
     ``limit`` is ``sense*b`` (``None``: extremum only); ``method`` names the box bound
-    (:data:`proofs.interval.METHODS`: ``"smart"``, or ``"natural"`` for the benchmark).
+    (:data:`snn_verify.proofs.rigorous.interval.METHODS`: ``"smart"``, or ``"natural"`` for the benchmark).
     Returns a dict with ``best`` (lower bound, at ``point``), ``upper``, ``leaves`` (every
     final box), ``boxes`` (boxes bounded) and ``exhausted`` (a budget ran out).
     """
@@ -241,8 +241,8 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
 def confirm_violation(quantity, point, relation, bound, digits=REFUTATION_DIGITS):
     """Q at ``point`` (decimal strings) to ``digits`` digits by mpmath, and whether it breaks
     ``Q relation bound``.  Returns ``(value, violated)``."""
-    from theory.jacobian import point_mp
-    from theory.selu_map import moment_map_mp
+    from snn_verify.theory.jacobian import point_mp
+    from snn_verify.theory.selu_map import moment_map_mp
 
     mu, omega, nu, tau = point
     if quantity == "spectral_norm":
@@ -259,7 +259,7 @@ def confirm_violation(quantity, point, relation, bound, digits=REFUTATION_DIGITS
 
 def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, workers=None,
             evaluator=None, progress=None):
-    """Verdict, extremum enclosure and leaves for one :class:`proofs.claims.Claim`.
+    """Verdict, extremum enclosure and leaves for one :class:`snn_verify.proofs.claims.Claim`.
 
     Float endpoints and bound are taken as the decimals they print as (``0.8`` is 8/10); a
     :class:`DecimalClaim` carries its decimal strings.

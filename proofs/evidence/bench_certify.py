@@ -1,9 +1,9 @@
 """``verify.py bench certify``: the interval engine against the plain natural interval extension.
 
-For every theorem claim, the same branch and bound (:func:`proofs.certify.search`) runs twice
-on the same box: with the engine's box bound (:func:`proofs.interval.bound_box`: monotone
+For every theorem claim, the same branch and bound (:func:`snn_verify.proofs.rigorous.certify.search`) runs twice
+on the same box: with the engine's box bound (:func:`snn_verify.proofs.rigorous.interval.bound_box`: monotone
 reduction to faces, mean-value form, monotone special functions) and with the natural
-interval extension (:func:`proofs.interval.natural_bound`: the generated expressions over
+interval extension (:func:`snn_verify.proofs.rigorous.interval.natural_bound`: the generated expressions over
 the box, ``exp(A)*erfc(B)`` as a product of balls), the latter under a time cap.  Both aim at
 the same extremum enclosure width; the table gives boxes, seconds, the width reached,
 whether the natural extension proved the claim itself within the cap (the engine always
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 
-from .certify import TOLERANCE, Evaluator, decimal_box, limits, search
-from .claims import theorem_claims
+from ..rigorous.certify import TOLERANCE, Evaluator, decimal_box, limits, search
+from ..theorems import theorem_claims
 
 #: default time cap of the natural interval extension, per claim (seconds)
 CAP = 5.0

@@ -6,9 +6,9 @@ enclosure and its point, the counterexample of a refuted claim, the working prec
 library versions, the SHA-256 of the generated expressions, and a SHA-256 of its own content.
 
 :func:`recheck` trusts none of it.  It uses none of the branch-and-bound code
-(:mod:`proofs.certify`, :mod:`proofs.interval`): only the Arb namespace of
-:mod:`proofs.ball` (the generated expressions evaluated over Arb by
-:func:`proofs.ball.moment_derivatives`, ``exp_erfc``, alpha01/lambda01) and its own small
+(:mod:`snn_verify.proofs.rigorous.certify`, :mod:`snn_verify.proofs.rigorous.interval`): only the Arb namespace of
+:mod:`snn_verify.proofs.rigorous.ball` (the generated expressions evaluated over Arb by
+:func:`snn_verify.proofs.rigorous.ball.moment_derivatives`, ``exp_erfc``, alpha01/lambda01) and its own small
 evaluator, which composes them by forward-mode automatic differentiation (:class:`Dual`)
 instead of the engine's hand-written chain rule and spectral-norm gradient.  It checks
 
@@ -62,7 +62,7 @@ def _versions():
 
 
 def _generated_digest():
-    from theory import _selu_generated
+    from snn_verify.theory import _selu_generated
 
     with open(_selu_generated.__file__, "rb") as fh:
         return hashlib.sha256(fh.read()).hexdigest()
@@ -79,7 +79,7 @@ def _weakened(x, sense):
 
 
 def build(result):
-    """The certificate (a JSON-ready dict) of a :class:`proofs.certify.Result`."""
+    """The certificate (a JSON-ready dict) of a :class:`snn_verify.proofs.rigorous.certify.Result`."""
     claim = result.claim
     sense = 1 if claim.relation == "<" else -1
     leaves = []
@@ -380,7 +380,7 @@ def _check_verdict(cert, quantity, relation, sense, b, decimals, problems):
 def _check_counterexample(cert, quantity, relation, b, decimals, problems):
     import mpmath
 
-    from theory.jacobian import point_mp
+    from snn_verify.theory.jacobian import point_mp
 
     ce = cert.get("counterexample") or {}
     point = [ce.get("point", {}).get(v) for v in VARIABLES]

@@ -2,7 +2,7 @@
 
 - :func:`bench_grid`: grid points per second of the numba kernel (CPU, and CUDA where there
   is a GPU) against numpy + scipy evaluating the same generated formulas
-  (:func:`proofs.grid.numpy_quantity`), on the Theorem 1 box; both must agree on the extremes
+  (:func:`snn_verify.proofs.evidence.grid.numpy_quantity`), on the Theorem 1 box; both must agree on the extremes
   of the points numpy evaluated.
 - :func:`bench_montecarlo`: multiply-adds per second of one layer ``selu(W x)`` with the
   weights hashed in-kernel, against numpy matmul (float32, weights stored, their generation
@@ -25,7 +25,7 @@ from .backends import cuda_available, get_backend
 from .backends.device import derive_key
 from .grid import axes_of, grid_extrema, grid_shape, numpy_quantity
 from .montecarlo import INPUTS, Layer
-from .theorem1 import BOX as THEOREM1_BOX
+from ..theorem1 import BOX as THEOREM1_BOX
 
 
 def _best_time(fn, repeats):
@@ -167,7 +167,7 @@ def bench_montecarlo(width=1024, samples=256, max_width=131072, max_width_rows=2
         s = hashed(be)
         rows.append({"method": "numba, weights hashed in-kernel", "device": be.description(), "width": width,
                      "samples": samples, "seconds": s, "macs_per_s": macs / s})
-    from theory.activations import ACTIVATIONS
+    from snn_verify.theory.activations import ACTIVATIONS
 
     selu = ACTIVATIONS["selu"].numpy()
     w = (rng.standard_normal((width, width)) / math.sqrt(width)).astype(np.float32)

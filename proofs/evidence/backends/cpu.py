@@ -1,6 +1,6 @@
 """The numba CPU backend: ``prange`` loops around the shared device code.
 
-Matrix products generate their weights on the fly (:mod:`proofs.backends.device`) in
+Matrix products generate their weights on the fly (:mod:`snn_verify.proofs.evidence.backends.device`) in
 blocks of :data:`ROW_BLOCK` output rows, so each loaded input row feeds several
 accumulators; the accumulators are float32 (the network's arithmetic), statistics are
 reduced on the host in float64.
@@ -12,9 +12,10 @@ import functools
 import numba
 import numpy as np
 
-from theory.kernels import make_kernels
+from snn_verify.theory.kernels import make_kernels
 
-from . import Backend, device
+from . import device
+from .base import Backend
 
 #: output rows that share one pass over the inputs in the forward product
 ROW_BLOCK = 4

@@ -2,11 +2,11 @@ r"""Arb ball arithmetic for the SELU moment map: the namespace the generated exp
 
 Every number here is a python-flint ``arb``: a ball ``[mid +/- rad]`` that is guaranteed to
 contain the exact real value, every operation rounded outward.  This module holds what the
-interval engine (:mod:`proofs.interval`) and the independent certificate checker
-(:mod:`proofs.certificate`) both need, and nothing of either:
+interval engine (:mod:`snn_verify.proofs.rigorous.interval`) and the independent certificate checker
+(:mod:`snn_verify.proofs.rigorous.certificate`) both need, and nothing of either:
 
 - :func:`exp_erfc`, the rigorous enclosure of ``exp(A)*erfc(B)`` over balls;
-- :func:`generated`, the sympy-generated moment functions of :mod:`theory._selu_generated`
+- :func:`generated`, the sympy-generated moment functions of :mod:`snn_verify.theory._selu_generated`
   built over Arb (the very expressions the float64 and mpmath kernels run);
 - :func:`parameters`, balls that contain the exact alpha01 and lambda01;
 - :func:`moment_derivatives`, the generated functions evaluated as tightly as the
@@ -48,7 +48,7 @@ from fractions import Fraction
 
 from flint import arb, ctx
 
-from theory import _selu_generated
+from snn_verify.theory import _selu_generated
 
 #: working precision of the interval engine and the checker, in bits (about 24 digits)
 PREC = 80
@@ -224,7 +224,7 @@ class Interval:
     but computes products, squares (``x*x`` with the same operand), quotients, ``exp``
     and ``sqrt`` from the exact endpoints, so it is as tight as interval arithmetic;
     sums are already exact in ball arithmetic.  Costlier than plain balls, so
-    :func:`proofs.interval.moment_derivatives` uses it only for wide arguments.
+    :func:`snn_verify.proofs.rigorous.interval.moment_derivatives` uses it only for wide arguments.
 
     >>> with ctx.workprec(PREC):
     ...     x = Interval(interval_ball(1.0, 3.0))
@@ -338,7 +338,7 @@ def _parameters_at(prec):
 def parameters():
     """Balls ``(lambda_, alpha)`` containing the exact lambda01 and alpha01.
 
-    They come from the closed form (:mod:`theory.parameters`): with the half-line integrals
+    They come from the closed form (:mod:`snn_verify.theory.parameters`): with the half-line integrals
     at ``m = 0, s = 1``, ``alpha01 = -M1/(N1 - N0)`` and
     ``lambda01 = (M2 + alpha01^2 (N2 - 2 N1 + N0))^(-1/2)``, evaluated in Arb.
     """

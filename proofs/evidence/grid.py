@@ -28,10 +28,11 @@ import time
 
 import numpy as np
 
-from proofs.claims import VARIABLES, Box
-from theory import _selu_generated
-from theory.jacobian import spectral_norm as _spectral_norm_np
-from theory.parameters import ALPHA01, LAMBDA01
+from snn_verify.proofs.claims import VARIABLES, Box
+from snn_verify.theory import numbers
+from snn_verify.theory.jacobian import spectral_norm as _spectral_norm_np
+from snn_verify.theory.parameters import ALPHA01, LAMBDA01
+from snn_verify.theory.quantities import D1_OUTPUTS, MOMENT_OUTPUTS, N_MOMENT_QUANTITIES, SPECTRAL_NORM
 
 from .backends import get_backend
 from .backends.device import GRID_QUANTITIES
@@ -81,7 +82,7 @@ def grid_extrema(quantity, box, points=None, shape=None, plane=None, backend="au
                  lambda_=LAMBDA01, alpha=ALPHA01, keep_plane=False, progress=None):
     """Min and max of ``quantity`` over a dense grid on ``box``, on the fly.
 
-    ``quantity`` is one of :data:`GRID_QUANTITIES`; ``box`` a :class:`proofs.claims.Box` or
+    ``quantity`` is one of :data:`GRID_QUANTITIES`; ``box`` a :class:`snn_verify.proofs.claims.Box` or
     four ``(lo, hi)`` pairs in the order (mu, omega, nu, tau); ``points`` the least number
     of points (default: the backend's ``default_grid_points``, 1e7 on the CPU and 1e9 on a
     GPU) or ``shape`` the points per variable.
@@ -154,7 +155,7 @@ def grid_extrema(quantity, box, points=None, shape=None, plane=None, backend="au
 
 
 def claim_verdict(claim, result):
-    """What a grid result says about a :class:`proofs.claims.Claim` over the same box:
+    """What a grid result says about a :class:`snn_verify.proofs.claims.Claim` over the same box:
     ``extremum`` (the value that decides it: the max for ``<``, the min for ``>``), ``arg``
     (where), ``margin`` (bound - max, or min - bound: positive when the grid agrees) and
     ``agrees`` (bool; evidence, not proof)."""
@@ -172,42 +173,31 @@ def claim_evidence(claim, points=None, backend="auto", progress=None):
 
 # --- numpy + scipy evaluation of the same generated formulas (baseline, reference) --------
 
-def _np_exp_erfc(a, d, b):
-    """``exp(a) erfc(b)`` elementwise: ``exp(d) erfcx(b)`` where ``b >= 0`` (``d = a - b^2``)."""
-    from scipy.special import erfc, erfcx
-
-    a, d, b = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, d, b)))
-    out = np.empty(b.shape)
-    pos = b >= 0
-    out[pos] = np.exp(d[pos]) * erfcx(b[pos])
-    out[~pos] = np.exp(a[~pos]) * erfc(b[~pos])
-    return out
-
-
 @functools.lru_cache(maxsize=None)
 def _np_generated():
-    return _selu_generated.build(np.exp, np.sqrt, _np_exp_erfc, np.pi, 1.0, lambda f: f)
+    return numbers.get("numpy").generated()
 
 
 def numpy_quantity(quantity, mu, omega, nu, tau, lambda_=LAMBDA01, alpha=ALPHA01):
     """``quantity`` at arrays of points with numpy/scipy (no numba), the same generated
-    formulas and the same ``m < 0`` / ``m >= 0`` choice as :mod:`theory.kernels`."""
+    formulas and the same ``m < 0`` / ``m >= 0`` choice as :mod:`snn_verify.theory.kernels`."""
     gen = _np_generated()
     mu, omega, nu, tau = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mu, omega, nu, tau)))
     shape = mu.shape
     mu, omega, nu, tau = (v.ravel() for v in (mu, omega, nu, tau))
     m, s = mu * omega, np.sqrt(nu * tau)
     code = GRID_QUANTITIES.index(quantity)
-    name, count = ("moments", 2) if code < 3 else ("moments_d1", 6)
+    outputs = MOMENT_OUTPUTS if code < N_MOMENT_QUANTITIES else D1_OUTPUTS
+    name, count = ("moments" if outputs is MOMENT_OUTPUTS else "moments_d1"), len(outputs)
     parts = np.empty((count, m.size))
     for suffix, sel in (("_mneg", m < 0), ("_mpos", m >= 0)):
         if sel.any():
             parts[:, sel] = gen[name + suffix](m[sel], s[sel], lambda_, alpha)
-    if code < 3:
+    if code < N_MOMENT_QUANTITIES:
         value = (parts[0], parts[1], parts[1] - nu)[code]
-    elif code == 3:
+    elif code == SPECTRAL_NORM:
         a, b, c, d = omega * parts[2], tau * parts[3], omega * parts[4], tau * parts[5]
         value = _spectral_norm_np(np.stack([np.stack([a, b], -1), np.stack([c, d], -1)], -2))
     else:
-        value = (omega * parts[2], tau * parts[3], omega * parts[4], tau * parts[5])[code - 4]
+        value = (omega * parts[2], tau * parts[3], omega * parts[4], tau * parts[5])[code - SPECTRAL_NORM - 1]
     return value.reshape(shape)
