@@ -117,3 +117,43 @@ def gallery_copy(png_path, gallery_dir, width=GALLERY_WIDTH, colors=128):
     atomic_write(out, lambda tmp: im.save(tmp, format="PNG", optimize=True))
     return out
 
+
+
+#: where ``figures`` writes by default (relative to the working directory)
+DEFAULT_OUT = os.path.join("figures", "out")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What one run of the figures wrote: per figure its name, caption, files, seconds (and
+    gallery copy)."""
+
+    out: str
+    quick: bool
+    figures: tuple
+    exit_code = 0
+
+    def to_json(self):
+        return {"out": self.out, "quick": self.quick, "figures": [dict(f) for f in self.figures]}
+
+    def render(self):
+        return "\n".join(f"{f['name']:16s} {f['seconds']:6.1f} s  {', '.join(f['files'])}\n{'':16s} {f['caption']}"
+                         for f in self.figures)
+
+
+def render_all(modules, out_dir, opts, gallery=None, progress=None):
+    """:func:`render` each figure module into ``out_dir`` (and a :func:`gallery_copy` into
+    ``gallery``); ``progress(name)`` is called after each.  Returns :class:`Rendered`."""
+    import time
+
+    made = []
+    for module in modules:
+        t0 = time.perf_counter()
+        summary = render(module, out_dir, opts)
+        summary["seconds"] = round(time.perf_counter() - t0, 2)
+        if gallery:
+            summary["gallery"] = gallery_copy(summary["files"][0], gallery)
+        made.append(summary)
+        if progress:
+            progress(module.NAME)
+    return Rendered(out=out_dir, quick=opts.quick, figures=tuple(made))

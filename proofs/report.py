@@ -412,3 +412,26 @@ def render(sections, width=100):
                  f"({sum(1 for s in sections for r in s.rows if r['status'] == 'PASS')} passed, "
                  f"{len(bad)} failed; {total:.1f} s)")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The whole report: its sections in order, with ``to_json()``, ``render()`` and
+    ``exit_code`` (1 when a check failed)."""
+
+    sections: tuple
+
+    @property
+    def exit_code(self):
+        return 1 if failed(self.sections) else 0
+
+    def to_json(self):
+        return to_json(self.sections)
+
+    def render(self):
+        return render(self.sections)
+
+
+def report(ctx, progress=None):
+    """Build every section of :data:`SECTIONS` (:func:`build`) into a :class:`Report`."""
+    return Report(tuple(build(ctx, progress)))

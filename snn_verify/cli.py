@@ -20,151 +20,29 @@ import os
 import re
 import sys
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_UNDECIDED = 0, 1, 2, 3
-
-
-class UsageError(Exception):
-    """Bad input: reported on one line, exit status 2."""
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (exit 2) instead of usage dumps, and negative numbers in
-    scientific notation (``--gt -1e-300``) read as values, not as options."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-
-    def error(self, message):
-        raise UsageError(message)
-
-
-# --- argument types -----------------------------------------------------------------------
-
-def number(text):
-    """A finite real number.  Returns the text itself, so arbitrary-precision code can parse
-    it as a decimal ("0.1" is one tenth, not the nearest double)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
-    return text.strip()
-
-
-def positive(text):
-    text = number(text)
-    if not float(text) > 0:
-        tiny = _exact(text) > 0
-        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}" + (" (and at least 5e-324, the least float)" if tiny else ""))
-    return text
-
-
-def positive_float(text):
-    return float(positive(text))
-
-
-def digits(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if not 1 <= value <= 1000:
-        raise argparse.ArgumentTypeError(f"digits must be in [1, 1000]: {text!r}")
-    return value
-
-
-def dropout_rate(text):
-    text = number(text)
-    if not 0 <= float(text) < 1:
-        raise argparse.ArgumentTypeError(f"dropout rate must be in [0, 1): {text!r}")
-    return text
-
-
-def interval(parser_args, name):
-    """Validate a ``--name LO HI`` pair (finite, LO <= HI); returns (lo, hi) as floats."""
-    if _exact(parser_args[0]) > _exact(parser_args[1]):   # exact decimals, so floats follow
-        raise UsageError(f"--{name}: reversed interval [{parser_args[0]}, {parser_args[1]}]")
-    return float(parser_args[0]), float(parser_args[1])
-
-
-def _exact(text):
-    """The decimal ``text`` as an exact rational (so "0.10000000000000000001" > "0.1", though
-    both round to the same float)."""
-    from fractions import Fraction
-
-    try:
-        return Fraction(str(text).strip().replace("_", ""))
-    except ValueError:
-        return Fraction(float(text))
-
-
-def output_dir(path, flag):
-    """Create the directory ``path`` for ``--flag`` now, before any work, or fail with a
-    one-line message."""
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--{flag}: cannot create directory {path!r}: {exc.strerror}") from None
-    if not os.access(path, os.W_OK):
-        raise UsageError(f"--{flag}: directory {path!r} is not writable")
-    return path
-
-
-def output_file(path, flag):
-    """Check, before any work, that the file ``path`` for ``--flag`` can be written."""
-    if os.path.isdir(path):
-        raise UsageError(f"--{flag}: {path!r} is a directory, a file name is expected")
-    output_dir(os.path.dirname(os.path.abspath(path)), flag)
-    if os.path.exists(path) and not os.access(path, os.W_OK):
-        raise UsageError(f"--{flag}: {path!r} is not writable")
-    return path
+from snn_verify.argtypes import (EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, Parser, UsageError,  # noqa: F401
+                                 _exact, decimal_default, digits, dropout_rate, interval, library_default, number,
+                                 output_dir, output_file, positive, positive_float)
 
 
 # --- commands -----------------------------------------------------------------------------
 
-def _dec(x, d):
-    from snn_verify.theory.precision import to_decimal
-
-    return to_decimal(x, d)
-
-
 def cmd_params(args):
-    from snn_verify.theory.parameters import solve_parameters
+    from snn_verify.theory.parameters import parameters
 
-    sols = solve_parameters(args.mean, args.var, args.omega, args.tau, digits=args.digits, all_solutions=True)
-    alpha, lambda_ = sols[0]
-    return {
-        "alpha": _dec(alpha, args.digits), "lambda": _dec(lambda_, args.digits),
-        "fixed_point": {"mean": args.mean, "var": args.var}, "omega": args.omega, "tau": args.tau,
-        "digits": args.digits,
-        "other_solutions": [{"alpha": _dec(a, args.digits), "lambda": _dec(lam, args.digits)} for a, lam in sols[1:]],
-    }
+    return parameters(args.mean, args.var, args.omega, args.tau, digits=args.digits)
 
 
 def cmd_point(args):
-    from snn_verify.theory.jacobian import point_mp
+    from snn_verify.theory.jacobian import point
 
-    p = point_mp(args.mu, args.omega, args.nu, args.tau, args.lam, args.alpha, digits=args.digits)
-    d = args.digits
-    return {
-        "mean": _dec(p["mean"], d), "variance": _dec(p["variance"], d),
-        "jacobian": [[_dec(v, d) for v in row] for row in p["jacobian"]],
-        "spectral_norm": _dec(p["spectral_norm"], d),
-        "inputs": {"mu": args.mu, "omega": args.omega, "nu": args.nu, "tau": args.tau,
-                   "lambda": args.lam or "lambda01", "alpha": args.alpha or "alpha01"},
-        "digits": d,
-    }
+    return point(args.mu, args.omega, args.nu, args.tau, args.lam, args.alpha, digits=args.digits)
 
 
 def cmd_dropout(args):
-    from snn_verify.theory.dropout import alpha_dropout
+    from snn_verify.theory.dropout import alpha_dropout_constants
 
-    r = alpha_dropout(args.rate, args.mean, args.var, args.omega, args.tau, digits=args.digits)
-    out = {k: _dec(v, args.digits) for k, v in r.items()}
-    out.update({"rate": args.rate, "fixed_point": {"mean": args.mean, "var": args.var}})
-    return out
+    return alpha_dropout_constants(args.rate, args.mean, args.var, args.omega, args.tau, digits=args.digits)
 
 
 def cmd_report(args):
@@ -172,11 +50,7 @@ def cmd_report(args):
 
     ctx = report.Context(quick=args.quick, seed=args.seed, options={"device": args.report_device})
     with _progress(len(report.SECTIONS), "report") as bar:
-        sections = report.build(ctx, progress=lambda name: (bar.set_postfix_str(name), bar.update(1)))
-    result = report.to_json(sections)
-    result["_text"] = report.render(sections)
-    result["_exit"] = EXIT_OK if result["ok"] else EXIT_FAILED
-    return result
+        return report.report(ctx, progress=lambda name: (bar.set_postfix_str(name), bar.update(1)))
 
 
 def _result_json(r):
@@ -317,43 +191,48 @@ def _progress(total, desc):
 
 # --- parser -------------------------------------------------------------------------------
 
+def _decimal_options(p, fn, options):
+    """``--NAME`` options for the decimal parameters ``options`` (``{name: (type, help)}``) of
+    the library function ``fn``, with ``fn``'s defaults."""
+    for name, (kind, help_) in options.items():
+        p.add_argument(f"--{name}", type=kind, default=decimal_default(fn, name),
+                       help=f"{help_} (default %(default)s)")
+    p.add_argument("--digits", type=digits, default=library_default(fn, "digits"),
+                   help="significant digits (default %(default)s)")
+
+
 def _add_params(sub):
+    from snn_verify.theory.parameters import solve_parameters
+
     p = sub.add_parser("params", help="SELU alpha and lambda for a fixed point (default: alpha01, lambda01)")
-    p.add_argument("--mean", type=number, default="0", help="fixed-point mean mu* (default 0)")
-    p.add_argument("--var", type=positive, default="1", help="fixed-point variance nu* (default 1)")
-    p.add_argument("--omega", type=number, default="0", help="sum of weights (default 0)")
-    p.add_argument("--tau", type=positive, default="1", help="sum of squared weights (default 1)")
-    p.add_argument("--digits", type=digits, default=50, help="significant digits (default 50)")
-    p.set_defaults(func=cmd_params, text=lambda r: f"alpha  = {r['alpha']}\nlambda = {r['lambda']}" + "".join(
-        f"\nalso: alpha = {s['alpha']}, lambda = {s['lambda']}" for s in r["other_solutions"]))
+    _decimal_options(p, solve_parameters, {"mean": (number, "fixed-point mean mu*"),
+                                           "var": (positive, "fixed-point variance nu*"),
+                                           "omega": (number, "sum of weights"),
+                                           "tau": (positive, "sum of squared weights")})
+    p.set_defaults(func=cmd_params)
 
 
 def _add_point(sub):
+    from snn_verify.theory.jacobian import point
+
     p = sub.add_parser("point", help="g, its Jacobian and spectral norm at one point, to 50 digits")
-    p.add_argument("--mu", type=number, default="0", help="input mean (default 0)")
-    p.add_argument("--omega", type=number, default="0", help="sum of weights (default 0)")
-    p.add_argument("--nu", type=positive, default="1", help="input variance (default 1)")
-    p.add_argument("--tau", type=positive, default="1", help="sum of squared weights (default 1)")
     p.add_argument("--lam", type=positive, default=None, help="SELU lambda (default lambda01)")
     p.add_argument("--alpha", type=positive, default=None, help="SELU alpha (default alpha01)")
-    p.add_argument("--digits", type=digits, default=50, help="significant digits (default 50)")
-    p.set_defaults(func=cmd_point, text=lambda r: "\n".join([
-        f"mean          = {r['mean']}", f"variance      = {r['variance']}",
-        f"jacobian      = [[{r['jacobian'][0][0]}, {r['jacobian'][0][1]}],",
-        f"                 [{r['jacobian'][1][0]}, {r['jacobian'][1][1]}]]",
-        f"spectral_norm = {r['spectral_norm']}"]))
+    _decimal_options(p, point, {"mu": (number, "input mean"), "omega": (number, "sum of weights"),
+                                "nu": (positive, "input variance"), "tau": (positive, "sum of squared weights")})
+    p.set_defaults(func=cmd_point)
 
 
 def _add_dropout(sub):
+    from snn_verify.theory.dropout import alpha_dropout_constants
+
     p = sub.add_parser("dropout", help="alpha-dropout affine correction a, b for a dropout rate")
     p.add_argument("--rate", type=dropout_rate, required=True, help="dropout rate 1 - q in [0, 1)")
-    p.add_argument("--mean", type=number, default="0", help="fixed-point mean (default 0)")
-    p.add_argument("--var", type=positive, default="1", help="fixed-point variance (default 1)")
-    p.add_argument("--omega", type=number, default="0", help="omega of the SELU's fixed point (default 0)")
-    p.add_argument("--tau", type=positive, default="1", help="tau of the SELU's fixed point (default 1)")
-    p.add_argument("--digits", type=digits, default=50, help="significant digits (default 50)")
-    p.set_defaults(func=cmd_dropout, text=lambda r: "\n".join(
-        f"{k:11s} = {r[k]}" for k in ("a", "b", "alpha_prime", "alpha", "lambda")))
+    _decimal_options(p, alpha_dropout_constants, {"mean": (number, "fixed-point mean"),
+                                                  "var": (positive, "fixed-point variance"),
+                                                  "omega": (number, "omega of the SELU's fixed point"),
+                                                  "tau": (positive, "tau of the SELU's fixed point")})
+    p.set_defaults(func=cmd_dropout)
 
 
 def _add_theorems(sub):
@@ -818,33 +697,23 @@ def _add_bench_montecarlo(bench_sub):
 # --- figures ----------------------------------------------------------------------------
 
 def cmd_figures(args):
-    import time
-
     from snn_verify.figures import FIGURE_MODULES, get
-    from snn_verify.figures.common import Options, gallery_copy, render
+    from snn_verify.figures.common import Options, render_all
 
     modules = [get(n) for n in (args.only or FIGURE_MODULES)]
     opts = Options(quick=args.quick, device=_backend(args), seed=args.seed)
     output_dir(args.out, "out")
     if args.gallery:
         output_dir(args.gallery, "gallery")
-    made = []
     with _progress(len(modules), "figures") as bar:
-        for module in modules:
-            bar.set_postfix_str(module.NAME)
-            t0 = time.perf_counter()
-            summary = render(module, args.out, opts)
-            summary["seconds"] = round(time.perf_counter() - t0, 2)
-            if args.gallery:
-                summary["gallery"] = gallery_copy(summary["files"][0], args.gallery)
-            made.append(summary)
-            bar.update(1)
-    return {"out": args.out, "quick": args.quick, "figures": made}
+        return render_all(modules, args.out, opts, args.gallery, progress=lambda name: bar.update(1))
 
 
 def _add_figures(sub):
+    from snn_verify.figures.common import DEFAULT_OUT
+
     p = sub.add_parser("figures", help="regenerate the paper's figures and the comparison figures (PNG + PDF)")
-    p.add_argument("--out", default=os.path.join("figures", "out"), help="output directory (default figures/out)")
+    p.add_argument("--out", default=DEFAULT_OUT, help="output directory (default %(default)s)")
     p.add_argument("--only", type=names, default=None, metavar="NAME[,NAME]",
                    help="only these figures (names: see README's gallery)")
     p.add_argument("--quick", action="store_true", default=argparse.SUPPRESS,
@@ -852,9 +721,7 @@ def _add_figures(sub):
     p.add_argument("--gallery", metavar="DIR", default=None,
                    help="also write small PNG copies for the README (figures/gallery)")
     _device_flag(p)
-    p.set_defaults(func=cmd_figures, text=lambda r: "\n".join(
-        f"{f['name']:16s} {f['seconds']:6.1f} s  {', '.join(f['files'])}\n{'':16s} {f['caption']}"
-        for f in r["figures"]))
+    p.set_defaults(func=cmd_figures)
 
 
 #: ``bench`` sub-subcommand registrations: functions ``add(bench_subparsers)``
@@ -895,7 +762,7 @@ def build_parser():
     for add in COMMANDS:
         add(sub)
     _add_json_flags(sub)
-    parser.set_defaults(func=cmd_report, text=lambda r: r["_text"])
+    parser.set_defaults(func=cmd_report)
     return parser
 
 

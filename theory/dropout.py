@@ -27,8 +27,10 @@ Example
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .parameters import solve_parameters
-from .precision import evaluate
+from .precision import evaluate, to_decimal
 
 
 def affine_correction(q, alpha_prime, mean=0.0, var=1.0):
@@ -76,3 +78,39 @@ def alpha_dropout(rate, mean=0, var=1, omega=0, tau=1, digits=50):
 
     a, b, alpha_prime, q = evaluate(here, [rate, mean, var], digits=digits)
     return {"a": a, "b": b, "alpha_prime": alpha_prime, "q": q, "alpha": alpha, "lambda": lambda_}
+
+
+@dataclass(frozen=True)
+class AlphaDropout:
+    """Alpha-dropout constants as decimal strings (:func:`alpha_dropout_constants`)."""
+
+    a: str
+    b: str
+    alpha_prime: str
+    q: str
+    alpha: str
+    lambda_: str
+    rate: str
+    fixed_point: dict
+    exit_code = 0
+
+    def to_json(self):
+        return {"a": self.a, "b": self.b, "alpha_prime": self.alpha_prime, "q": self.q, "alpha": self.alpha,
+                "lambda": self.lambda_, "rate": self.rate, "fixed_point": dict(self.fixed_point)}
+
+    def render(self):
+        values = self.to_json()
+        return "\n".join(f"{k:11s} = {values[k]}" for k in ("a", "b", "alpha_prime", "alpha", "lambda"))
+
+
+def alpha_dropout_constants(rate, mean=0, var=1, omega=0, tau=1, digits=50):
+    """:func:`alpha_dropout` as an :class:`AlphaDropout` of decimal strings.
+
+    >>> alpha_dropout_constants("0.05", digits=6).a
+    '0.954844'
+    """
+    r = alpha_dropout(rate, mean, var, omega, tau, digits=digits)
+    text = {k: to_decimal(v, digits) for k, v in r.items()}
+    return AlphaDropout(a=text["a"], b=text["b"], alpha_prime=text["alpha_prime"], q=text["q"],
+                        alpha=text["alpha"], lambda_=text["lambda"], rate=rate,
+                        fixed_point={"mean": mean, "var": var})

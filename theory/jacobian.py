@@ -22,12 +22,13 @@ Example
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 
 from .kernels import make_kernels
 from .parameters import ALPHA01, LAMBDA01
-from .precision import evaluate
+from .precision import evaluate, to_decimal
 from .selu_map import _parameter_args, broadcast_kernel, check_domain
 
 #: order of :func:`partials` outputs after (mean, var)
@@ -86,3 +87,44 @@ def partials_mp(mu, omega, nu, tau, lambda_=None, alpha=None, digits=50):
     out = evaluate(make_kernels("mpmath").partials, [mu, omega, nu, tau, *_parameter_args(lambda_, alpha)],
                    digits=digits)
     return dict(zip(("mean", "var") + PARTIAL_NAMES, out))
+
+
+@dataclass(frozen=True)
+class Point:
+    """g, its Jacobian and spectral norm at one point, as decimal strings of ``digits``
+    significant digits (:func:`point`)."""
+
+    mean: str
+    variance: str
+    jacobian: tuple
+    spectral_norm: str
+    inputs: dict
+    digits: int
+    exit_code = 0
+
+    def to_json(self):
+        return {"mean": self.mean, "variance": self.variance, "jacobian": [list(r) for r in self.jacobian],
+                "spectral_norm": self.spectral_norm, "inputs": dict(self.inputs), "digits": self.digits}
+
+    def render(self):
+        (a, b), (c, d) = self.jacobian
+        return "\n".join([f"mean          = {self.mean}", f"variance      = {self.variance}",
+                          f"jacobian      = [[{a}, {b}],", f"                 [{c}, {d}]]",
+                          f"spectral_norm = {self.spectral_norm}"])
+
+
+def point(mu=0, omega=0, nu=1, tau=1, lambda_=None, alpha=None, digits=50):
+    """:func:`point_mp` at decimal-string inputs, as a :class:`Point` of decimal strings
+    (``lambda_``/``alpha`` ``None``: lambda01/alpha01; the default point is the fixed point
+    (0, 1) at normalised weights).
+
+    >>> p = point("0", "0", "1", "1", digits=12)
+    >>> p.variance, p.jacobian[1][1]
+    ('1.00000000000', '0.782647883197')
+    """
+    p = point_mp(mu, omega, nu, tau, lambda_, alpha, digits=digits)
+    return Point(mean=to_decimal(p["mean"], digits), variance=to_decimal(p["variance"], digits),
+                 jacobian=tuple(tuple(to_decimal(v, digits) for v in row) for row in p["jacobian"]),
+                 spectral_norm=to_decimal(p["spectral_norm"], digits),
+                 inputs={"mu": mu, "omega": omega, "nu": nu, "tau": tau,
+                         "lambda": lambda_ or "lambda01", "alpha": alpha or "alpha01"}, digits=digits)

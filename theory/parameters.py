@@ -31,10 +31,12 @@ Example
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mpmath
 
 from .kernels import make_kernels
-from .precision import evaluate, to_mpf
+from .precision import evaluate, to_decimal, to_mpf
 
 
 class NoFixedPointError(ValueError):
@@ -157,3 +159,38 @@ def solve_parameters(mean=0, var=1, omega=0, tau=1, digits=50, all_solutions=Fal
             f"point at omega={omega}, tau={tau}"
         )
     return list(solutions) if all_solutions else solutions[0]
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """SELU parameters for a fixed point, as decimal strings (:func:`parameters`)."""
+
+    alpha: str
+    lambda_: str
+    fixed_point: dict
+    omega: str
+    tau: str
+    digits: int
+    other_solutions: tuple = ()
+    exit_code = 0
+
+    def to_json(self):
+        return {"alpha": self.alpha, "lambda": self.lambda_, "fixed_point": dict(self.fixed_point),
+                "omega": self.omega, "tau": self.tau, "digits": self.digits,
+                "other_solutions": [{"alpha": a, "lambda": lam} for a, lam in self.other_solutions]}
+
+    def render(self):
+        return f"alpha  = {self.alpha}\nlambda = {self.lambda_}" + "".join(
+            f"\nalso: alpha = {a}, lambda = {lam}" for a, lam in self.other_solutions)
+
+
+def parameters(mean=0, var=1, omega=0, tau=1, digits=50):
+    """:func:`solve_parameters` (every solution) as :class:`Parameters` of decimal strings.
+
+    >>> parameters(digits=8).alpha
+    '1.6732632'
+    """
+    sols = [tuple(to_decimal(v, digits) for v in s)
+            for s in solve_parameters(mean, var, omega, tau, digits=digits, all_solutions=True)]
+    return Parameters(alpha=sols[0][0], lambda_=sols[0][1], fixed_point={"mean": mean, "var": var},
+                      omega=omega, tau=tau, digits=digits, other_solutions=tuple(sols[1:]))
