@@ -26,14 +26,14 @@ def data(opts):
     r = net_input_check(widths=WIDTHS, inputs="skewed", seed=opts.seed, backend=opts.device, **size)
     runs = {}
     for n in WIDTHS:
-        run = r["runs"][n]
-        mp = run["map"]
-        runs[n] = {"density": np.asarray(run["density"]), "skewness": run["skewness"],
-                   "excess_kurtosis": run["excess_kurtosis"],
-                   "error": np.asarray(mp["empirical"]) - np.asarray(mp["analytic"]),
-                   "stderr": np.asarray(mp["stderr"]), "z": np.asarray(mp["z"])}
-    return {"bin_edges": np.asarray(r["bin_edges"]), "normal_density": np.asarray(r["normal_density"]),
-            "runs": runs, "size": size, "backend": r["backend"]}
+        run = r.runs[n]
+        mp = run.map
+        runs[n] = {"density": np.asarray(run.density), "skewness": run.skewness,
+                   "excess_kurtosis": run.excess_kurtosis,
+                   "error": np.asarray(mp.empirical) - np.asarray(mp.analytic),
+                   "stderr": np.asarray(mp.stderr), "z": np.asarray(mp.z)}
+    return {"bin_edges": np.asarray(r.bin_edges), "normal_density": np.asarray(r.normal_density),
+            "runs": runs, "size": size, "backend": r.backend}
 
 
 def draw(d, opts):

@@ -22,9 +22,9 @@ def data(opts):
 
     kw = dict(widths=(16, 32, 64, 128, 256), outputs=1 << 16) if opts.quick else {}
     r = finite_width(seed=opts.seed, backend=opts.device, **kw)
-    return {"widths": np.asarray(r["widths"]), "error": np.asarray(r["error"]), "stderr": np.asarray(r["stderr"]),
-            "resolved": np.asarray(r["resolved"]), "slope": r["slope"], "slope_stderr": r["slope_stderr"],
-            "amplitude": r["amplitude"], "backend": r["backend"]}
+    return {"widths": np.asarray(r.widths), "error": np.asarray(r.error), "stderr": np.asarray(r.stderr),
+            "resolved": np.asarray(r.resolved), "slope": r.slope, "slope_stderr": r.slope_stderr,
+            "amplitude": r.amplitude, "backend": r.backend}
 
 
 def draw(d, opts):

@@ -24,18 +24,18 @@ def data(opts):
 
     size = dict(depth=10, width=64, samples=64) if opts.quick else dict(depth=32, width=512, samples=128)
     r = gradients(CONFIGS, seed=opts.seed, backend=opts.device, **size)
-    out = {"size": size, "backend": r["backend"], "runs": {}}
-    for key, run in r["runs"].items():
-        g = np.asarray(run["grad_sq"])
+    out = {"size": size, "backend": r.backend, "runs": {}}
+    for key, run in r.runs.items():
+        g = np.asarray(run.grad_sq)
         depth = len(g) - 1
         # mean-field prediction from the output layer down: g_{l-1} = chi_1(l) g_l
         pred = np.empty_like(g)
         pred[depth] = g[depth]
         for layer in range(depth, 0, -1):
-            pred[layer - 1] = pred[layer] * run["chi1"][layer - 1]
-        out["runs"][key] = {"grad_sq": g, "stderr": np.asarray(run["stderr"]), "predicted": pred,
-                            "growth_per_layer": run["growth_per_layer"], "chi1_mean": run["chi1_mean"],
-                            "total_growth": run["total_growth"]}
+            pred[layer - 1] = pred[layer] * run.chi1[layer - 1]
+        out["runs"][key] = {"grad_sq": g, "stderr": np.asarray(run.stderr), "predicted": pred,
+                            "growth_per_layer": run.growth_per_layer, "chi1_mean": run.chi1_mean,
+                            "total_growth": run.total_growth}
     return out
 
 

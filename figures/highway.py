@@ -26,9 +26,9 @@ def data(opts):
     out = {"size": size, "biases": list(BIASES), "runs": {}}
     for b in BIASES:
         r = zoo(activations=(ACT,), inits=(INIT,), highway_bias=b, seed=opts.seed, backend=opts.device, **size)
-        run = r["runs"][f"{ACT}/{INIT}"]
-        out["runs"][b] = {"gate": np.asarray(run["gate"]), "move": np.asarray(run["move"])}
-        out["backend"] = r["backend"]
+        run = r.runs[f"{ACT}/{INIT}"]
+        out["runs"][b] = {"gate": np.asarray(run.gate), "move": np.asarray(run.move)}
+        out["backend"] = r.backend
     return out
 
 

@@ -26,10 +26,11 @@ def data(opts):
     out = {"size": size, "runs": {}}
     for act, init in RUNS:
         r = zoo(activations=(act,), inits=(init,), seed=opts.seed, backend=opts.device, **size)
-        run = r["runs"][f"{act}/{init}"]
-        out["runs"][f"{act}/{init}"] = {k: np.asarray(run[k]) for k in ("mean", "var", "frac_zero", "histograms")}
-        out["bin_edges"] = np.asarray(r["bin_edges"])
-        out["backend"] = r["backend"]
+        run = r.runs[f"{act}/{init}"]
+        out["runs"][f"{act}/{init}"] = {k: np.asarray(getattr(run, k)) for k in ("mean", "var", "frac_zero",
+                                                                                  "histograms")}
+        out["bin_edges"] = np.asarray(r.bin_edges)
+        out["backend"] = r.backend
     return out
 
 

@@ -27,10 +27,10 @@ def data(opts):
     size = dict(depth=8, width=64, samples=64) if opts.quick else dict(depth=24, width=512, samples=256)
     r = zoo(activations=ACTS, inits=INITS, seed=opts.seed, backend=opts.device, **size)
     ref = zoo(activations=("selu",), inits=("lecun",), seed=opts.seed, backend=opts.device, **size)
-    runs = {k: {"mean": np.asarray(v["mean"]), "std": np.sqrt(np.asarray(v["var"]))} for k, v in r["runs"].items()}
-    v = ref["runs"]["selu/lecun"]
-    runs["selu/lecun"] = {"mean": np.asarray(v["mean"]), "std": np.sqrt(np.asarray(v["var"]))}
-    return {"size": size, "runs": runs, "backend": r["backend"]}
+    runs = {k: {"mean": np.asarray(v.mean), "std": np.sqrt(np.asarray(v.var))} for k, v in r.runs.items()}
+    v = ref.runs["selu/lecun"]
+    runs["selu/lecun"] = {"mean": np.asarray(v.mean), "std": np.sqrt(np.asarray(v.var))}
+    return {"size": size, "runs": runs, "backend": r.backend}
 
 
 def draw(d, opts):

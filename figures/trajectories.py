@@ -26,8 +26,9 @@ def data(opts):
 
     size = dict(depth=10, width=64, samples=64) if opts.quick else dict(depth=32, width=512, samples=256)
     r = deep(starts=STARTS, dropout=MODES, rate=RATE, seed=opts.seed, backend=opts.device, **size)
-    return {"layers": np.asarray(r["layers"]), "runs": r["runs"], "size": size, "backend": r["backend"],
-            "evidence": r["evidence"]}
+    runs = [dict(vars(run)) for run in r.runs]   # the figure's data: plain dicts of the runs' fields
+    return {"layers": np.asarray(r.layers), "runs": runs, "size": size, "backend": r.backend,
+            "evidence": r.evidence}
 
 
 def draw(d, opts):

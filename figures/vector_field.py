@@ -60,12 +60,12 @@ def monte_carlo_field(k, opts, width, samples):
 
     r = map_grid(WINDOW["mu"], WINDOW["nu"], grid=k, width=width, samples=samples, seed=opts.seed,
                  backend=opts.device)
-    mu, nu = np.meshgrid(r["mu"], r["nu"], indexing="ij")
-    emp, ana = r["empirical"], r["analytic"]
-    return {"mu": mu, "nu": nu, "dmu": emp[..., 0] - mu, "dnu": emp[..., 1] - nu, "max_abs_z": r["max_abs_z"],
+    mu, nu = np.meshgrid(r.mu, r.nu, indexing="ij")
+    emp, ana = r.empirical, r.analytic
+    return {"mu": mu, "nu": nu, "dmu": emp[..., 0] - mu, "dnu": emp[..., 1] - nu, "max_abs_z": r.max_abs_z,
             "analytic_dmu": ana[..., 0] - mu, "analytic_dnu": ana[..., 1] - nu,
-            "label": f"width {width}, {samples} samples, max |z| = {r['max_abs_z']:.1f}",
-            "backend": r["backend"], "evidence": r["evidence"]}
+            "label": f"width {width}, {samples} samples, max |z| = {r.max_abs_z:.1f}",
+            "backend": r.backend, "evidence": r.evidence}
 
 
 def data(opts):

@@ -316,26 +316,26 @@ def section_evidence(ctx):
             grids[key] = grid_extrema(claim.quantity, claim.box, points=size["points"], backend=device)
         r = grids[key]
         v = claim_verdict(claim, r)
-        shape = " x ".join(str(n) for n in r["shape"].values())
+        shape = " x ".join(str(n) for n in r.shape.values())
         published = f"; published {claim.published:g}" if claim.published is not None else ""
         rows.append(_row("evidence", f"{claim.name}: {claim.extremum} of {claim.quantity} on a {shape} grid",
-                         f"{v['extremum']:.10g} at (mu, omega, nu, tau) = {_point(v['arg'])}",
-                         f"{claim.relation} {claim.bound:g}{published}", "PASS" if v["agrees"] else "FAIL",
+                         f"{v.extremum:.10g} at (mu, omega, nu, tau) = {_point(v.arg)}",
+                         f"{claim.relation} {claim.bound:g}{published}", "PASS" if v.agrees else "FAIL",
                          f"{EVIDENCE}: PASS = the grid agrees with the claim, not a proof; margin "
-                         f"{v['margin']:.4g}; {r['points']:,} points, {r['nonfinite']} non-finite, "
-                         f"{r['seconds']:.2f} s ({r['backend']})"))
+                         f"{v.margin:.4g}; {r.points:,} points, {r.nonfinite} non-finite, "
+                         f"{r.seconds:.2f} s ({r.backend})"))
     w, b = size["width"], size["samples"]
     mc = map_grid((-0.1, 0.1), (0.8, 1.5), 21, 0.0, 1.0, width=w, samples=b, seed=ctx.seed, backend=device)
     rows.append(_row("evidence", "one-layer Monte Carlo map vs g on a 21 x 21 grid over Omega (omega = 0, tau = 1)",
-                     f"largest |z| = {mc['max_abs_z']:.2f} over {2 * len(mc['points'])} z-scores", "< 5",
-                     "PASS" if mc["max_abs_z"] < 5 else "FAIL",
+                     f"largest |z| = {mc.max_abs_z:.2f} over {2 * len(mc.points)} z-scores", "< 5",
+                     "PASS" if mc.max_abs_z < 5 else "FAIL",
                      f"{MC_EVIDENCE}; width {w}, {w} units x {b} samples per point, normalised weights, Normal "
-                     f"inputs, seed {ctx.seed}; {mc['seconds']:.1f} s ({mc['backend']})"))
+                     f"inputs, seed {ctx.seed}; {mc.seconds:.1f} s ({mc.backend})"))
     depth = size["depth"]
     run = deep(depth, size["deep_width"], b, starts=((0.5, 3.0),), dropout=("none",), seed=ctx.seed,
-               backend=device)["runs"][0]
-    zmax = float(abs(run["z"]).max())
-    (m, v), (gm, gv) = run["empirical"][-1], run["analytic"][-1]
+               backend=device).runs[0]
+    zmax = float(abs(run.z).max())
+    (m, v), (gm, gv) = run.empirical[-1], run.analytic[-1]
     rows.append(_row("evidence", f"deep SELU net from (mu, nu) = (0.5, 3): layer {depth} of width {size['deep_width']}",
                      f"({m:+.4f}, {v:.4f}); largest |z| over layers {zmax:.2f}",
                      f"iterated g: ({gm:+.4f}, {gv:.4f}), fixed point (0, 1)", "PASS" if zmax < 5 else "FAIL",
@@ -343,11 +343,11 @@ def section_evidence(ctx):
     if size["grad_samples"] is None:
         return Section(title, rows, note=note)
     g = gradients((("selu", "lecun"),), depth, size["deep_width"], size["grad_samples"], seed=ctx.seed,
-                  backend=device)["runs"]["selu/lecun"]
-    rel = g["growth_per_layer"] / g["chi1_mean"] - 1
+                  backend=device).runs["selu/lecun"]
+    rel = g.growth_per_layer / g.chi1_mean - 1
     rows.append(_row("evidence", f"backward pass, SELU + LeCun, {depth} layers: squared gradient norm per layer",
-                     f"x {g['growth_per_layer']:.4f} (x {g['total_growth']:.3g} over {depth} layers)",
-                     f"chi_1 = {g['chi1_mean']:.4f} (mean field)", "PASS" if abs(rel) < 0.05 else "FAIL",
+                     f"x {g.growth_per_layer:.4f} (x {g.total_growth:.3g} over {depth} layers)",
+                     f"chi_1 = {g.chi1_mean:.4f} (mean field)", "PASS" if abs(rel) < 0.05 else "FAIL",
                      "PASS = measurement within 5% of mean field.  chi_1 > 1: gradient norms grow slowly with "
                      "depth toward the input (the paper: exploding gradients are impossible); "
                      "`verify.py montecarlo gradients` compares ReLU and tanh"))

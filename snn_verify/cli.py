@@ -302,14 +302,10 @@ def _bench_certify(bench_sub):
 
 # --- grids and Monte Carlo (evidence, not proof) -------------------------------------------
 
-#: the Theorem 1 box, the default of ``grid``
-_T1_BOX = {"mu": ("-0.1", "0.1"), "omega": ("-0.1", "0.1"), "nu": ("0.8", "1.5"), "tau": ("0.95", "1.1")}
-
-
 def _device_flag(p, dest="device", help="auto: CUDA when numba sees a GPU"):
     from snn_verify.proofs.evidence.backends import DEVICES
 
-    p.add_argument("--device", dest=dest, choices=DEVICES, default="auto", help=help)
+    p.add_argument("--device", dest=dest, choices=DEVICES, default=DEVICES[0], help=help)
 
 
 def count(text):
@@ -331,6 +327,18 @@ def names(text):
     return items
 
 
+def counts(text):
+    """A comma-separated list of positive integers."""
+    return [count(v) for v in text.split(",")]
+
+
+def _defaults(fn):
+    """The keyword defaults of the library function ``fn`` (each default is written once, there)."""
+    import inspect
+
+    return {k: p.default for k, p in inspect.signature(fn).parameters.items() if p.default is not p.empty}
+
+
 def _backend(args):
     from snn_verify.proofs.evidence.backends import BackendUnavailable, get_backend
 
@@ -341,88 +349,44 @@ def _backend(args):
     return args.device
 
 
-def _plain(obj):
-    """numpy arrays and scalars -> lists and floats, recursively (for --json)."""
-    import numpy as np
-
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _plain(obj.tolist())
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
-
-
 def cmd_grid(args):
     from snn_verify.proofs.evidence.grid import grid_extrema
 
     box = [tuple(float(v) for v in pair) for pair in _box_argument(args).values()]
-    device = _backend(args)
-    bar, progress = _mc_progress("grid")
-    with bar:
-        r = grid_extrema(args.quantity, box, points=args.points, backend=device, progress=progress)
-    r["box"] = dict(zip(("mu", "omega", "nu", "tau"), box))
-    return _plain(r)
-
-
-def _point_text(p):
-    return ", ".join(f"{k} = {v:.6g}" for k, v in p.items()) if p else "-"
-
-
-def _grid_text(r):
-    shape = " x ".join(str(n) for n in r["shape"].values())
-    box = ", ".join(f"{k} in [{lo:g}, {hi:g}]" for k, (lo, hi) in r["box"].items())
-    return "\n".join([
-        f"{r['quantity']} over {box}",
-        f"grid     {shape} = {r['points']:,} points ({r['evidence']})",
-        f"min      {r['min']:.15g} at {_point_text(r['argmin'])}",
-        f"max      {r['max']:.15g} at {_point_text(r['argmax'])}",
-        f"skipped  {r['nonfinite']} non-finite values",
-        f"seconds  {r['seconds']:.2f} ({r['backend']})"])
+    with _progress(None, "grid") as bar:
+        return grid_extrema(args.quantity, box, points=args.points, backend=_backend(args), progress=_feed(bar))
 
 
 def _add_grid(sub):
-    from snn_verify.theory.quantities import NAMES as GRID_QUANTITIES
+    from snn_verify.proofs.evidence.grid import DEFAULT_QUANTITY, grid_extrema
+    from snn_verify.proofs.theorem1 import BOX
+    from snn_verify.theory.quantities import NAMES
 
     p = sub.add_parser("grid", help="min/max of g, nu~ - nu, the Jacobian or its norm over a dense float64 grid "
                                     "(evidence, not proof)")
-    p.add_argument("--quantity", choices=GRID_QUANTITIES, default="spectral_norm",
-                   help="what to reduce (default spectral_norm)")
-    for v, (lo, hi) in _T1_BOX.items():
-        p.add_argument(f"--{v}", nargs=2, type=number, metavar=("LO", "HI"), default=[lo, hi],
+    p.add_argument("--quantity", choices=NAMES, default=DEFAULT_QUANTITY, help=f"what to reduce (default {DEFAULT_QUANTITY})")
+    for v, (lo, hi) in BOX.as_dict().items():
+        p.add_argument(f"--{v}", nargs=2, type=number, metavar=("LO", "HI"), default=[str(lo), str(hi)],
                        help=f"interval of {v} (default Theorem 1: {lo} {hi})")
-    p.add_argument("--points", type=count, default=None,
-                   help="at least this many points (default 1e7 on the CPU, 1e9 on a GPU)")
+    p.add_argument("--points", type=count, default=_defaults(grid_extrema)["points"],
+                   help="at least this many points (default: the device's, 1e7 on the CPU, 1e9 on a GPU)")
     _device_flag(p)
-    p.set_defaults(func=cmd_grid, text=_grid_text)
+    p.set_defaults(func=cmd_grid)
 
 
-def _mc_seconds(r):
-    return f"seconds {r['seconds']:.1f} ({r['backend']}; with JIT compilation on first use)"
-
-
-def _mc_progress(desc):
-    """A tqdm bar fed by the experiments' ``progress(done, total)`` callbacks."""
-    bar = _progress(None, desc)
-
+def _feed(bar):
+    """A ``progress(done, total)`` callback of the experiments that moves the tqdm ``bar``."""
     def update(done, total):
-        bar.total = total
-        bar.n = done
+        bar.total, bar.n = total, done
         bar.refresh()
 
-    return bar, update
+    return update
 
 
 def _run_mc(args, desc, fn, **kw):
     _backend(args)
-    bar, update = _mc_progress(desc)
-    try:
-        return fn(seed=args.seed, backend=args.device, progress=update, **kw)
-    finally:
-        bar.close()
+    with _progress(None, desc) as bar:
+        return fn(seed=args.seed, backend=args.device, progress=_feed(bar), **kw)
 
 
 def cmd_mc_map(args):
@@ -431,267 +395,139 @@ def cmd_mc_map(args):
     mu, nu = interval(args.mu, "mu"), interval(args.nu, "nu")
     if nu[0] <= 0:
         raise UsageError("--nu must be > 0")
-    r = _run_mc(args, "montecarlo map", map_grid, mu=mu, nu=nu, grid=args.grid, omega=float(args.omega),
-                tau=float(args.tau), width=args.width, rows=args.rows, samples=args.samples,
-                inputs=args.inputs, weights=args.weights)
-    for k in ("analytic", "empirical", "stderr", "z"):
-        del r[k]
-    return _plain(r)
-
-
-def _mc_map_text(r):
-    worst = sorted(r["points"], key=lambda p: -max(abs(z) for z in p["z"]))[:5]
-    lines = [f"one-layer map, {len(r['points'])} points, width {r['width']}, {r['rows']} units x {r['samples']} "
-             f"samples, {r['weights']} weights, {r['inputs']} inputs ({r['evidence']})",
-             f"largest |z| = {r['max_abs_z']:.2f} (z = (empirical - g) / stderr, mean and variance)",
-             "   mu        nu        g mean     g var      MC mean    MC var     z mean  z var"]
-    for p in worst:
-        lines.append(f"  {p['mu']:+.4f}  {p['nu']:.4f}  {p['analytic'][0]:+.6f}  {p['analytic'][1]:.6f}  "
-                     f"{p['empirical'][0]:+.6f}  {p['empirical'][1]:.6f}  {p['z'][0]:+6.2f}  {p['z'][1]:+6.2f}")
-    lines.append(_mc_seconds(r))
-    return "\n".join(lines)
+    return _run_mc(args, "montecarlo map", map_grid, mu=mu, nu=nu, grid=args.grid, omega=float(args.omega),
+                   tau=float(args.tau), width=args.width, rows=args.rows, samples=args.samples,
+                   inputs=args.inputs, weights=args.weights)
 
 
 def cmd_mc_deep(args):
-    from snn_verify.proofs.evidence.montecarlo import deep
+    from snn_verify.proofs.evidence.montecarlo import DEEP_STARTS, deep
 
-    starts = [tuple(float(v) for v in s) for s in (args.start or [("0", "1"), ("0.5", "3"), ("-0.3", "0.2")])]
+    starts = [tuple(float(v) for v in s) for s in (args.start or DEEP_STARTS)]
     if any(s[1] <= 0 for s in starts):
         raise UsageError("--start: the variance must be > 0")
-    r = _run_mc(args, "montecarlo deep", deep, depth=args.depth, width=args.width, samples=args.samples,
-                starts=starts, dropout=args.dropout, rate=float(args.rate), weights=args.weights,
-                inputs=args.inputs)
-    return _plain(r)
-
-
-def _mc_deep_text(r):
-    lines = [f"deep SELU network: {r['depth']} layers of width {r['width']}, {r['samples']} samples, dropout rate "
-             f"{r['rate']} ({r['evidence']})",
-             "  start          dropout    layer  MC mean    MC var     g mean     g var      |z|"]
-    for run in r["runs"]:
-        for l in sorted({0, 1, r["depth"] // 2, r["depth"]}):
-            e, a = run["empirical"][l], run["analytic"][l]
-            z = max(abs(v) for v in run["z"][l])
-            lines.append(f"  ({run['start'][0]:+.2f}, {run['start'][1]:.2f})  {run['dropout']:9s}  {l:5d}  "
-                         f"{e[0]:+.5f}  {e[1]:.5f}  {a[0]:+.5f}  {a[1]:.5f}  {z:.2f}")
-    lines.append(_mc_seconds(r))
-    return "\n".join(lines)
+    return _run_mc(args, "montecarlo deep", deep, depth=args.depth, width=args.width, samples=args.samples,
+                   starts=starts, dropout=args.dropout, rate=float(args.rate), weights=args.weights,
+                   inputs=args.inputs)
 
 
 def cmd_mc_zoo(args):
+    import dataclasses
+
     from snn_verify.proofs.evidence.montecarlo import zoo
 
     r = _run_mc(args, "montecarlo zoo", zoo, activations=args.activations, inits=args.inits, depth=args.depth,
                 width=args.width, samples=args.samples, batchnorm=args.batchnorm,
                 highway_bias=None if args.highway_bias is None else float(args.highway_bias))
-    if not args.histograms:
-        for run in r["runs"].values():
-            del run["histograms"]
-        del r["bin_edges"]
-    return _plain(r)
-
-
-def _mc_zoo_text(r):
-    d = r["depth"]
-    extra = (" highway (gate bias %g)" % r["highway_bias"]) if r["highway_bias"] is not None else ""
-    lines = [f"activation x initialisation: {d} layers{extra}{', batch norm' if r['batchnorm'] else ''}, "
-             f"width {r['width']}, {r['samples']} samples ({r['evidence']})",
-             "  run                 var(1)      var(L/2)    var(L)      mean(L)     saturated(L)"
-             + ("  gate(L)  move(L)" if extra else "")]
-    for name, run in r["runs"].items():
-        line = (f"  {name:18s}  {run['var'][0]:10.4g}  {run['var'][d // 2 - 1 if d > 1 else 0]:10.4g}  "
-                f"{run['var'][-1]:10.4g}  {run['mean'][-1]:+10.4g}  {run['frac_saturated'][-1]:10.3f}")
-        if extra:
-            line += f"  {run['gate'][-1]:7.3f}  {run['move'][-1]:7.3f}"
-        lines.append(line)
-    lines.append(_mc_seconds(r))
-    return "\n".join(lines)
+    return dataclasses.replace(r, json_histograms=args.histograms)
 
 
 def cmd_mc_gradients(args):
-    from snn_verify.proofs.evidence.montecarlo import gradients
+    from snn_verify.proofs.evidence.montecarlo import gradients, parse_configs
 
-    configs = []
-    for item in args.configs.split(","):
-        act, _, init = item.strip().partition(":")
-        if not init:
-            raise UsageError(f"--configs: expected ACTIVATION:INIT, got {item!r}")
-        configs.append((act, init))
-    r = _run_mc(args, "montecarlo gradients", gradients, configs=configs, depth=args.depth, width=args.width,
-                samples=args.samples)
-    return _plain(r)
-
-
-def _mc_gradients_text(r):
-    lines = [f"backward pass: {r['depth']} layers of width {r['width']}, {r['samples']} samples, random output "
-             f"gradient ({r['evidence']})",
-             "  run            measured growth/layer   chi_1 (mean field)   total E[g_0^2]/E[g_L^2]"]
-    for name, run in r["runs"].items():
-        lines.append(f"  {name:14s} {run['growth_per_layer']:12.4f}          {run['chi1_mean']:12.4f}       "
-                     f"{run['total_growth']:14.4g}")
-    lines.append("  (squared gradient norms; > 1 grows toward the input, < 1 vanishes)")
-    lines.append(_mc_seconds(r))
-    return "\n".join(lines)
+    configs = parse_configs(args.configs) if isinstance(args.configs, str) else args.configs
+    return _run_mc(args, "montecarlo gradients", gradients, configs=configs, depth=args.depth, width=args.width,
+                   samples=args.samples)
 
 
 def cmd_mc_width(args):
     from snn_verify.proofs.evidence.montecarlo import finite_width
 
-    r = _run_mc(args, "montecarlo width", finite_width, widths=args.widths, mu=float(args.mu), nu=float(args.nu),
-                omega=float(args.omega), tau=float(args.tau), inputs=args.inputs, weights=args.weights,
-                outputs=args.outputs, min_rows=args.min_rows, max_rows=args.max_rows)
-    return _plain(r)
-
-
-def _mc_width_text(r):
-    lines = [f"finite width: one SELU layer at (mu, nu) = ({r['mu']:g}, {r['nu']:g}), {r['inputs']} inputs, "
-             f"{r['weights']} weights ({r['evidence']})",
-             "  width    units  samples  |err mean|   stderr      |err var|    stderr      resolved"]
-    for k, w in enumerate(r["widths"]):
-        e, s, res = r["error"][k], r["stderr"][k], r["resolved"][k]
-        lines.append(f"  {w:6d}  {r['rows'][k]:6d}  {r['samples'][k]:7d}  {e[0]:10.3g}  {s[0]:10.3g}  "
-                     f"{e[1]:10.3g}  {s[1]:10.3g}  {'mean ' if res[0] else ''}{'var' if res[1] else ''}")
-    for name in ("mean", "var"):
-        slope, se = r["slope"][name], r["slope_stderr"][name]
-        lines.append(f"  fitted rate ({name}): " + (f"error ~ width^({slope:.2f} +- {se:.2f})" if slope is not None
-                                                    else "not fitted (fewer than 2 widths resolved)"))
-    lines.append(_mc_seconds(r))
-    return "\n".join(lines)
+    return _run_mc(args, "montecarlo width", finite_width, widths=args.widths, mu=float(args.mu), nu=float(args.nu),
+                   omega=float(args.omega), tau=float(args.tau), inputs=args.inputs, weights=args.weights,
+                   outputs=args.outputs, min_rows=args.min_rows, max_rows=args.max_rows)
 
 
 def _add_montecarlo(sub):
+    from snn_verify.proofs.evidence import montecarlo as mc
     from snn_verify.proofs.evidence.backends.device import DISTRIBUTIONS
 
     p = sub.add_parser("montecarlo", help="Monte Carlo through random SELU networks (evidence, not proof)")
-    mc = p.add_subparsers(dest="experiment", metavar="EXPERIMENT", parser_class=Parser, required=True)
-    weights = "weights: normalized (exact sums omega, tau per unit), lecun, he, xavier, small (default normalized)"
+    experiments = p.add_subparsers(dest="experiment", metavar="EXPERIMENT", parser_class=Parser, required=True)
 
-    def common(q, width, samples):
-        q.add_argument("--width", type=count, default=width, help=f"units per layer (default {width})")
-        q.add_argument("--samples", type=count, default=samples, help=f"input vectors (default {samples})")
-        q.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="random seed (default: the global --seed)")
+    def add(name, fn, help, handler, flags):
+        """A subcommand for ``fn`` whose flags (``(flag, type, extra kwargs)``) take their
+        defaults from ``fn``'s keyword defaults (``--min-rows`` reads ``min_rows``)."""
+        q = experiments.add_parser(name, help=help)
+        d = _defaults(fn)
+        for flag, type_, extra in flags:
+            dest = flag[2:].replace("-", "_")
+            default = d.get(dest)
+            q.add_argument(flag, type=type_, default=default, help=f"(default {_show(default)})", **extra)
+        if "seed" in d:
+            q.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="random seed (default: the global --seed)")
         _device_flag(q)
+        q.set_defaults(func=handler)
+        return q
 
-    q = mc.add_parser("map", help="a. the one-layer empirical map on a (mu, nu) grid against g")
-    q.add_argument("--mu", nargs=2, type=number, metavar=("LO", "HI"), default=["-0.1", "0.1"])
-    q.add_argument("--nu", nargs=2, type=number, metavar=("LO", "HI"), default=["0.8", "1.5"])
-    q.add_argument("--grid", type=count, default=21, help="K: a K x K grid (default 21)")
-    q.add_argument("--omega", type=number, default="0", help="sum of weights (default 0)")
-    q.add_argument("--tau", type=positive, default="1", help="sum of squared weights (default 1)")
-    q.add_argument("--rows", type=count, default=None, help="units (default: --width)")
-    q.add_argument("--weights", default="normalized", help=weights)
-    q.add_argument("--inputs", choices=DISTRIBUTIONS, default="normal")
-    common(q, 256, 256)
-    q.set_defaults(func=cmd_mc_map, text=_mc_map_text)
-
-    q = mc.add_parser("deep", help="b. mean/variance trajectories through deep SELU nets, with dropout")
-    q.add_argument("--depth", type=count, default=32)
-    q.add_argument("--start", nargs=2, type=number, metavar=("MU", "NU"), action="append",
-                   help="input mean and variance (repeatable; default (0, 1), (0.5, 3), (-0.3, 0.2))")
-    q.add_argument("--dropout", type=names, default=["none", "alpha", "standard"],
-                   help="comma list of none, alpha, standard (default all)")
-    q.add_argument("--rate", type=dropout_rate, default="0.1", help="dropout rate 1 - q (default 0.1)")
-    q.add_argument("--weights", default="normalized", help=weights)
-    q.add_argument("--inputs", choices=DISTRIBUTIONS, default="normal")
-    common(q, 512, 256)
-    q.set_defaults(func=cmd_mc_deep, text=_mc_deep_text)
-
-    q = mc.add_parser("zoo", help="c. activation x initialisation statistics per layer (batch norm, highway)")
-    q.add_argument("--activations", type=names, default=["selu", "relu", "leaky_relu", "elu", "tanh", "sigmoid"],
-                   help="comma list (default selu,relu,leaky_relu,elu,tanh,sigmoid; also gelu, swish)")
-    q.add_argument("--inits", type=names, default=["lecun", "he", "xavier", "small"],
-                   help="comma list of lecun, he, xavier, small, normalized (default lecun,he,xavier,small)")
-    q.add_argument("--depth", type=count, default=16)
+    pair = dict(nargs=2, metavar=("LO", "HI"))
+    inputs = ("--inputs", None, dict(choices=DISTRIBUTIONS))
+    weights = ("--weights", None, dict(metavar="INIT"))       # checked by the experiment: one of mc.INITS
+    size = [("--width", count, {}), ("--samples", count, {})]
+    add("map", mc.map_grid, "a. the one-layer empirical map on a (mu, nu) grid against g", cmd_mc_map,
+        [("--mu", number, pair), ("--nu", number, pair), ("--grid", count, {}), ("--omega", number, {}),
+         ("--tau", positive, {}), ("--rows", count, {}), weights, inputs] + size)
+    add("deep", mc.deep, "b. mean/variance trajectories through deep SELU nets, with dropout", cmd_mc_deep,
+        [("--depth", count, {}), ("--dropout", names, {}), ("--rate", dropout_rate, {}), weights, inputs] + size
+        ).add_argument("--start", nargs=2, type=number, metavar=("MU", "NU"), action="append",
+                       help=f"input mean and variance (repeatable; default {_show(mc.DEEP_STARTS)})")
+    q = add("zoo", mc.zoo, "c. activation x initialisation statistics per layer (batch norm, highway)", cmd_mc_zoo,
+            [("--activations", names, {}), ("--inits", names, {}), ("--depth", count, {}),
+             ("--highway-bias", number, {})] + size)
     q.add_argument("--batchnorm", action="store_true", help="batch-normalise pre-activations")
-    q.add_argument("--highway-bias", type=number, default=None, help="highway layers with this gate bias")
     q.add_argument("--histograms", action="store_true", help="include per-layer histograms in --json")
-    common(q, 256, 256)
-    q.set_defaults(func=cmd_mc_zoo, text=_mc_zoo_text)
+    add("gradients", mc.gradients, "d. gradient norms per layer against the mean-field chi_1", cmd_mc_gradients,
+        [("--configs", None, dict(metavar="ACT:INIT[,ACT:INIT]")), ("--depth", count, {})] + size)
+    add("width", mc.finite_width, "e. error of the one-layer map against g as the width grows", cmd_mc_width,
+        [("--widths", counts, {}), ("--mu", number, {}), ("--nu", positive, {}), ("--omega", number, {}),
+         ("--tau", positive, {}), inputs, weights, ("--outputs", count, {}), ("--min-rows", count, {}),
+         ("--max-rows", count, {})])
 
-    q = mc.add_parser("gradients", help="d. gradient norms per layer against the mean-field chi_1")
-    q.add_argument("--configs", default="selu:lecun,relu:he,tanh:xavier", help="comma list of ACTIVATION:INIT")
-    q.add_argument("--depth", type=count, default=32)
-    common(q, 512, 128)
-    q.set_defaults(func=cmd_mc_gradients, text=_mc_gradients_text)
 
-    q = mc.add_parser("width", help="e. error of the one-layer map against g as the width grows")
-    q.add_argument("--widths", type=lambda t: [count(v) for v in t.split(",")],
-                   default=[16, 32, 64, 128, 256, 512, 1024, 4096, 16384, 65536], help="comma list")
-    q.add_argument("--mu", type=number, default="0")
-    q.add_argument("--nu", type=positive, default="1")
-    q.add_argument("--omega", type=number, default="0")
-    q.add_argument("--tau", type=positive, default="1")
-    q.add_argument("--inputs", choices=DISTRIBUTIONS, default="skewed")
-    q.add_argument("--weights", default="normalized", help=weights)
-    q.add_argument("--outputs", type=count, default=1 << 22, help="units x samples per width (default 2^22)")
-    q.add_argument("--min-rows", type=count, default=128)
-    q.add_argument("--max-rows", type=count, default=1024)
-    q.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="random seed (default: the global --seed)")
-    _device_flag(q)
-    q.set_defaults(func=cmd_mc_width, text=_mc_width_text)
+def _show(default):
+    """A default for a help text: lists and pairs comma-separated."""
+    if isinstance(default, (list, tuple)):
+        return ",".join(":".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v) for v in default)
+    return default
 
 
 # --- benchmarks ---------------------------------------------------------------------------
 
-def _bench_grid_text(r):
-    lines = [f"grid throughput, {r['quantity']} on the Theorem 1 box (baseline: {r['baseline']})",
-             "  method                                         points        seconds    points/s      ratio"]
-    for row in r["rows"]:
-        lines.append(f"  {row['method']:45s}  {row['points']:12,d}  {row['seconds']:8.3f}  {row['points_per_s']:10.3g}  "
-                     f"{row['ratio_vs_numpy']:6.2f}x")
-    lines.append(f"  extremes agree with numpy on its grid: {'yes' if r['agree'] else 'NO'}")
-    return "\n".join(lines)
-
-
 def cmd_bench_grid(args):
     from snn_verify.proofs.evidence.bench import bench_grid
 
-    r = bench_grid(args.quantity, points=args.points, numpy_points=args.numpy_points)
-    r["_exit"] = EXIT_OK if r["agree"] else EXIT_FAILED
-    return _plain(r)
+    return bench_grid(args.quantity, points=args.points, numpy_points=args.numpy_points)
 
 
 def _add_bench_grid(bench_sub):
-    from snn_verify.theory.quantities import NAMES as GRID_QUANTITIES
+    from snn_verify.proofs.evidence.bench import bench_grid
+    from snn_verify.theory.quantities import NAMES
 
-    p = bench_sub.add_parser("grid", help="grid points/s: numba kernel vs numpy + scipy")
-    p.add_argument("--quantity", choices=GRID_QUANTITIES, default="spectral_norm")
-    p.add_argument("--points", type=count, default=10_000_000, help="numba grid points (default 1e7)")
-    p.add_argument("--numpy-points", type=count, default=1_000_000, help="numpy grid points (default 1e6)")
-    p.set_defaults(func=cmd_bench_grid, text=_bench_grid_text)
-
-
-def _bench_mc_text(r):
-    lines = [f"one SELU layer, width {r['width']}, {r['samples']} samples (baseline: {r['baseline']}; "
-             f"torch: {r['torch']})",
-             "  method                                        device                        MAC/s       ratio"]
-    for row in r["rows"]:
-        lines.append(f"  {row['method']:44s}  {row['device']:28s}  {row['macs_per_s']:9.3g}  "
-                     f"{row['ratio_vs_numpy']:6.2f}x")
-    for device, ratio in r["ratio_vs_torch"].items():
-        lines.append(f"  numba hashed / torch on {device}: {ratio:.2f}x")
-    lines.append("  largest width by memory (float32; stored weights n^2; arithmetic, not attempted):")
-    for w in r["widths"]:
-        lines.append(f"    {w['method']:14s} {w['device']:5s} {w['largest_width'] if w['largest_width'] else '?':>10}")
-    b = r["max_width_run"]
-    lines.append(f"  ran width {b['width']:,} (fan-in) with hashed weights: {b['rows']} units x {b['samples']} samples "
-                 f"in {b['seconds']:.2f} s ({b['macs_per_s']:.3g} MAC/s; full layer ~{b['full_layer_seconds_extrapolated']:.0f} s); "
-                 f"stored weights would need {b['stored_weights_bytes'] / 2**30:.1f} GiB")
-    return "\n".join(lines)
+    d = _defaults(bench_grid)
+    p = bench_sub.add_parser("grid", help="grid points/s: numba kernel vs numpy + scipy (and torch)")
+    p.add_argument("--quantity", choices=NAMES, default=d["quantity"])
+    p.add_argument("--points", type=count, default=d["points"], help=f"numba grid points (default {d['points']:.0e})")
+    p.add_argument("--numpy-points", type=count, default=d["numpy_points"],
+                   help=f"numpy grid points (default {d['numpy_points']:.0e})")
+    p.set_defaults(func=cmd_bench_grid)
 
 
 def cmd_bench_montecarlo(args):
     from snn_verify.proofs.evidence.bench import bench_montecarlo
 
-    return _plain(bench_montecarlo(width=args.width, samples=args.samples, max_width=args.max_width))
+    return bench_montecarlo(width=args.width, samples=args.samples, max_width=args.max_width)
 
 
 def _add_bench_montecarlo(bench_sub):
+    from snn_verify.proofs.evidence.bench import bench_montecarlo
+
+    d = _defaults(bench_montecarlo)
     p = bench_sub.add_parser("montecarlo", help="multiply-adds/s of a SELU layer: hashed weights vs numpy (torch)")
-    p.add_argument("--width", type=count, default=1024)
-    p.add_argument("--samples", type=count, default=256)
-    p.add_argument("--max-width", type=count, default=131072, help="width of the hashed layer run (default 2^17)")
-    p.set_defaults(func=cmd_bench_montecarlo, text=_bench_mc_text)
+    p.add_argument("--width", type=count, default=d["width"], help=f"(default {d['width']})")
+    p.add_argument("--samples", type=count, default=d["samples"], help=f"(default {d['samples']})")
+    p.add_argument("--max-width", type=count, default=d["max_width"],
+                   help=f"width of the hashed layer run (default {d['max_width']})")
+    p.set_defaults(func=cmd_bench_montecarlo)
 
 
 # --- figures ----------------------------------------------------------------------------

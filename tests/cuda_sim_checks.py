@@ -42,9 +42,10 @@ def check_grid_reduction():
         cpu = grid_extrema(q, box, shape=(2, 3, 3, 2), backend="cpu")
         gpu = grid_extrema(q, box, shape=(2, 3, 3, 2), backend="cuda")
         for key in ("min", "max"):
-            assert abs(cpu[key] - gpu[key]) <= 1e-13 * max(1.0, abs(cpu[key])), (q, key, cpu[key], gpu[key])
-        assert cpu["argmin"] == gpu["argmin"] and cpu["argmax"] == gpu["argmax"], q
-        assert gpu["nonfinite"] == 0
+            c, g = getattr(cpu, key), getattr(gpu, key)
+            assert abs(c - g) <= 1e-13 * max(1.0, abs(c)), (q, key, c, g)
+        assert cpu.argmin == gpu.argmin and cpu.argmax == gpu.argmax, q
+        assert gpu.nonfinite == 0
 
 
 def check_matmul():
@@ -105,12 +106,12 @@ def check_experiments():
 
     kw = dict(depth=2, width=6, samples=4, seed=5)
     deep = [mc.deep(starts=((0.2, 1.5),), rate=0.2, backend=b, **kw) for b in ("cpu", "cuda")]
-    for rc, rg in zip(*(d["runs"] for d in deep)):
-        _close(rg["empirical"], rc["empirical"], 1e-4, f"deep {rc['dropout']}")
+    for rc, rg in zip(*(d.runs for d in deep)):
+        _close(rg.empirical, rc.empirical, 1e-4, f"deep {rc.dropout}")
     zoo = [mc.zoo(("selu",), ("lecun",), highway_bias=-2.0, batchnorm=True, backend=b, **kw) for b in ("cpu", "cuda")]
-    _close(zoo[1]["runs"]["selu/lecun"]["var"], zoo[0]["runs"]["selu/lecun"]["var"], 1e-4, "zoo")
+    _close(zoo[1].runs["selu/lecun"].var, zoo[0].runs["selu/lecun"].var, 1e-4, "zoo")
     grads = [mc.gradients((("selu", "lecun"),), backend=b, **kw) for b in ("cpu", "cuda")]
-    _close(grads[1]["runs"]["selu/lecun"]["grad_sq"], grads[0]["runs"]["selu/lecun"]["grad_sq"], 1e-4, "gradients")
+    _close(grads[1].runs["selu/lecun"].grad_sq, grads[0].runs["selu/lecun"].grad_sq, 1e-4, "gradients")
 
 
 def main():

@@ -33,39 +33,39 @@ def test_grid_reduction_matches_numpy_reference(quantity):
     r = grid_extrema(quantity, T1, shape=SHAPE, backend="cpu", keep_plane=True)
     _, ref = _reference(quantity, T1, SHAPE)
     scale = max(1.0, float(np.abs(ref).max()))
-    assert r["points"] == ref.size and r["nonfinite"] == 0
-    assert abs(r["min"] - ref.min()) <= 1e-12 * scale
-    assert abs(r["max"] - ref.max()) <= 1e-12 * scale
+    assert r.points == ref.size and r.nonfinite == 0
+    assert abs(r.min - ref.min()) <= 1e-12 * scale
+    assert abs(r.max - ref.max()) <= 1e-12 * scale
     # the arg points are grid points where the reference takes the extreme values
-    assert abs(_at(quantity, r["argmin"]) - ref.min()) <= 1e-12 * scale
-    assert abs(_at(quantity, r["argmax"]) - ref.max()) <= 1e-12 * scale
+    assert abs(_at(quantity, r.argmin) - ref.min()) <= 1e-12 * scale
+    assert abs(_at(quantity, r.argmax) - ref.max()) <= 1e-12 * scale
     # the plane (mu, nu) holds the extremes over (omega, tau) for each (mu, nu)
-    assert r["plane"]["axes"] == ["mu", "nu"]
-    np.testing.assert_allclose(r["plane"]["min"], ref.min(axis=(1, 3)), rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(r["plane"]["max"], ref.max(axis=(1, 3)), rtol=1e-12, atol=1e-15)
-    assert r["evidence"] == EVIDENCE
+    assert r.plane["axes"] == ["mu", "nu"]
+    np.testing.assert_allclose(r.plane["min"], ref.min(axis=(1, 3)), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(r.plane["max"], ref.max(axis=(1, 3)), rtol=1e-12, atol=1e-15)
+    assert r.evidence == EVIDENCE
 
 
 def test_plane_choice_and_chunking_do_not_change_the_result(monkeypatch):
     base = grid_extrema("spectral_norm", T1, shape=SHAPE, backend="cpu")
     other = grid_extrema("spectral_norm", T1, shape=SHAPE, plane=("tau", "omega"), backend="cpu")
-    assert (other["min"], other["max"]) == (base["min"], base["max"])
+    assert (other.min, other.max) == (base.min, base.max)
     be = get_backend("cpu")
     monkeypatch.setattr(be, "grid_chunk_points", 1)  # one row of the plane per call
     calls = []
     chunked = grid_extrema("spectral_norm", T1, shape=SHAPE, backend="cpu",
                            progress=lambda done, total: calls.append((done, total)))
-    assert (chunked["min"], chunked["argmin"], chunked["max"], chunked["argmax"]) == (
-        base["min"], base["argmin"], base["max"], base["argmax"])
-    assert len(calls) == SHAPE[0] and calls[-1] == (base["points"], base["points"])
+    assert (chunked.min, chunked.argmin, chunked.max, chunked.argmax) == (
+        base.min, base.argmin, base.max, base.argmax)
+    assert len(calls) == SHAPE[0] and calls[-1] == (base.points, base.points)
 
 
 def test_degenerate_axes_and_shape():
     assert grid_shape(T1, 10_000_000) == (57, 57, 57, 57)
     assert grid_shape([(0, 1), (0, 0), (1, 1), (1, 2)], 100) == (10, 1, 1, 10)
     r = grid_extrema("variance", [(0.05, 0.05), (0.0, 0.0), (0.8, 1.5), (1.0, 1.0)], points=50, backend="cpu")
-    assert r["points"] == 50 and r["argmin"]["nu"] == 0.8 and r["argmax"]["nu"] == 1.5
-    assert r["min"] == pytest.approx(float(moment_map(0.05, 0.0, 0.8, 1.0)[1]), rel=1e-14)
+    assert r.points == 50 and r.argmin["nu"] == 0.8 and r.argmax["nu"] == 1.5
+    assert r.min == pytest.approx(float(moment_map(0.05, 0.0, 0.8, 1.0)[1]), rel=1e-14)
 
 
 @given(st.floats(-1, 1), st.floats(-1, 1), st.floats(0.02, 16), st.floats(0.5, 2))
@@ -87,10 +87,10 @@ def test_claims_agree_on_a_small_grid_and_published_mean_bounds():
     corners, so the grid finds the published values -0.03106 and 0.06773."""
     for claim in theorem_claims():
         e = claim_evidence(claim, points=7**4, backend="cpu")
-        assert e["agrees"], (claim.name, e["extremum"])
-        assert e["points"] == 7**4
+        assert e.agrees, (claim.name, e.extremum)
+        assert e.grid.points == 7**4
         if claim.quantity == "mean":
-            assert round(e["extremum"], 5) == claim.published
+            assert round(e.extremum, 5) == claim.published
 
 
 def test_bad_input():

@@ -36,32 +36,32 @@ def test_pooled_moments_match_numpy():
 def test_one_layer_map_within_5_standard_errors_of_g(weights, inputs):
     r = mc.map_grid((-0.1, 0.1), (0.8, 1.5), 4, width=64, samples=256, weights=weights, inputs=inputs,
                     seed=3, backend="cpu")
-    assert len(r["points"]) == 16 and r["max_abs_z"] < 5
-    for p in r["points"]:
-        assert p["analytic"] == pytest.approx([float(v) for v in moment_map(p["mu"], 0.0, p["nu"], 1.0)])
-        assert p["stderr"][0] < 0.03 and p["stderr"][1] < 0.05  # not vacuous
+    assert len(r.points) == 16 and r.max_abs_z < 5
+    for p in r.points:
+        assert p.analytic == pytest.approx([float(v) for v in moment_map(p.mu, 0.0, p.nu, 1.0)])
+        assert p.stderr[0] < 0.03 and p.stderr[1] < 0.05  # not vacuous
 
 
 def test_one_layer_map_detects_a_wrong_map():
     """The test has teeth: the same data against g at tau = 1.1 instead of 1 is far outside."""
     p = mc.one_layer(0.0, 1.0, width=64, samples=2048, seed=3, backend="cpu")
-    assert max(abs(z) for z in p["z"]) < 5
-    assert abs(p["empirical"][1] - float(moment_map(0.0, 0.0, 1.0, 1.1)[1])) / p["stderr"][1] > 5
+    assert max(abs(z) for z in p.z) < 5
+    assert abs(p.empirical[1] - float(moment_map(0.0, 0.0, 1.0, 1.1)[1])) / p.stderr[1] > 5
 
 
 def test_deep_selu_trajectories_converge_toward_the_fixed_point():
     depth = 24
     r = mc.deep(depth, 256, 64, starts=((0.5, 3.0), (-0.3, 0.2)), dropout=("none", "alpha", "standard"),
                 rate=0.1, seed=4, backend="cpu")
-    for run in r["runs"]:
-        assert np.nanmax(np.abs(run["z"])) < 5, (run["start"], run["dropout"])
-        mean, var = run["empirical"][-1]
-        if run["dropout"] == "standard":  # standard dropout moves the fixed point: variance about 1.6
-            assert 1.4 < var < 1.8 and run["analytic"][-1][1] == pytest.approx(1.6, abs=0.05)
+    for run in r.runs:
+        assert np.nanmax(np.abs(run.z)) < 5, (run.start, run.dropout)
+        mean, var = run.empirical[-1]
+        if run.dropout == "standard":  # standard dropout moves the fixed point: variance about 1.6
+            assert 1.4 < var < 1.8 and run.analytic[-1][1] == pytest.approx(1.6, abs=0.05)
         else:
-            assert abs(mean) < 0.05 and abs(var - 1) < 0.08, (run["start"], run["dropout"], mean, var)
-        start_distance = abs(run["start"][1] - 1)
-        assert abs(run["empirical"][1][1] - 1) < start_distance  # one layer already moves toward 1
+            assert abs(mean) < 0.05 and abs(var - 1) < 0.08, (run.start, run.dropout, mean, var)
+        start_distance = abs(run.start[1] - 1)
+        assert abs(run.empirical[1][1] - 1) < start_distance  # one layer already moves toward 1
 
 
 def test_alpha_dropout_keeps_the_fixed_point_analytically():
@@ -73,65 +73,65 @@ def test_alpha_dropout_keeps_the_fixed_point_analytically():
 def test_zoo_statistics():
     r = mc.zoo(("selu", "relu", "tanh"), ("lecun", "he", "small"), depth=10, width=128, samples=64, seed=5,
                backend="cpu")
-    runs = r["runs"]
+    runs = r.runs
     total = 128 * 64
     for run in runs.values():
-        counts = run["histograms"].sum(axis=1) + (run["below"] + run["above"]) * total
+        counts = run.histograms.sum(axis=1) + (run.below + run.above) * total
         np.testing.assert_allclose(counts, total, atol=1e-6)
-    assert 0.7 < runs["selu/lecun"]["var"][-1] < 1.3          # self-normalising
-    assert runs["tanh/small"]["var"][-1] < 1e-6                # activations collapse
-    assert 0.2 < runs["relu/he"]["var"][-1] < 2.0              # He keeps ReLU's scale
-    assert runs["relu/lecun"]["var"][-1] < runs["relu/lecun"]["var"][0] / 10
-    assert 0.4 < runs["relu/he"]["frac_zero"][-1] < 0.65       # half the ReLUs are off
-    assert runs["selu/lecun"]["frac_saturated"][-1] < 0.05
+    assert 0.7 < runs["selu/lecun"].var[-1] < 1.3          # self-normalising
+    assert runs["tanh/small"].var[-1] < 1e-6                # activations collapse
+    assert 0.2 < runs["relu/he"].var[-1] < 2.0              # He keeps ReLU's scale
+    assert runs["relu/lecun"].var[-1] < runs["relu/lecun"].var[0] / 10
+    assert 0.4 < runs["relu/he"].frac_zero[-1] < 0.65       # half the ReLUs are off
+    assert runs["selu/lecun"].frac_saturated[-1] < 0.05
 
 
 def test_highway_gates_carry_the_input():
     r = {b: mc.zoo(("selu",), ("lecun",), depth=6, width=64, samples=64, highway_bias=b, seed=6, backend="cpu")
-         ["runs"]["selu/lecun"] for b in (-1.0, -4.0)}
+         .runs["selu/lecun"] for b in (-1.0, -4.0)}
     for b, run in r.items():
-        assert abs(run["gate"].mean() - 1 / (1 + math.exp(-b))) < 0.1
-    assert np.all(r[-4.0]["move"] < r[-1.0]["move"]) and np.all(r[-4.0]["gate"] < r[-1.0]["gate"])
+        assert abs(run.gate.mean() - 1 / (1 + math.exp(-b))) < 0.1
+    assert np.all(r[-4.0].move < r[-1.0].move) and np.all(r[-4.0].gate < r[-1.0].gate)
 
 
 def test_gradients_follow_mean_field_chi1():
-    r = mc.gradients(depth=12, width=256, samples=64, seed=7, backend="cpu")["runs"]
+    r = mc.gradients(depth=12, width=256, samples=64, seed=7, backend="cpu").runs
     selu = r["selu/lecun"]
-    assert selu["growth_per_layer"] == pytest.approx(selu["chi1_mean"], rel=0.05)
+    assert selu.growth_per_layer == pytest.approx(selu.chi1_mean, rel=0.05)
     assert chi1(ACTIVATIONS["selu"], 0.0, 0.0, 1.0, 1.0) == pytest.approx(1.0716, abs=1e-4)
-    assert 1.03 < selu["growth_per_layer"] < 1.12                 # grows, slowly
-    assert r["tanh/xavier"]["total_growth"] < 0.3                # vanishes toward the input
-    assert 0.85 < r["relu/he"]["growth_per_layer"] < 1.15
-    np.testing.assert_allclose(r["tanh/xavier"]["chi1"], r["tanh/xavier"]["chi1_sampled"], rtol=0.05)
+    assert 1.03 < selu.growth_per_layer < 1.12                 # grows, slowly
+    assert r["tanh/xavier"].total_growth < 0.3                # vanishes toward the input
+    assert 0.85 < r["relu/he"].growth_per_layer < 1.15
+    np.testing.assert_allclose(r["tanh/xavier"].chi1, r["tanh/xavier"].chi1_sampled, rtol=0.05)
 
 
 def test_finite_width_error_is_resolved_and_falls():
     widths = (16, 32, 64, 128, 256) if FULL else (16, 64)
     r = mc.finite_width(widths, inputs="skewed", outputs=1 << (22 if FULL else 20), seed=8, backend="cpu")
-    err, se = r["error"][:, 1], r["stderr"][:, 1]
+    err, se = r.error[:, 1], r.stderr[:, 1]
     assert err[0] > 3 * se[0]           # the variance error at width 16 is real
     assert err[0] > err[-1]
     if FULL:
-        assert r["slope"]["var"] is not None and -1.5 < r["slope"]["var"] < -0.5
+        assert r.slope["var"] is not None and -1.5 < r.slope["var"] < -0.5
 
 
 def test_normal_inputs_have_no_finite_width_error():
     r = mc.finite_width((16,), inputs="normal", outputs=1 << 20, seed=9, backend="cpu")
-    assert np.all(r["error"][0] < 5 * r["stderr"][0])
+    assert np.all(r.error[0] < 5 * r.stderr[0])
 
 
 def test_net_input_check_shows_the_clt():
     r = mc.net_input_check((5, 100), rows=64, samples=2048, seed=10, backend="cpu")
-    small, large = r["runs"][5], r["runs"][100]
-    assert small["excess_kurtosis"] > 0.5 > abs(large["excess_kurtosis"])
-    assert len(small["density"]) == len(r["normal_density"]) == 40
+    small, large = r.runs[5], r.runs[100]
+    assert small.excess_kurtosis > 0.5 > abs(large.excess_kurtosis)
+    assert len(small.density) == len(r.normal_density) == 40
 
 
 def test_same_seed_same_result_other_seed_other_result():
     a = mc.one_layer(0.05, 1.2, width=32, samples=16, seed=11, backend="cpu")
     b = mc.one_layer(0.05, 1.2, width=32, samples=16, seed=11, backend="cpu")
     c = mc.one_layer(0.05, 1.2, width=32, samples=16, seed=12, backend="cpu")
-    assert a["empirical"] == b["empirical"] != c["empirical"]
+    assert a.empirical == b.empirical != c.empirical
 
 
 def test_bad_input():

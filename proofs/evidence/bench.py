@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,7 +26,50 @@ from .backends import cuda_available, get_backend
 from .backends.device import derive_key
 from .grid import axes_of, grid_extrema, grid_shape, numpy_quantity
 from .montecarlo import INPUTS, Layer
+from .results import Result, field
 from ..theorem1 import BOX as THEOREM1_BOX
+
+
+@dataclass(frozen=True)
+class GridBenchRow(Result):
+    """One method of :func:`bench_grid`."""
+
+    method: str
+    points: int
+    seconds: float
+    points_per_s: float
+    ratio_vs_numpy: float = None
+
+    def render(self):
+        return (f"  {self.method:45s}  {self.points:12,d}  {self.seconds:8.3f}  {self.points_per_s:10.3g}  "
+                f"{self.ratio_vs_numpy:6.2f}x")
+
+
+@dataclass(frozen=True)
+class GridBench(Result):
+    """:func:`bench_grid`: ``rows`` (:class:`GridBenchRow`), the numba CPU and numpy rates, their
+    ``ratio``, the CUDA rate (None without a GPU) and ``agree``."""
+
+    quantity: str
+    box: dict
+    numba_points_per_s: float
+    numpy_points_per_s: float
+    ratio: float
+    cuda_points_per_s: float
+    agree: bool
+    rows: list
+    baseline: str
+
+    @property
+    def exit_code(self):
+        return 0 if self.agree else 1
+
+    def render(self):
+        return "\n".join(
+            [f"grid throughput, {self.quantity} on the Theorem 1 box (baseline: {self.baseline})",
+             "  method                                         points        seconds    points/s      ratio"]
+            + [row.render() for row in self.rows]
+            + [f"  extremes agree with numpy on its grid: {'yes' if self.agree else 'NO'}"])
 
 
 def _best_time(fn, repeats):
@@ -41,14 +85,14 @@ def _best_time(fn, repeats):
 def bench_grid(quantity="spectral_norm", points=10_000_000, numpy_points=1_000_000, repeats=2, chunk=1 << 18):
     """Grid throughput on the Theorem 1 box.
 
-    Returns ``numba_points_per_s``, ``numpy_points_per_s``, ``ratio`` (numba CPU / numpy),
-    ``cuda_points_per_s`` (None without a GPU), ``agree`` (numba and numpy extremes over
-    numpy's grid within 1e-12 relative), the sizes and ``rows`` (a table).
+    Returns a :class:`GridBench`: ``numba_points_per_s``, ``numpy_points_per_s``, ``ratio``
+    (numba CPU / numpy), ``cuda_points_per_s`` (None without a GPU), ``agree`` (numba and numpy
+    extremes over numpy's grid within 1e-12 relative) and ``rows`` (a table).
     """
     box = THEOREM1_BOX
     grid_extrema(quantity, box, shape=(2, 2, 2, 2), backend="cpu")  # compile
     cpu_s, r = _best_time(lambda: grid_extrema(quantity, box, points=points, backend="cpu"), repeats)
-    n_cpu = r["points"]
+    n_cpu = r.points
     shape = grid_shape(box, numpy_points)
     n_np = int(np.prod(shape))
     axes = axes_of(box, shape)
@@ -63,25 +107,20 @@ def bench_grid(quantity="spectral_norm", points=10_000_000, numpy_points=1_000_0
 
     np_s, (lo, hi) = _best_time(numpy_run, repeats)
     ref = grid_extrema(quantity, box, shape=shape, backend="cpu")
-    agree = all(abs(a - b) <= 1e-12 * max(1.0, abs(b)) for a, b in ((ref["min"], lo), (ref["max"], hi)))
-    rows = [{"method": f"numba kernel ({get_backend('cpu').description()})", "points": n_cpu,
-             "seconds": cpu_s, "points_per_s": n_cpu / cpu_s},
-            {"method": "numpy + scipy vectorised (1 thread)", "points": n_np, "seconds": np_s,
-             "points_per_s": n_np / np_s}]
+    agree = all(abs(a - b) <= 1e-12 * max(1.0, abs(b)) for a, b in ((ref.min, lo), (ref.max, hi)))
+    rows = [(f"numba kernel ({get_backend('cpu').description()})", n_cpu, cpu_s),
+            ("numpy + scipy vectorised (1 thread)", n_np, np_s)]
     cuda_rate = None
     if cuda_available():
         gpu_points = max(points, 1 << 30)
         grid_extrema(quantity, box, shape=(2, 2, 2, 2), backend="cuda")
         gpu_s, r = _best_time(lambda: grid_extrema(quantity, box, points=gpu_points, backend="cuda"), repeats)
-        n_gpu = r["points"]
-        cuda_rate = n_gpu / gpu_s
-        rows.append({"method": f"numba kernel ({get_backend('cuda').description()})", "points": n_gpu,
-                     "seconds": gpu_s, "points_per_s": cuda_rate})
-    for r in rows:
-        r["ratio_vs_numpy"] = r["points_per_s"] / rows[1]["points_per_s"]
-    return {"quantity": quantity, "box": box.as_dict(), "numba_points_per_s": rows[0]["points_per_s"],
-            "numpy_points_per_s": rows[1]["points_per_s"], "ratio": rows[0]["ratio_vs_numpy"],
-            "cuda_points_per_s": cuda_rate, "agree": agree, "rows": rows, "baseline": rows[1]["method"]}
+        cuda_rate = r.points / gpu_s
+        rows.append((f"numba kernel ({get_backend('cuda').description()})", r.points, gpu_s))
+    numpy_rate = n_np / np_s
+    rows = [GridBenchRow(m, n, t, n / t, n / t / numpy_rate) for m, n, t in rows]
+    return GridBench(quantity, box.as_dict(), rows[0].points_per_s, numpy_rate, rows[0].ratio_vs_numpy, cuda_rate,
+                     agree, rows, rows[1].method)
 
 
 def _available_memory():
@@ -128,6 +167,42 @@ def _torch_layer(torch, device, width, samples, repeats):
 
         run()
         return _best_time(run, repeats)[0]
+
+
+@dataclass(frozen=True)
+class MonteCarloBench(Result):
+    """:func:`bench_montecarlo` (see there)."""
+
+    width: int
+    samples: int
+    rows: list
+    numba_macs_per_s: float
+    numpy_macs_per_s: float
+    ratio: float
+    torch: str
+    ratio_vs_torch: dict
+    widths: list
+    max_width_run: dict
+    baseline: str
+
+    def render(self):
+        lines = [f"one SELU layer, width {self.width}, {self.samples} samples (baseline: {self.baseline}; "
+                 f"torch: {self.torch})",
+                 "  method                                        device                        MAC/s       ratio"]
+        for row in self.rows:
+            lines.append(f"  {row['method']:44s}  {row['device']:28s}  {row['macs_per_s']:9.3g}  "
+                         f"{row['ratio_vs_numpy']:6.2f}x")
+        for device, ratio in self.ratio_vs_torch.items():
+            lines.append(f"  numba hashed / torch on {device}: {ratio:.2f}x")
+        lines.append("  largest width by memory (float32; stored weights n^2; arithmetic, not attempted):")
+        for w in self.widths:
+            lines.append(f"    {w['method']:14s} {w['device']:5s} {w['largest_width'] if w['largest_width'] else '?':>10}")
+        b = self.max_width_run
+        lines.append(f"  ran width {b['width']:,} (fan-in) with hashed weights: {b['rows']} units x {b['samples']} "
+                     f"samples in {b['seconds']:.2f} s ({b['macs_per_s']:.3g} MAC/s; full layer "
+                     f"~{b['full_layer_seconds_extrapolated']:.0f} s); stored weights would need "
+                     f"{b['stored_weights_bytes'] / 2**30:.1f} GiB")
+        return "\n".join(lines)
 
 
 def bench_montecarlo(width=1024, samples=256, max_width=131072, max_width_rows=256, max_width_samples=8,
@@ -225,7 +300,6 @@ def bench_montecarlo(width=1024, samples=256, max_width=131072, max_width_rows=2
            "stored_weights_bytes": 4 * max_width**2,
            "fits_stored": {w["method"] + " " + w["device"]: w["largest_width"] is not None
                            and w["largest_width"] >= max_width for w in widths if "stored" in w["method"]}}
-    return {"width": width, "samples": samples, "rows": rows, "numba_macs_per_s": rows[0]["macs_per_s"],
-            "numpy_macs_per_s": numpy_rate, "ratio": rows[0]["ratio_vs_numpy"],
-            "torch": torch.__version__ if torch is not None else "unavailable", "ratio_vs_torch": vs_torch,
-            "widths": widths, "max_width_run": big, "baseline": rows[len(backends)]["method"]}
+    return MonteCarloBench(width, samples, rows, rows[0]["macs_per_s"], numpy_rate, rows[0]["ratio_vs_numpy"],
+                           torch.__version__ if torch is not None else "unavailable", vs_torch, widths, big,
+                           rows[len(backends)]["method"])

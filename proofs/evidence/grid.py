@@ -18,13 +18,14 @@ The interval certification (``proofs/`` of the certification engine) is the proo
 Example
 -------
 >>> r = grid_extrema("variance", [(0, 0), (0, 0), (0.9, 1.1), (1, 1)], shape=(1, 1, 3, 1), backend="cpu")
->>> r["points"], round(r["min"], 6), r["argmax"]["nu"]
+>>> r.points, round(r.min, 6), r.argmax["nu"]
 (3, 0.920735, 1.1)
 """
 from __future__ import annotations
 
 import functools
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,13 +33,78 @@ from snn_verify.proofs.claims import VARIABLES, Box
 from snn_verify.theory import numbers
 from snn_verify.theory.jacobian import spectral_norm as _spectral_norm_np
 from snn_verify.theory.parameters import ALPHA01, LAMBDA01
-from snn_verify.theory.quantities import D1_OUTPUTS, MOMENT_OUTPUTS, N_MOMENT_QUANTITIES, SPECTRAL_NORM
+from snn_verify.theory.quantities import (D1_OUTPUTS, JACOBIAN_ENTRIES, MOMENT_OUTPUTS, N_MOMENT_QUANTITIES,
+                                          SPECTRAL_NORM)
 
 from .backends import get_backend
 from .backends.device import GRID_QUANTITIES
+from .results import Result, field, point_text
 
 #: label carried by every grid result
 EVIDENCE = "float64 grid evaluation: evidence, not proof"
+#: what ``verify.py grid`` reduces when given no quantity
+DEFAULT_QUANTITY = "spectral_norm"
+
+
+@dataclass(frozen=True)
+class GridResult(Result):
+    """Min and max of ``quantity`` over a dense grid (:func:`grid_extrema`).
+
+    ``argmin``/``argmax`` are dicts over (mu, omega, nu, tau) (None where every value was
+    non-finite); ``shape`` the points per variable; ``box`` the four intervals;
+    ``seconds`` the reduction, ``compile_seconds`` the one-point warm-up; ``plane`` (only
+    with ``keep_plane``) has ``axes`` (two names), their coordinates under those names and
+    ``min``, ``max`` (2-D arrays: extremes over the other two variables)."""
+
+    quantity: str
+    min: float
+    max: float
+    argmin: dict
+    argmax: dict
+    points: int
+    shape: dict
+    nonfinite: int
+    seconds: float
+    compile_seconds: float
+    backend: str
+    lambda_: float = field(json_name="lambda")
+    alpha: float = 0.0
+    evidence: str = EVIDENCE
+    box: dict = None
+    plane: dict = field(default=None, skip_none=True)
+
+    def render(self):
+        shape = " x ".join(str(n) for n in self.shape.values())
+        box = ", ".join(f"{k} in [{lo:g}, {hi:g}]" for k, (lo, hi) in self.box.items())
+        return "\n".join([
+            f"{self.quantity} over {box}",
+            f"grid     {shape} = {self.points:,} points ({self.evidence})",
+            f"min      {self.min:.15g} at {point_text(self.argmin)}",
+            f"max      {self.max:.15g} at {point_text(self.argmax)}",
+            f"skipped  {self.nonfinite} non-finite values",
+            f"seconds  {self.seconds:.2f} ({self.backend})"])
+
+    def extremum(self, kind):
+        """``(value, arg point)`` of ``kind`` ``"min"`` or ``"max"``."""
+        return (self.min, self.argmin) if kind == "min" else (self.max, self.argmax)
+
+
+@dataclass(frozen=True)
+class GridVerdict(Result):
+    """What a grid says about a claim (:func:`claim_verdict`): ``extremum`` (the value that
+    decides it), ``arg`` (where), ``margin`` (positive when the grid agrees), ``agrees``
+    (evidence, not proof) and the ``grid`` result itself."""
+
+    claim: str
+    extremum: float
+    arg: dict
+    margin: float
+    agrees: bool
+    grid: GridResult = field(default=None, json=False)
+
+    def render(self):
+        return (f"{self.claim}: {self.extremum:.10g} at {point_text(self.arg)}, margin {self.margin:.4g} "
+                f"({'agrees' if self.agrees else 'DISAGREES'}; {EVIDENCE})")
 
 
 def _intervals(box):
@@ -88,12 +154,8 @@ def grid_extrema(quantity, box, points=None, shape=None, plane=None, backend="au
     GPU) or ``shape`` the points per variable.
     ``progress(done, total)`` is called after every chunk.
 
-    Returns a dict: ``quantity``, ``min``, ``max``, ``argmin`` and ``argmax`` (dicts over the
-    four variables), ``points``, ``shape`` (dict), ``nonfinite`` (points skipped as NaN/inf),
-    ``seconds`` (the reduction), ``compile_seconds`` (a one-point warm-up that compiles the
-    kernel on first use), ``backend``, ``evidence`` (:data:`EVIDENCE`), and with ``keep_plane`` a
-    ``plane`` dict: ``axes`` (two names), their coordinates under those names, and ``min``,
-    ``max`` (2-D arrays over the plane: extremes over the other two variables).
+    Returns a :class:`GridResult` (``nonfinite``: points skipped as NaN/inf; with
+    ``keep_plane`` also the plotting plane).
     """
     if quantity not in GRID_QUANTITIES:
         raise ValueError(f"unknown quantity {quantity!r}; known: {', '.join(GRID_QUANTITIES)}")
@@ -142,33 +204,29 @@ def grid_extrema(quantity, box, points=None, shape=None, plane=None, backend="au
 
     lo, arg_lo = best(vmin, jmin, 1.0)
     hi, arg_hi = best(vmax, jmax, -1.0)
-    out = {"quantity": quantity, "min": lo, "max": hi, "argmin": arg_lo, "argmax": arg_hi,
-           "points": int(np.prod(shape)), "shape": dict(zip(VARIABLES, shape)),
-           "nonfinite": int(bad.sum()), "seconds": seconds, "compile_seconds": compile_seconds,
-           "backend": be.description(),
-           "lambda": lambda_, "alpha": alpha, "evidence": EVIDENCE}
+    kept = None
     if keep_plane:
-        out["plane"] = {"axes": list(plane), plane[0]: plane_axes[0], plane[1]: plane_axes[1],
-                        "min": np.where(jmin >= 0, vmin, np.nan).reshape(ka, kb),
-                        "max": np.where(jmax >= 0, vmax, np.nan).reshape(ka, kb)}
-    return out
+        kept = {"axes": list(plane), plane[0]: plane_axes[0], plane[1]: plane_axes[1],
+                "min": np.where(jmin >= 0, vmin, np.nan).reshape(ka, kb),
+                "max": np.where(jmax >= 0, vmax, np.nan).reshape(ka, kb)}
+    return GridResult(quantity, lo, hi, arg_lo, arg_hi, int(np.prod(shape)), dict(zip(VARIABLES, shape)),
+                      int(bad.sum()), seconds, compile_seconds, be.description(), lambda_, alpha, EVIDENCE,
+                      dict(zip(VARIABLES, (tuple(iv) for iv in ivs))), kept)
 
 
 def claim_verdict(claim, result):
-    """What a grid result says about a :class:`snn_verify.proofs.claims.Claim` over the same box:
-    ``extremum`` (the value that decides it: the max for ``<``, the min for ``>``), ``arg``
-    (where), ``margin`` (bound - max, or min - bound: positive when the grid agrees) and
-    ``agrees`` (bool; evidence, not proof)."""
-    value = result[claim.extremum]
+    """What a :class:`GridResult` says about a :class:`snn_verify.proofs.claims.Claim` over the
+    same box, as a :class:`GridVerdict`: ``extremum`` is the max for ``<``, the min for ``>``;
+    ``margin`` is bound - max, or min - bound."""
+    value, arg = result.extremum(claim.extremum)
     margin = claim.bound - value if claim.relation == "<" else value - claim.bound
-    return {"claim": claim.name, "extremum": value, "arg": result["arg" + claim.extremum],
-            "margin": margin, "agrees": bool(margin > 0)}
+    return GridVerdict(claim.name, value, arg, margin, bool(margin > 0), result)
 
 
 def claim_evidence(claim, points=None, backend="auto", progress=None):
-    """:func:`grid_extrema` over ``claim``'s box and quantity, with :func:`claim_verdict`."""
-    r = grid_extrema(claim.quantity, claim.box, points=points, backend=backend, progress=progress)
-    return dict(r, **claim_verdict(claim, r))
+    """:func:`grid_extrema` over ``claim``'s box and quantity, judged by :func:`claim_verdict`."""
+    return claim_verdict(claim, grid_extrema(claim.quantity, claim.box, points=points, backend=backend,
+                                             progress=progress))
 
 
 # --- numpy + scipy evaluation of the same generated formulas (baseline, reference) --------
@@ -193,11 +251,14 @@ def numpy_quantity(quantity, mu, omega, nu, tau, lambda_=LAMBDA01, alpha=ALPHA01
     for suffix, sel in (("_mneg", m < 0), ("_mpos", m >= 0)):
         if sel.any():
             parts[:, sel] = gen[name + suffix](m[sel], s[sel], lambda_, alpha)
+    mean, var = (parts[outputs.index(o)] for o in MOMENT_OUTPUTS)
     if code < N_MOMENT_QUANTITIES:
-        value = (parts[0], parts[1], parts[1] - nu)[code]
-    elif code == SPECTRAL_NORM:
-        a, b, c, d = omega * parts[2], tau * parts[3], omega * parts[4], tau * parts[5]
-        value = _spectral_norm_np(np.stack([np.stack([a, b], -1), np.stack([c, d], -1)], -2))
+        value = {"mean": mean, "variance": var, "variance_change": var - nu}[quantity]
     else:
-        value = (omega * parts[2], tau * parts[3], omega * parts[4], tau * parts[5])[code - SPECTRAL_NORM - 1]
+        factor = {"omega": omega, "tau": tau}
+        a, b, c, d = (factor[f] * parts[D1_OUTPUTS.index(o)] for o, f in JACOBIAN_ENTRIES)
+        if code == SPECTRAL_NORM:
+            value = _spectral_norm_np(np.stack([np.stack([a, b], -1), np.stack([c, d], -1)], -2))
+        else:
+            value = (a, b, c, d)[code - SPECTRAL_NORM - 1]
     return value.reshape(shape)

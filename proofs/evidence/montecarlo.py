@@ -3,9 +3,9 @@ r"""Monte-Carlo propagation through random networks: the empirical side of the m
 Every experiment runs on a backend from :func:`snn_verify.proofs.evidence.backends.get_backend` (numba CPU or
 CUDA) with float32 arithmetic, counter-based random numbers keyed by (seed, stream, layer,
 row, column) and weights generated inside the kernels (never stored).  Statistics are
-accumulated on the host in float64.  Results are plain dicts of floats and numpy arrays,
-documented per function, for ``figures/`` and the command line; **evidence, not proof**.
-Every result has ``seconds`` (wall time, including numba compilation on first use),
+accumulated in float64.  Results are small frozen dataclasses (:mod:`.results`: ``to_json()``,
+``render()``) defined beside the function that makes each, for ``figures/`` and the command
+line; **evidence, not proof**.  Every result has ``seconds`` (wall time, including numba compilation on first use),
 ``backend`` (which device ran it) and ``evidence`` (the label).  All sizes are parameters, so
 a figure's ``--quick`` version can run in seconds.
 
@@ -38,13 +38,14 @@ paper's normalised weights); ``lecun``: iid Normal with those sums in expectatio
 Example
 -------
 >>> r = one_layer(0.0, 1.0, width=64, rows=64, samples=256, backend="cpu")
->>> bool(max(abs(r["z"][0]), abs(r["z"][1])) < 5)
+>>> bool(max(abs(r.z[0]), abs(r.z[1])) < 5)
 True
 """
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -56,6 +57,7 @@ from snn_verify.theory.selu_map import moment_map
 
 from .backends import get_backend
 from .backends.device import DISTRIBUTIONS, derive_key
+from .results import Result, field, seconds_text
 
 EVIDENCE = "Monte Carlo (float32 network, float64 statistics): evidence, not proof"
 INITS = ("normalized", "lecun", "he", "xavier", "small")
@@ -67,6 +69,8 @@ DROPOUT_MODES = ("none", "alpha", "standard")
 ZOO_ACTIVATIONS = ("selu", "relu", "leaky_relu", "elu", "tanh", "sigmoid")
 ZOO_INITS = ("lecun", "he", "xavier", "small")
 GRADIENT_CONFIGS = (("selu", "lecun"), ("relu", "he"), ("tanh", "xavier"))
+#: start points (input mean, variance) of the deep trajectories
+DEEP_STARTS = ((0.0, 1.0), (0.5, 3.0), (-0.3, 0.2))
 #: widths of the finite-width experiment: dense where the error is resolvable, then to 65,536
 FINITE_WIDTHS = (16, 32, 64, 128, 256, 512, 1024, 4096, 16384, 65536)
 #: SELU's negative saturation value, the value alpha dropout sets dropped units to
@@ -205,17 +209,69 @@ def _one_layer_stats(be, layer, x, z, y, seed, point, mu, nu, inputs):
     return pooled_moments(be.to_host(y))
 
 
+@dataclass(frozen=True)
+class MapPoint(Result):
+    """The one-layer map at one point (mu, nu): ``analytic`` (g), ``empirical``, ``stderr``
+    and ``z`` are ``[mean, var]`` lists."""
+
+    mu: float
+    nu: float
+    analytic: list
+    empirical: list
+    stderr: list
+    z: list
+
+    def render(self):
+        return (f"  {self.mu:+.4f}  {self.nu:.4f}  {self.analytic[0]:+.6f}  {self.analytic[1]:.6f}  "
+                f"{self.empirical[0]:+.6f}  {self.empirical[1]:.6f}  {self.z[0]:+6.2f}  {self.z[1]:+6.2f}")
+
+
+@dataclass(frozen=True)
+class MapResult(Result):
+    """:func:`map_grid`: coordinates ``mu``, ``nu``; arrays ``analytic``, ``empirical``,
+    ``stderr``, ``z`` of shape ``(grid, grid, 2)`` indexed ``[i_mu, i_nu, (mean, var)]`` (in
+    the JSON as ``points``, a list of :class:`MapPoint`), ``max_abs_z`` and the settings."""
+
+    mu: np.ndarray
+    nu: np.ndarray
+    analytic: np.ndarray = field(json=False)
+    empirical: np.ndarray = field(json=False)
+    stderr: np.ndarray = field(json=False)
+    z: np.ndarray = field(json=False)
+    points: list = None
+    max_abs_z: float = 0.0
+    omega: float = 0.0
+    tau: float = 1.0
+    width: int = 0
+    rows: int = 0
+    samples: int = 0
+    inputs: str = ""
+    weights: str = ""
+    seed: int = 0
+    seconds: float = 0.0
+    backend: str = ""
+    evidence: str = EVIDENCE
+
+    def render(self):
+        worst = sorted(self.points, key=lambda p: -max(abs(z) for z in p.z))[:5]
+        return "\n".join(
+            [f"one-layer map, {len(self.points)} points, width {self.width}, {self.rows} units x {self.samples} "
+             f"samples, {self.weights} weights, {self.inputs} inputs ({self.evidence})",
+             f"largest |z| = {self.max_abs_z:.2f} (z = (empirical - g) / stderr, mean and variance)",
+             "   mu        nu        g mean     g var      MC mean    MC var     z mean  z var"]
+            + [p.render() for p in worst] + [seconds_text(self.seconds, self.backend)])
+
+
 def one_layer(mu, nu, omega=0.0, tau=1.0, width=256, rows=None, samples=256, inputs="normal",
               weights="normalized", seed=0, backend="auto"):
     """The empirical SELU map at one point: ``samples`` input vectors of ``width`` iid inputs
     (mean ``mu``, variance ``nu``, distribution ``inputs``) through ``rows`` SELU units
     (default ``width``) with weights ``weights``.
 
-    Returns ``{"mu", "nu", "analytic": [mean, var] (g), "empirical": [mean, var],
-    "stderr": [...], "z": [...]}`` (one point of :func:`map_grid`).
+    Returns a :class:`MapPoint` (one point of :func:`map_grid`).
     """
     return map_grid((mu, mu), (nu, nu), 1, omega, tau, width, rows, samples, inputs, weights, seed,
-                    backend)["points"][0]
+                    backend).points[0]
 
 
 def map_grid(mu=(-0.1, 0.1), nu=(0.8, 1.5), grid=21, omega=0.0, tau=1.0, width=256, rows=None,
@@ -223,11 +279,7 @@ def map_grid(mu=(-0.1, 0.1), nu=(0.8, 1.5), grid=21, omega=0.0, tau=1.0, width=2
     """The one-layer empirical map on a ``grid x grid`` mesh of (mu, nu), against g.
 
     One weight matrix (``rows x width``, layer 0 of ``seed``) serves every point; each point
-    draws its own inputs.  Returns a dict with ``mu``, ``nu`` (1-D coordinates), arrays
-    ``analytic``, ``empirical``, ``stderr``, ``z`` of shape ``(grid, grid, 2)`` (indexed
-    ``[i_mu, i_nu, (mean, var)]``), ``points`` (the same as a list of dicts with keys mu, nu,
-    analytic, empirical, stderr, z), ``max_abs_z``, the settings, ``seconds``, ``backend``
-    and ``evidence``.
+    draws its own inputs.  Returns a :class:`MapResult`.
     """
     _check(inputs, weights, sizes=(("grid", grid), ("width", width)), samples=samples)
     rows = rows or width
@@ -246,14 +298,11 @@ def map_grid(mu=(-0.1, 0.1), nu=(0.8, 1.5), grid=21, omega=0.0, tau=1.0, width=2
             g = [float(t) for t in analytic[i, j]]
             empirical[i, j], stderr[i, j] = (mean, var), (se_m, se_v)
             zs[i, j] = z_scores((mean, var), g, (se_m, se_v))
-            points.append({"mu": float(m), "nu": float(v), "analytic": g, "empirical": [mean, var],
-                           "stderr": [se_m, se_v], "z": list(zs[i, j])})
+            points.append(MapPoint(float(m), float(v), g, [mean, var], [se_m, se_v], [float(t) for t in zs[i, j]]))
             if progress:
                 progress(len(points), grid * grid)
-    return {"mu": mus, "nu": nus, "analytic": analytic, "empirical": empirical, "stderr": stderr, "z": zs,
-            "points": points, "max_abs_z": float(np.max(np.abs(zs))), "omega": omega, "tau": tau,
-            "width": width, "rows": rows, "samples": samples, "inputs": inputs, "weights": weights,
-            "seed": seed, "seconds": time.perf_counter() - t0, "backend": be.description(), "evidence": EVIDENCE}
+    return MapResult(mus, nus, analytic, empirical, stderr, zs, points, float(np.max(np.abs(zs))), omega, tau,
+                     width, rows, samples, inputs, weights, seed, time.perf_counter() - t0, be.description())
 
 
 # --- b. deep propagation ------------------------------------------------------------------
@@ -269,7 +318,55 @@ def analytic_trajectory(start, depth, omega=0.0, tau=1.0, dropout="none", rate=0
     return traj
 
 
-def deep(depth=32, width=512, samples=256, starts=((0.0, 1.0), (0.5, 3.0), (-0.3, 0.2)),
+@dataclass(frozen=True)
+class DeepRun(Result):
+    """One trajectory of :func:`deep`: ``(depth + 1, 2)`` arrays over layers (row 0 the
+    inputs) of (mean, var)."""
+
+    start: tuple
+    dropout: str
+    empirical: np.ndarray
+    stderr: np.ndarray
+    analytic: np.ndarray
+    z: np.ndarray
+
+    def render(self):
+        depth = len(self.empirical) - 1
+        lines = []
+        for l in sorted({0, 1, depth // 2, depth}):
+            e, a = self.empirical[l], self.analytic[l]
+            z = max(abs(v) for v in self.z[l])
+            lines.append(f"  ({self.start[0]:+.2f}, {self.start[1]:.2f})  {self.dropout:9s}  {l:5d}  "
+                         f"{e[0]:+.5f}  {e[1]:.5f}  {a[0]:+.5f}  {a[1]:.5f}  {z:.2f}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class DeepResult(Result):
+    """:func:`deep`: ``layers`` (0..depth), ``runs`` (:class:`DeepRun`) and the settings."""
+
+    layers: np.ndarray
+    runs: list
+    depth: int
+    width: int
+    samples: int
+    rate: float
+    weights: str
+    inputs: str
+    seed: int
+    seconds: float
+    backend: str
+    evidence: str = EVIDENCE
+
+    def render(self):
+        return "\n".join(
+            [f"deep SELU network: {self.depth} layers of width {self.width}, {self.samples} samples, dropout rate "
+             f"{self.rate} ({self.evidence})",
+             "  start          dropout    layer  MC mean    MC var     g mean     g var      |z|"]
+            + [run.render() for run in self.runs] + [seconds_text(self.seconds, self.backend)])
+
+
+def deep(depth=32, width=512, samples=256, starts=DEEP_STARTS,
          dropout=DROPOUT_MODES, rate=0.1, weights="normalized", omega=0.0, tau=1.0, inputs="normal",
          seed=0, backend="auto", progress=None):
     """Mean/variance trajectories through ``depth`` SELU layers of ``width`` units.
@@ -277,8 +374,7 @@ def deep(depth=32, width=512, samples=256, starts=((0.0, 1.0), (0.5, 3.0), (-0.3
     For every start ``(mu0, nu0)`` (the inputs' mean and variance) and every dropout mode
     in ``dropout`` (``none``, ``alpha``, ``standard``: training mode, rate ``rate``, a new
     mask per layer), the network (the same weights for all runs) is sampled with
-    ``samples`` input vectors.  Returns ``{"layers": arange(depth + 1), "runs": [{"start",
-    "dropout", "empirical", "stderr", "analytic", "z"}], ...}`` with ``(depth + 1, 2)``
+    ``samples`` input vectors.  Returns a :class:`DeepResult`; its runs have ``(depth + 1, 2)``
     arrays (row 0 the inputs; row l the output of layer l after dropout), ``analytic`` the
     iterated map g followed by dropout's exact moments.
     """
@@ -311,14 +407,78 @@ def deep(depth=32, width=512, samples=256, starts=((0.0, 1.0), (0.5, 3.0), (-0.3
             ana = analytic_trajectory(start, depth, layers[0].omega, layers[0].tau, mode, rate)
             with np.errstate(divide="ignore", invalid="ignore"):
                 zs = (emp - ana) / se
-            runs.append({"start": tuple(start), "dropout": mode, "empirical": emp, "stderr": se,
-                         "analytic": ana, "z": zs})
-    return {"layers": np.arange(depth + 1), "runs": runs, "depth": depth, "width": width, "samples": samples,
-            "rate": rate, "weights": weights, "inputs": inputs, "seed": seed,
-            "seconds": time.perf_counter() - t0, "backend": be.description(), "evidence": EVIDENCE}
+            runs.append(DeepRun(tuple(start), mode, emp, se, ana, zs))
+    return DeepResult(np.arange(depth + 1), runs, depth, width, samples, rate, weights, inputs, seed,
+                      time.perf_counter() - t0, be.description())
 
 
 # --- c. activation x initialisation zoo ---------------------------------------------------
+
+@dataclass(frozen=True)
+class ZooRun(Result):
+    """One activation x initialisation of :func:`zoo`: ``(depth,)`` arrays over layers
+    1..depth; ``gate`` and ``move`` only for highway nets (else None)."""
+
+    mean: np.ndarray
+    var: np.ndarray
+    stderr_mean: np.ndarray
+    stderr_var: np.ndarray
+    frac_zero: np.ndarray
+    frac_saturated: np.ndarray
+    below: np.ndarray
+    above: np.ndarray
+    gate: np.ndarray = field(default=None, skip_none=True)
+    move: np.ndarray = field(default=None, skip_none=True)
+    histograms: np.ndarray = None
+
+    def render(self, name):
+        d = len(self.var)
+        line = (f"  {name:18s}  {self.var[0]:10.4g}  {self.var[d // 2 - 1 if d > 1 else 0]:10.4g}  "
+                f"{self.var[-1]:10.4g}  {self.mean[-1]:+10.4g}  {self.frac_saturated[-1]:10.3f}")
+        if self.gate is not None:
+            line += f"  {self.gate[-1]:7.3f}  {self.move[-1]:7.3f}"
+        return line
+
+
+@dataclass(frozen=True)
+class ZooResult(Result):
+    """:func:`zoo`: ``runs`` (``{"act/init": ZooRun}``), ``bin_edges`` and the settings.
+    ``json_histograms`` (not itself in the JSON) says whether the JSON carries the
+    histograms and their bin edges (``dataclasses.replace`` it to leave them out)."""
+
+    bin_edges: np.ndarray
+    runs: dict
+    depth: int
+    width: int
+    samples: int
+    batchnorm: bool
+    highway_bias: float
+    saturation: float
+    seed: int
+    seconds: float
+    backend: str
+    evidence: str = EVIDENCE
+    json_histograms: bool = field(default=True, json=False)
+
+    def to_json(self):
+        out = super().to_json()
+        if not self.json_histograms:
+            del out["bin_edges"]
+            for run in out["runs"].values():
+                del run["histograms"]
+        return out
+
+    def render(self):
+        highway = self.highway_bias is not None
+        extra = (" highway (gate bias %g)" % self.highway_bias) if highway else ""
+        lines = [f"activation x initialisation: {self.depth} layers{extra}{', batch norm' if self.batchnorm else ''}, "
+                 f"width {self.width}, {self.samples} samples ({self.evidence})",
+                 "  run                 var(1)      var(L/2)    var(L)      mean(L)     saturated(L)"
+                 + ("  gate(L)  move(L)" if highway else "")]
+        lines += [run.render(name) for name, run in self.runs.items()]
+        lines.append(seconds_text(self.seconds, self.backend))
+        return "\n".join(lines)
+
 
 def zoo(activations=ZOO_ACTIVATIONS, inits=ZOO_INITS, depth=16, width=256, samples=256, batchnorm=False,
         highway_bias=None, bins=None, saturation=0.01, seed=0, backend="auto", progress=None):
@@ -330,7 +490,7 @@ def zoo(activations=ZOO_ACTIVATIONS, inits=ZOO_INITS, depth=16, width=256, sampl
     every layer is a highway layer ``x <- H T + x (1 - T)``, ``H = phi(BN(W_H x))``,
     ``T = sigmoid(W_T x + b)`` (W_T from its own stream, same initialisation).
 
-    Returns ``{"bin_edges", "runs": {"act/init": {...}}, ...}``; each run has ``(depth,)``
+    Returns a :class:`ZooResult`; each run has ``(depth,)``
     arrays over layers 1..depth: ``mean``, ``var``, ``stderr_mean``, ``stderr_var``,
     ``frac_zero`` (outputs exactly 0), ``frac_saturated`` (``|phi'(z)| < saturation``),
     ``below``/``above`` (fractions outside the bins), ``histograms`` (``(depth, bins)``
@@ -386,14 +546,72 @@ def zoo(activations=ZOO_ACTIVATIONS, inits=ZOO_INITS, depth=16, width=256, sampl
                 if progress:
                     progress(len(runs) * depth + l, total)
             if highway_bias is None:
-                del stats["gate"], stats["move"]
-            runs[f"{act}/{init}"] = dict(stats, histograms=hist)
-    return {"bin_edges": edges, "runs": runs, "depth": depth, "width": width, "samples": samples,
-            "batchnorm": batchnorm, "highway_bias": highway_bias, "saturation": saturation, "seed": seed,
-            "seconds": time.perf_counter() - t0, "backend": be.description(), "evidence": EVIDENCE}
+                stats["gate"] = stats["move"] = None
+            runs[f"{act}/{init}"] = ZooRun(**stats, histograms=hist)
+    return ZooResult(edges, runs, depth, width, samples, batchnorm, highway_bias, saturation, seed,
+                     time.perf_counter() - t0, be.description())
 
 
 # --- d. backward pass ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GradientRun(Result):
+    """One configuration of :func:`gradients` (see there)."""
+
+    grad_sq: np.ndarray
+    stderr: np.ndarray
+    ratio: np.ndarray
+    chi1: np.ndarray
+    chi1_sampled: np.ndarray
+    pre_mean: np.ndarray
+    pre_var: np.ndarray
+    growth_per_layer: float
+    chi1_mean: float
+    total_growth: float
+
+    def render(self, name):
+        return (f"  {name:14s} {self.growth_per_layer:12.4f}          {self.chi1_mean:12.4f}       "
+                f"{self.total_growth:14.4g}")
+
+
+@dataclass(frozen=True)
+class GradientsResult(Result):
+    """:func:`gradients`: ``runs`` (``{"act/init": GradientRun}``) and the settings."""
+
+    runs: dict
+    depth: int
+    width: int
+    samples: int
+    seed: int
+    seconds: float
+    backend: str
+    evidence: str = EVIDENCE
+
+    def render(self):
+        return "\n".join(
+            [f"backward pass: {self.depth} layers of width {self.width}, {self.samples} samples, random output "
+             f"gradient ({self.evidence})",
+             "  run            measured growth/layer   chi_1 (mean field)   total E[g_0^2]/E[g_L^2]"]
+            + [run.render(name) for name, run in self.runs.items()]
+            + ["  (squared gradient norms; > 1 grows toward the input, < 1 vanishes)",
+               seconds_text(self.seconds, self.backend)])
+
+
+def parse_configs(text):
+    """``"selu:lecun,relu:he"`` -> ``[("selu", "lecun"), ("relu", "he")]`` (ValueError on an item
+    without ``:``).
+
+    >>> parse_configs("selu:lecun, tanh:xavier")
+    [('selu', 'lecun'), ('tanh', 'xavier')]
+    """
+    configs = []
+    for item in text.split(","):
+        act, _, init = item.strip().partition(":")
+        if not init:
+            raise ValueError(f"--configs: expected ACTIVATION:INIT, got {item!r}")
+        configs.append((act, init))
+    return configs
+
 
 def gradients(configs=GRADIENT_CONFIGS, depth=32, width=512, samples=128, seed=0, backend="auto",
               progress=None):
@@ -404,7 +622,7 @@ def gradients(configs=GRADIENT_CONFIGS, depth=32, width=512, samples=128, seed=0
     back-propagated as ``g_{l-1} = W_l^T (phi'(z_l) g_l)``.  Mean field (gradient
     independence) predicts ``E[g_{l-1}^2] / E[g_l^2] = chi_1 = tau E[phi'(z_l)^2]``.
 
-    Returns ``{"runs": {"act/init": {...}}, ...}``, each run with ``grad_sq`` and ``stderr``
+    Returns a :class:`GradientsResult`, each run with ``grad_sq`` and ``stderr``
     (``(depth + 1,)``: mean squared gradient per unit of ``x_0 .. x_L``), and over layers
     1..depth: ``ratio`` (measured ``E[g_{l-1}^2] / E[g_l^2]``), ``chi1`` (quadrature at
     the measured pre-activation mean and variance, Gaussian), ``chi1_sampled`` (``tau`` times
@@ -448,18 +666,56 @@ def gradients(configs=GRADIENT_CONFIGS, depth=32, width=512, samples=128, seed=0
             if progress:
                 progress(c * depth + (depth - l + 1), len(configs) * depth)
         ratio = grad_sq[:-1] / grad_sq[1:]
-        runs[f"{act}/{init}"] = {
-            "grad_sq": grad_sq, "stderr": se, "ratio": ratio, "chi1": chi_q, "chi1_sampled": chi_s,
-            "pre_mean": pre_mean, "pre_var": pre_var,
-            "growth_per_layer": float(np.exp(np.mean(np.log(ratio)))),
-            "chi1_mean": float(np.exp(np.mean(np.log(chi_q)))),
-            "total_growth": float(grad_sq[0] / grad_sq[depth]),
-        }
-    return {"runs": runs, "depth": depth, "width": width, "samples": samples, "seed": seed,
-            "seconds": time.perf_counter() - t0, "backend": be.description(), "evidence": EVIDENCE}
+        runs[f"{act}/{init}"] = GradientRun(grad_sq, se, ratio, chi_q, chi_s, pre_mean, pre_var,
+                                            float(np.exp(np.mean(np.log(ratio)))),
+                                            float(np.exp(np.mean(np.log(chi_q)))),
+                                            float(grad_sq[0] / grad_sq[depth]))
+    return GradientsResult(runs, depth, width, samples, seed, time.perf_counter() - t0, be.description())
 
 
 # --- e. finite width ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WidthResult(Result):
+    """:func:`finite_width` (see there)."""
+
+    widths: np.ndarray
+    analytic: np.ndarray
+    empirical: np.ndarray
+    stderr: np.ndarray
+    error: np.ndarray
+    resolved: np.ndarray
+    slope: dict
+    slope_stderr: dict
+    amplitude: dict
+    rows: list
+    samples: list
+    mu: float
+    nu: float
+    omega: float
+    tau: float
+    inputs: str
+    weights: str
+    seed: int
+    seconds: float
+    backend: str
+    evidence: str = EVIDENCE
+
+    def render(self):
+        lines = [f"finite width: one SELU layer at (mu, nu) = ({self.mu:g}, {self.nu:g}), {self.inputs} inputs, "
+                 f"{self.weights} weights ({self.evidence})",
+                 "  width    units  samples  |err mean|   stderr      |err var|    stderr      resolved"]
+        for k, w in enumerate(self.widths):
+            e, s, res = self.error[k], self.stderr[k], self.resolved[k]
+            lines.append(f"  {w:6d}  {self.rows[k]:6d}  {self.samples[k]:7d}  {e[0]:10.3g}  {s[0]:10.3g}  "
+                         f"{e[1]:10.3g}  {s[1]:10.3g}  {'mean ' if res[0] else ''}{'var' if res[1] else ''}")
+        for name in ("mean", "var"):
+            slope, se = self.slope[name], self.slope_stderr[name]
+            lines.append(f"  fitted rate ({name}): " + (f"error ~ width^({slope:.2f} +- {se:.2f})" if slope is not None
+                                                        else "not fitted (fewer than 2 widths resolved)"))
+        lines.append(seconds_text(self.seconds, self.backend))
+        return "\n".join(lines)
+
 
 def finite_width(widths=FINITE_WIDTHS, mu=0.0, nu=1.0, omega=0.0, tau=1.0, inputs="skewed",
                  weights="normalized", outputs=1 << 22, min_rows=128, max_rows=1024, seed=0, backend="auto",
@@ -480,7 +736,7 @@ def finite_width(widths=FINITE_WIDTHS, mu=0.0, nu=1.0, omega=0.0, tau=1.0, input
     instead of being selected away (selecting the large errors flattens a log-log fit); it
     is fitted only where at least 2 widths are resolved.
 
-    Returns ``widths``, ``analytic`` ([mean, var]), ``empirical``, ``stderr``, ``error``
+    Returns a :class:`WidthResult`: ``widths``, ``analytic`` ([mean, var]), ``empirical``, ``stderr``, ``error``
     (``|empirical - g|``), ``resolved`` (``(len(widths), 2)`` arrays), ``slope``,
     ``slope_stderr`` and ``amplitude`` (``c``, the fitted error at the first width) as dicts
     with keys mean, var (None where not fitted), ``rows`` and ``samples`` (lists, per
@@ -513,12 +769,9 @@ def finite_width(widths=FINITE_WIDTHS, mu=0.0, nu=1.0, omega=0.0, tau=1.0, input
         fit = _fit_rate(np.asarray(widths, dtype=float), emp[:, c] - g[c], se[:, c]) if resolved[:, c].sum() >= 2 \
             else None
         slope[name], slope_se[name], amplitude[name] = fit if fit else (None, None, None)
-    return {"widths": np.asarray(widths), "analytic": g, "empirical": emp, "stderr": se, "error": err,
-            "resolved": resolved, "slope": slope, "slope_stderr": slope_se, "amplitude": amplitude,
-            "rows": rows_used,
-            "samples": samples_used, "mu": mu, "nu": nu, "omega": omega, "tau": tau, "inputs": inputs,
-            "weights": weights, "seed": seed, "seconds": time.perf_counter() - t0,
-            "backend": be.description(), "evidence": EVIDENCE}
+    return WidthResult(np.asarray(widths), g, emp, se, err, resolved, slope, slope_se, amplitude, rows_used,
+                       samples_used, mu, nu, omega, tau, inputs, weights, seed, time.perf_counter() - t0,
+                       be.description())
 
 
 def _fit_rate(widths, signed, stderr):
@@ -539,6 +792,40 @@ def _fit_rate(widths, signed, stderr):
     return float(p), float(np.sqrt(cov[1, 1])), float(c)
 
 
+@dataclass(frozen=True)
+class NetInputRun(Result):
+    """One fan-in of :func:`net_input_check`."""
+
+    density: np.ndarray
+    skewness: float
+    excess_kurtosis: float
+    map: MapPoint
+
+    def render(self):
+        return (f"skewness {self.skewness:+.3f}, excess kurtosis {self.excess_kurtosis:+.3f}, "
+                f"z = ({self.map.z[0]:+.2f}, {self.map.z[1]:+.2f})")
+
+
+@dataclass(frozen=True)
+class NetInputResult(Result):
+    """:func:`net_input_check`: ``runs`` (``{width: NetInputRun}``), the histogram's
+    ``bin_edges`` and ``normal_density`` at the bin centres, and the settings."""
+
+    bin_edges: np.ndarray
+    normal_density: np.ndarray
+    runs: dict
+    inputs: str
+    weights: str
+    rows: int
+    samples: int
+    backend: str
+    evidence: str = EVIDENCE
+
+    def render(self):
+        return "\n".join([f"net input at small fan-in, {self.inputs} inputs ({self.evidence})"]
+                         + [f"  n = {n:5d}: {run.render()}" for n, run in self.runs.items()])
+
+
 def net_input_check(widths=(5, 20, 100), inputs="skewed", weights="normalized", rows=64, samples=4096,
                     bins=None, seed=0, backend="auto"):
     """The central-limit assumption at small fan-in: the distribution of the net input
@@ -546,8 +833,8 @@ def net_input_check(widths=(5, 20, 100), inputs="skewed", weights="normalized", 
     tau = 1), where g assumes ``z ~ Normal(0, 1)``; ``bins`` are edges of the standardised
     net input (default 40 bins on [-4, 4]).
 
-    Returns ``{"bin_edges", "normal_density" (at bin centres), "runs": {width: {"density",
-    "skewness", "excess_kurtosis", "map": one-layer result at (0, 1)}}}``.
+    Returns a :class:`NetInputResult` (each run's ``map`` the one-layer :class:`MapPoint` at
+    (0, 1)).
     """
     _check(inputs, weights, sizes=[("width", w) for w in widths] + [("rows", rows)], samples=samples)
     be = get_backend(backend)
@@ -563,10 +850,8 @@ def net_input_check(widths=(5, 20, 100), inputs="skewed", weights="normalized", 
         c = zh - zh.mean()
         s2 = np.mean(c * c)
         density, _ = np.histogram(zh, edges, density=True)
-        runs[int(width)] = {"density": density, "skewness": float(np.mean(c**3) / s2**1.5),
-                            "excess_kurtosis": float(np.mean(c**4) / s2**2 - 3),
-                            "map": {"analytic": g, "empirical": [mean, var], "stderr": [se_m, se_v],
-                                    "z": z_scores((mean, var), g, (se_m, se_v))}}
-    return {"bin_edges": edges, "normal_density": np.exp(-centres**2 / 2) / math.sqrt(2 * math.pi),
-            "runs": runs, "inputs": inputs, "weights": weights, "rows": rows, "samples": samples,
-            "backend": be.description(), "evidence": EVIDENCE}
+        point = MapPoint(0.0, 1.0, g, [mean, var], [se_m, se_v], z_scores((mean, var), g, (se_m, se_v)))
+        runs[int(width)] = NetInputRun(density, float(np.mean(c**3) / s2**1.5), float(np.mean(c**4) / s2**2 - 3),
+                                       point)
+    return NetInputResult(edges, np.exp(-centres**2 / 2) / math.sqrt(2 * math.pi), runs, inputs, weights, rows,
+                          samples, be.description())

@@ -47,6 +47,9 @@ from snn_verify.theory.quantities import N_MOMENT_QUANTITIES, NAMES, SPECTRAL_NO
 
 #: what a grid can evaluate: every quantity of the registry, by code
 GRID_QUANTITIES = NAMES
+#: the moment quantities in code order, as ``quantity()`` below selects them (device code needs
+#: literal positions; this guard ties them to the registry)
+assert NAMES[:N_MOMENT_QUANTITIES] == ("mean", "variance", "variance_change"), NAMES
 
 #: input distributions for the Monte Carlo (all standardised to mean 0, variance 1)
 DISTRIBUTIONS = ("normal", "uniform", "skewed")
