@@ -53,62 +53,15 @@ def cmd_report(args):
         return report.report(ctx, progress=lambda name: (bar.set_postfix_str(name), bar.update(1)))
 
 
-def _result_json(r):
-    """One claim's result as the JSON of ``theorems`` and ``claim``."""
-    out = {"name": r.claim.name, "verdict": r.verdict, "quantity": r.claim.quantity,
-           "relation": r.claim.relation, "bound": r.bound_text,
-           "extremum_kind": r.claim.extremum, "boxes": r.boxes, "seconds": round(r.seconds, 3)}
-    if all(math.isfinite(x) for x in r.extremum):
-        out["extremum"] = [r.extremum[0], r.extremum[1]]
-        out["argext"] = dict(zip(("mu", "omega", "nu", "tau"), r.argext))
-    if r.counterexample:
-        out["counterexample"] = r.counterexample
-    if r.verdict == "UNDECIDED":
-        out["open_boxes"] = {"count": len(r.open_boxes), "first": [list(map(list, b.box)) for b in r.open_boxes[:5]]}
-        out["note"] = r.note
-    if getattr(r.claim, "published", None) is not None:
-        out["published"] = r.claim.published
-    return out
-
-
-def _verdict_exit(verdicts):
-    if any(v == "REFUTED" for v in verdicts):
-        return EXIT_FAILED
-    if any(v == "UNDECIDED" for v in verdicts):
-        return EXIT_UNDECIDED
-    return EXIT_OK
-
-
 def cmd_theorems(args):
-    from snn_verify.proofs.rigorous.certify import certify_suite
+    from snn_verify.proofs.rigorous.suite import theorems
     from snn_verify.proofs.theorems import theorem_claims
-    from snn_verify.proofs.rigorous.fixed_point import fixed_point
 
     if args.certificates:
         output_dir(args.certificates, "certificates")
-    claims = theorem_claims()
-    with _progress(len(claims), "theorems") as bar:
-        results = certify_suite(claims, tol=args.tolerance, workers=args.workers, certificates=args.certificates,
-                                max_seconds=args.budget_seconds, progress=lambda name: bar.update(1))
-    out = {"claims": [_result_json(r) for r in results], "tolerance": args.tolerance,
-           "fixed_point": fixed_point("0", "1")}
-    if args.certificates:
-        out["certificates"] = args.certificates
-    out["_exit"] = _verdict_exit([r.verdict for r in results])
-    return out
-
-
-def _render_theorems(r):
-    lines = [f"{'claim':40s} {'verdict':10s} {'certified extremum':>36s} {'paper':>9s} {'boxes':>6s} {'s':>6s}"]
-    for c in r["claims"]:
-        ext = c.get("extremum")
-        text = f"{c['extremum_kind']} in [{ext[0]:.10f}, {ext[1]:.10f}]" if ext else "-"
-        pub = f"{c['published']:.5f}" if c.get("published") is not None else ""
-        lines.append(f"{c['name']:40s} {c['verdict']:10s} {text:>36s} {pub:>9s} {c['boxes']:6d} {c['seconds']:6.2f}")
-    fp = r["fixed_point"]
-    lines.append(f"fixed point at omega = 0, tau = 1: mu in {fp['mu_ball']}, nu in {fp['nu_ball']} "
-                 f"(Krawczyk, unique: {fp['unique']}); ||J|| <= {fp['contraction']:.9f}")
-    return "\n".join(lines)
+    with _progress(len(theorem_claims()), "theorems") as bar:
+        return theorems(tol=args.tolerance, workers=args.workers, certificates=args.certificates,
+                        max_seconds=args.budget_seconds, progress=lambda name: bar.update(1))
 
 
 def _box_argument(args):
@@ -124,6 +77,8 @@ def _box_argument(args):
 
 
 def cmd_claim(args):
+    import dataclasses
+
     from snn_verify.proofs.rigorous import certificate
     from snn_verify.proofs.rigorous.certify import certify, make_claim
 
@@ -139,41 +94,16 @@ def cmd_claim(args):
 
         r = certify(claim, tol=args.tolerance, max_seconds=args.budget_seconds, workers=args.workers,
                     progress=progress)
-    out = _result_json(r)
     if args.certificate:
-        out["certificate"] = certificate.write(r, args.certificate)
-    out["_exit"] = _verdict_exit([r.verdict])
-    return out
-
-
-def _render_claim(r):
-    lines = [f"verdict: {r['verdict']}"]
-    if "extremum" in r:
-        lines.append(f"{r['extremum_kind']} of {r['quantity']} in [{r['extremum'][0]!r}, {r['extremum'][1]!r}] "
-                     f"at {r['argext']}")
-    if "counterexample" in r:
-        ce = r["counterexample"]
-        lines.append(f"counterexample: {ce['point']} gives {r['quantity']} = {ce['value']} (50-digit mpmath re-evaluation)")
-    if "open_boxes" in r:
-        lines.append(f"undecided ({r['note']}): {r['open_boxes']['count']} boxes remain, e.g. {r['open_boxes']['first'][:2]}")
-    lines.append(f"{r['boxes']} boxes, {r['seconds']} s")
-    return "\n".join(lines)
+        r = dataclasses.replace(r, certificate=certificate.write(r, args.certificate))
+    return r
 
 
 def cmd_recheck(args):
-    from snn_verify.proofs.rigorous.certificate import recheck_file
+    from snn_verify.proofs.rigorous.recheck import recheck_file
 
     with _progress(None, "recheck") as bar:
-        out = recheck_file(args.file, progress=lambda k: bar.update(1))
-    out["seconds"] = round(out["seconds"], 3)
-    out["file"] = args.file
-    out["_exit"] = EXIT_OK if out["ok"] else EXIT_FAILED
-    return out
-
-
-def _render_recheck(r):
-    head = f"{'OK' if r['ok'] else 'REJECTED'}: {r['file']} ({r['verdict']}, {r['leaves']} leaves, {r['seconds']} s)"
-    return "\n".join([head] + [f"  - {p}" for p in r["problems"]])
+        return recheck_file(args.file, progress=lambda k: bar.update(1))
 
 
 def cmd_fixed_point(args):
@@ -239,65 +169,69 @@ def _add_theorems(sub):
     p = sub.add_parser("theorems", help="certify Theorems 1-3 over their whole domains (Arb interval arithmetic)")
     p.add_argument("--certificates", metavar="DIR", default=None, help="write one JSON certificate per claim to DIR")
     _add_engine_options(p)
-    p.set_defaults(func=cmd_theorems, text=_render_theorems)
+    p.set_defaults(func=cmd_theorems)
 
 
-def _add_engine_options(p):
-    p.add_argument("--tolerance", type=positive_float, default=1e-6,
-                   help="width of the extremum enclosures (default 1e-6)")
-    p.add_argument("--budget-seconds", type=positive_float, default=120.0, help="time budget per claim (default 120)")
+def _add_engine_options(p, seconds=None):
+    from snn_verify.proofs.rigorous import certify
+
+    seconds = seconds or certify.MAX_SECONDS
+    p.add_argument("--tolerance", type=positive_float, default=certify.TOLERANCE,
+                   help=f"width of the extremum enclosures (default {certify.TOLERANCE:g})")
+    p.add_argument("--budget-seconds", type=positive_float, default=seconds,
+                   help=f"time budget per claim (default {seconds:g})")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
 
 
 def _add_claim(sub):
+    from snn_verify.proofs.claims import QUANTITIES, VARIABLES
+    from snn_verify.proofs.rigorous.certify import CLAIM_SECONDS
+
     p = sub.add_parser("claim", help="certify or refute one inequality over a box")
-    p.add_argument("--quantity", required=True, choices=("mean", "variance", "variance_change", "spectral_norm"))
+    p.add_argument("--quantity", required=True, choices=QUANTITIES)
     rel = p.add_mutually_exclusive_group(required=True)
     rel.add_argument("--lt", type=number, default=None, metavar="X", help="claim: quantity < X on the box")
     rel.add_argument("--gt", type=number, default=None, metavar="X", help="claim: quantity > X on the box")
-    for name in ("mu", "omega", "nu", "tau"):
+    for name in VARIABLES:
         p.add_argument(f"--{name}", type=number, nargs=2, required=True, metavar=("LO", "HI"))
     p.add_argument("--certificate", metavar="FILE", default=None, help="write the claim's JSON certificate")
-    _add_engine_options(p)
-    p.set_defaults(func=cmd_claim, text=_render_claim, budget_seconds=60.0)
+    _add_engine_options(p, CLAIM_SECONDS)
+    p.set_defaults(func=cmd_claim)
 
 
 def _add_recheck(sub):
     p = sub.add_parser("recheck", help="re-verify a certificate independently (exit 0 valid, 1 rejected)")
     p.add_argument("file", help="certificate JSON file")
-    p.set_defaults(func=cmd_recheck, text=_render_recheck)
+    p.set_defaults(func=cmd_recheck)
 
 
 def _add_fixed_point(sub):
     p = sub.add_parser("fixed-point", help="rigorous enclosure of g's fixed point (Krawczyk) for omega, tau")
     p.add_argument("--omega", type=number, default="0", help="sum of weights (default 0)")
     p.add_argument("--tau", type=positive, default="1", help="sum of squared weights (default 1)")
-    p.set_defaults(func=cmd_fixed_point, text=lambda r: "\n".join(
-        [f"mu in {r['mu_ball']}", f"nu in {r['nu_ball']}",
-         f"unique in the box: {r['unique']}", f"||J||_2 <= {r['contraction']!r} (contraction rate)"]))
+    p.set_defaults(func=cmd_fixed_point)
 
 
 def cmd_bench_certify(args):
     from snn_verify.proofs.evidence import bench_certify
+    from snn_verify.proofs.theorems import theorem_claims
 
-    with _progress(8, "bench certify") as bar:
-        rows = bench_certify.run(tol=args.tolerance, cap=args.cap, workers=args.workers,
-                                 progress=lambda name: bar.update(1))
-    return {"rows": rows, "tolerance": args.tolerance, "cap": args.cap}
+    with _progress(len(theorem_claims()), "bench certify") as bar:
+        return bench_certify.bench(tol=args.tolerance, cap=args.cap, workers=args.workers,
+                                   progress=lambda name: bar.update(1))
 
 
 def _bench_certify(bench_sub):
+    from snn_verify.proofs.evidence.bench_certify import CAP
+    from snn_verify.proofs.rigorous.certify import TOLERANCE
+
     p = bench_sub.add_parser("certify", help="interval engine vs the natural interval extension, per theorem claim")
-    p.add_argument("--tolerance", type=positive_float, default=1e-6, help="extremum enclosure width (default 1e-6)")
-    p.add_argument("--cap", type=positive_float, default=5.0, help="time cap of the natural extension per claim (s)")
+    p.add_argument("--tolerance", type=positive_float, default=TOLERANCE,
+                   help=f"extremum enclosure width (default {TOLERANCE:g})")
+    p.add_argument("--cap", type=positive_float, default=CAP,
+                   help=f"time cap of the natural extension per claim (s, default {CAP:g})")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
-
-    def render(r):
-        from snn_verify.proofs.evidence.bench_certify import render as _render
-
-        return _render(r)
-
-    p.set_defaults(func=cmd_bench_certify, text=render)
+    p.set_defaults(func=cmd_bench_certify)
 
 
 # --- grids and Monte Carlo (evidence, not proof) -------------------------------------------

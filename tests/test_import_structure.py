@@ -142,3 +142,27 @@ def _violations(source_prefix, forbidden_prefixes):
 ])
 def test_layering(source, forbidden):
     assert _violations(source, forbidden) == []
+
+
+def _reachable(start):
+    seen, stack = set(), [start]
+    while stack:
+        for nxt in GRAPH[stack.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
+def test_the_rechecker_imports_only_the_trusted_base():
+    """The certificate checker reaches (transitively) no engine code: of the rigorous
+    package only the trusted base, plus the theory and the claims data model."""
+    reached = _reachable("snn_verify.proofs.rigorous.recheck")
+    rigorous = {m for m in reached if m.startswith("snn_verify.proofs.rigorous.")}
+    assert rigorous == {"snn_verify.proofs.rigorous.trusted"}
+    allowed = ("snn_verify.theory", "snn_verify.proofs.claims", "snn_verify.proofs.rigorous.trusted")
+    assert sorted(m for m in reached if not m.startswith(allowed)) == []
+    engine = {"snn_verify.proofs.rigorous.ball", "snn_verify.proofs.rigorous.interval",
+              "snn_verify.proofs.rigorous.certify", "snn_verify.proofs.rigorous.fixed_point"}
+    assert engine <= set(GRAPH)          # the engine modules exist and are read
+    assert not engine & reached

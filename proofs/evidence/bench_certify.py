@@ -12,6 +12,7 @@ does), and the ratios natural / engine ("> x" where the natural extension hit th
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from ..rigorous.certify import TOLERANCE, Evaluator, decimal_box, limits, search
 from ..theorems import theorem_claims
@@ -43,6 +44,27 @@ def run(tol=TOLERANCE, cap=CAP, workers=None, claims=None, progress=None):
             if progress:
                 progress(claim.name)
     return rows
+
+
+@dataclass(frozen=True)
+class BenchCertifyResult:
+    """The benchmark's table: ``rows`` (see :func:`run`), the tolerance and the cap."""
+
+    rows: tuple
+    tolerance: float
+    cap: float
+    exit_code = 0
+
+    def to_json(self):
+        return {"rows": list(self.rows), "tolerance": self.tolerance, "cap": self.cap}
+
+    def render(self):
+        return render(self.to_json())
+
+
+def bench(tol=TOLERANCE, cap=CAP, workers=None, progress=None):
+    """:func:`run` on every theorem claim, as a :class:`BenchCertifyResult`."""
+    return BenchCertifyResult(tuple(run(tol=tol, cap=cap, workers=workers, progress=progress)), tol, cap)
 
 
 def render(result):

@@ -1,16 +1,19 @@
-r"""Arb ball arithmetic for the SELU moment map: the namespace the generated expressions run in.
+r"""The engine's Arb arithmetic for the SELU moment map: the number systems the generated
+expressions run in while the branch and bound tightens its enclosures.
 
 Every number here is a python-flint ``arb``: a ball ``[mid +/- rad]`` that is guaranteed to
-contain the exact real value, every operation rounded outward.  This module holds what the
-interval engine (:mod:`snn_verify.proofs.rigorous.interval`) and the independent certificate checker
-(:mod:`snn_verify.proofs.rigorous.certificate`) both need, and nothing of either:
+contain the exact real value, every operation rounded outward.  This is *engine* code: the
+certificate checker (:mod:`snn_verify.proofs.rigorous.recheck`) does not import it; both
+share only :mod:`snn_verify.proofs.rigorous.trusted` (precision, decimal balls, alpha01 and
+lambda01, plain-Arb generated expressions).  It holds
 
-- :func:`exp_erfc`, the rigorous enclosure of ``exp(A)*erfc(B)`` over balls;
-- :func:`generated`, the sympy-generated moment functions of :mod:`snn_verify.theory._selu_generated`
-  built over Arb (the very expressions the float64 and mpmath kernels run);
-- :func:`parameters`, balls that contain the exact alpha01 and lambda01;
-- :func:`moment_derivatives`, the generated functions evaluated as tightly as the
-  arguments allow (both variance forms, interval arithmetic for wide arguments);
+- :func:`exp_erfc`, the tight enclosure of ``exp(A)*erfc(B)`` over balls;
+- :func:`number_system` / :func:`generated`: the sympy-generated moment functions of
+  :mod:`snn_verify.theory._selu_generated` built over Arb as
+  :class:`snn_verify.theory.numbers.NumberSystem` objects (``ball``, ``interval``, ``naive``);
+- :func:`moment_derivatives` and :func:`moment_enclosure`, the generated functions
+  evaluated as tightly as the arguments allow (both variance forms, interval arithmetic for
+  wide arguments, tiling and the mean-value form in (m, s^2));
 - conversions between float intervals, decimal strings and balls, rounded outward.
 
 Why :func:`exp_erfc` is not ``A.exp() * B.erfc()``: over a wide ball the two factors are
@@ -48,21 +51,9 @@ from fractions import Fraction
 
 from flint import arb, ctx
 
-from snn_verify.theory import _selu_generated
+from snn_verify.theory.numbers import NumberSystem
 
-#: working precision of the interval engine and the checker, in bits (about 24 digits)
-PREC = 80
-
-
-def at_working_precision(fn):
-    """Run ``fn`` with python-flint's precision set to :data:`PREC` bits."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with ctx.workprec(PREC):
-            return fn(*args, **kwargs)
-
-    return wrapper
+from .trusted import PREC, at_working_precision, decimal_ball, interval_ball, parameters  # noqa: F401 (re-exported)
 
 
 # --- conversions ----------------------------------------------------------------------------
@@ -135,16 +126,6 @@ def exact_decimal(x):
     """The exact decimal expansion of a float (``0.1`` -> ``'0.1000000000000000055511...'``):
     a point reported this way is exactly the point that was evaluated."""
     return str(Decimal(x))
-
-
-def interval_ball(lo, hi):
-    """A ball containing the closed interval ``[lo, hi]`` of two floats."""
-    return arb(lo) if lo == hi else arb(lo).union(arb(hi))
-
-
-def decimal_ball(text):
-    """A ball containing the decimal number written in ``text`` (``"0.1"`` is one tenth)."""
-    return arb(str(text))
 
 
 # --- special functions --------------------------------------------------------------------
@@ -299,50 +280,36 @@ def _interval_exp_erfc(A, D, B):
     return Interval(meet((_interval_exp(D) * erfcx_hull).ball, (_interval_exp(A) * erfc_hull).ball))
 
 
-def _identity(fn):
-    return fn
+@functools.lru_cache(maxsize=None)
+def number_system(kind="ball", prec=None):
+    """The :class:`snn_verify.theory.numbers.NumberSystem` ``kind`` of the engine, at
+    precision ``prec`` (default: the current one; ``PI`` is a ball of that precision).
 
-
-#: the numeric namespaces the generated functions can be built over
-_NAMESPACES = {
-    "ball": lambda: (_exp, _sqrt, exp_erfc, arb.pi(), arb(1)),
-    "naive": lambda: (_exp, _sqrt, naive_exp_erfc, arb.pi(), arb(1)),
-    "interval": lambda: (_interval_exp, _interval_sqrt, _interval_exp_erfc, Interval(arb.pi()), Interval(1)),
-}
+    ``"ball"``: plain balls with :func:`exp_erfc`; ``"interval"``: :class:`Interval`
+    arguments and results; ``"naive"``: balls with :func:`naive_exp_erfc` (the benchmark's
+    baseline).
+    """
+    if prec is None:
+        return number_system(kind, ctx.prec)
+    if kind == "ball":
+        return NumberSystem("arb_ball", _exp, _sqrt, exp_erfc, arb.pi(), arb(1))
+    if kind == "naive":
+        return NumberSystem("arb_naive", _exp, _sqrt, naive_exp_erfc, arb.pi(), arb(1))
+    if kind == "interval":
+        return NumberSystem("arb_interval", _interval_exp, _interval_sqrt, _interval_exp_erfc,
+                            Interval(arb.pi()), Interval(1))
+    raise ValueError(f"unknown Arb number system {kind!r}")
 
 
 @functools.lru_cache(maxsize=None)
 def _generated_at(prec, kind):
-    return _selu_generated.build(*_NAMESPACES[kind](), _identity)
+    return number_system(kind, prec).generated()
 
 
 def generated(kind="ball"):
-    """The generated moment functions (``moments_mneg``, ``moments_d1_mpos``, ...) over Arb.
-
-    ``kind``: ``"ball"`` (plain balls with :func:`exp_erfc`), ``"interval"`` (arguments and
-    results are :class:`Interval`), ``"naive"`` (balls with :func:`naive_exp_erfc`: the
-    benchmark's baseline).  ``PI`` is a ball at the current precision, so the builds are
-    cached per precision.
-    """
+    """The generated moment functions (``moments_mneg``, ``moments_d1_mpos``, ...) over the
+    number system ``kind`` (:func:`number_system`), cached per precision."""
     return _generated_at(ctx.prec, kind)
-
-
-@functools.lru_cache(maxsize=None)
-def _parameters_at(prec):
-    _, M1, M2, N0, _, _, N1, N2 = generated()["blocks"](arb(0), arb(1))
-    alpha = -M1 / (N1 - N0)
-    lambda_ = 1 / (M2 + alpha * alpha * (N2 - 2 * N1 + N0)).sqrt()
-    return lambda_, alpha
-
-
-def parameters():
-    """Balls ``(lambda_, alpha)`` containing the exact lambda01 and alpha01.
-
-    They come from the closed form (:mod:`snn_verify.theory.parameters`): with the half-line integrals
-    at ``m = 0, s = 1``, ``alpha01 = -M1/(N1 - N0)`` and
-    ``lambda01 = (M2 + alpha01^2 (N2 - 2 N1 + N0))^(-1/2)``, evaluated in Arb.
-    """
-    return _parameters_at(ctx.prec)
 
 
 _ORDER_NAME = {0: "moments", 1: "moments_d1", 2: "moments_d2"}

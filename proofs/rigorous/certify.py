@@ -49,6 +49,8 @@ TOLERANCE = 1e-6
 #: default budgets of one claim
 MAX_BOXES = 200_000
 MAX_SECONDS = 120.0
+#: default time budget of one user claim (``verify.py claim``)
+CLAIM_SECONDS = 60.0
 #: boxes split per round and worker when bounding in parallel (fewer rounds, less IPC)
 BATCH = 16
 #: digits of the mpmath re-evaluation that confirms a counterexample
@@ -122,7 +124,7 @@ class Evaluator:
 
 # --- the search --------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class Result:
     """The outcome for one claim (see module docstring).
 
@@ -130,7 +132,7 @@ class Result:
     for ">" the min.  ``argext`` is the point (decimal strings) where the attained end holds
     (``lo`` for a max, ``hi`` for a min).  ``leaves`` are the final boxes, each a
     :class:`snn_verify.proofs.rigorous.interval.BoxBound` with ``sense*Q <= upper`` on it; ``open_boxes``
-    counts those not below the claim's bound.
+    counts those not below the claim's bound.  ``certificate``: the path it was written to.
     """
 
     claim: Claim
@@ -139,18 +141,69 @@ class Result:
     argext: tuple
     boxes: int
     seconds: float
-    leaves: list = field(repr=False, default_factory=list)
-    open_boxes: list = field(repr=False, default_factory=list)
+    leaves: tuple = field(repr=False, default=())
+    open_boxes: tuple = field(repr=False, default=())
     counterexample: dict | None = None
     decimals: tuple = ()
     bound_text: str = ""
     search_box: tuple = ()
     tolerance: float = TOLERANCE
     note: str = ""
+    certificate: str | None = None
 
     @property
     def width(self):
         return self.extremum[1] - self.extremum[0]
+
+    @property
+    def exit_code(self):
+        return verdict_exit([self.verdict])
+
+    def to_json(self):
+        """The JSON of ``theorems`` and ``claim``."""
+        out = {"name": self.claim.name, "verdict": self.verdict, "quantity": self.claim.quantity,
+               "relation": self.claim.relation, "bound": self.bound_text,
+               "extremum_kind": self.claim.extremum, "boxes": self.boxes, "seconds": round(self.seconds, 3)}
+        if all(math.isfinite(x) for x in self.extremum):
+            out["extremum"] = [self.extremum[0], self.extremum[1]]
+            out["argext"] = dict(zip(VARIABLES, self.argext))
+        if self.counterexample:
+            out["counterexample"] = self.counterexample
+        if self.verdict == UNDECIDED:
+            out["open_boxes"] = {"count": len(self.open_boxes),
+                                 "first": [list(map(list, b.box)) for b in self.open_boxes[:5]]}
+            out["note"] = self.note
+        if getattr(self.claim, "published", None) is not None:
+            out["published"] = self.claim.published
+        if self.certificate is not None:
+            out["certificate"] = self.certificate
+        return out
+
+    def render(self):
+        r = self.to_json()
+        lines = [f"verdict: {r['verdict']}"]
+        if "extremum" in r:
+            lines.append(f"{r['extremum_kind']} of {r['quantity']} in [{r['extremum'][0]!r}, {r['extremum'][1]!r}] "
+                         f"at {r['argext']}")
+        if "counterexample" in r:
+            ce = r["counterexample"]
+            lines.append(f"counterexample: {ce['point']} gives {r['quantity']} = {ce['value']} "
+                         f"(50-digit mpmath re-evaluation)")
+        if "open_boxes" in r:
+            lines.append(f"undecided ({r['note']}): {r['open_boxes']['count']} boxes remain, "
+                         f"e.g. {r['open_boxes']['first'][:2]}")
+        lines.append(f"{r['boxes']} boxes, {r['seconds']} s")
+        return "\n".join(lines)
+
+
+def verdict_exit(verdicts):
+    """Exit status of a run with these verdicts: 1 if any is REFUTED, else 3 if any is
+    UNDECIDED, else 0."""
+    if REFUTED in verdicts:
+        return 1
+    if UNDECIDED in verdicts:
+        return 3
+    return 0
 
 
 def _split(bound):
@@ -293,8 +346,8 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
     if verdict == UNDECIDED and not note:
         note = "budget spent" if s["exhausted"] else "bound within the enclosure's width"
     open_boxes = [b for b in s["leaves"] if not b.upper < limit_down]
-    return Result(claim, verdict, extremum, s["point"], s["boxes"], s["seconds"], s["leaves"],
-                  open_boxes if verdict == UNDECIDED else [], counterexample, decimals, text, s["search_box"],
+    return Result(claim, verdict, extremum, s["point"], s["boxes"], s["seconds"], tuple(s["leaves"]),
+                  tuple(open_boxes) if verdict == UNDECIDED else (), counterexample, decimals, text, s["search_box"],
                   tol, note)
 
 

@@ -22,6 +22,8 @@ Example
 """
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import mpmath
 from flint import arb
 
@@ -80,13 +82,45 @@ def _krawczyk(centre, omega, tau, r):
     return X, K
 
 
+@dataclass(frozen=True)
+class FixedPoint:
+    """A Krawczyk enclosure of g's fixed point (see :func:`fixed_point`); item access
+    (``fp["unique"]``) reads the JSON fields."""
+
+    omega: str
+    tau: str
+    mu: list
+    nu: list
+    mu_ball: str
+    nu_ball: str
+    width: float
+    unique: bool
+    contraction: float
+    jacobian: list
+    contains_0_1: bool
+    centre: list
+
+    def to_json(self):
+        return asdict(self)
+
+    def __getitem__(self, key):
+        return getattr(self, key)
+
+    exit_code = 0
+
+    def render(self):
+        return "\n".join([f"mu in {self.mu_ball}", f"nu in {self.nu_ball}", f"unique in the box: {self.unique}",
+                          f"||J||_2 <= {self.contraction!r} (contraction rate)"])
+
+
 @at_working_precision
 def fixed_point(omega="0", tau="1", radius=RADIUS):
     """Enclosure of the fixed point of g in (mu, nu) at the given omega, tau (decimal strings).
 
-    Returns ``{"mu": [lo, hi], "nu": [lo, hi]`` (floats rounded outward), ``"mu_ball",
-    "nu_ball"`` (the Arb balls, 25 digits), ``"width"`` (of the balls), "unique" (K(X) inside X),
-    "contraction" (upper bound of ||J||_2 over the enclosure), "jacobian", "contains_0_1"}``.
+    Returns a :class:`FixedPoint`: ``mu``, ``nu`` = ``[lo, hi]`` (floats rounded outward),
+    ``mu_ball``, ``nu_ball`` (the Arb balls, 25 digits), ``width`` (of the balls), ``unique``
+    (K(X) inside X), ``contraction`` (upper bound of ||J||_2 over the enclosure),
+    ``jacobian``, ``contains_0_1``, ``centre`` (the Newton solution).
     """
     om, ta = decimal_ball(omega), decimal_ball(tau)
     centre = _newton_centre(omega, tau)
@@ -96,14 +130,14 @@ def fixed_point(omega="0", tau="1", radius=RADIUS):
     _, J = g_and_jacobian(enclosure[0], enclosure[1], om, ta)
     norm = spectral_norm_parts(J[0][0], J[0][1], J[1][0], J[1][1])[0]
     bounds = [(lower_float(e), upper_float(e)) for e in enclosure]
-    return {
-        "omega": str(omega), "tau": str(tau),
-        "mu": list(bounds[0]), "nu": list(bounds[1]),
-        "mu_ball": enclosure[0].str(25, radius=True), "nu_ball": enclosure[1].str(25, radius=True),
-        "width": max(upper_float(2 * e.rad()) for e in enclosure),
-        "unique": bool(unique),
-        "contraction": upper_float(norm),
-        "jacobian": [[str(v) for v in row] for row in J],
-        "contains_0_1": bool(enclosure[0].contains(0) and enclosure[1].contains(1)),
-        "centre": centre,
-    }
+    return FixedPoint(
+        omega=str(omega), tau=str(tau),
+        mu=list(bounds[0]), nu=list(bounds[1]),
+        mu_ball=enclosure[0].str(25, radius=True), nu_ball=enclosure[1].str(25, radius=True),
+        width=max(upper_float(2 * e.rad()) for e in enclosure),
+        unique=bool(unique),
+        contraction=upper_float(norm),
+        jacobian=[[str(v) for v in row] for row in J],
+        contains_0_1=bool(enclosure[0].contains(0) and enclosure[1].contains(1)),
+        centre=centre,
+    )

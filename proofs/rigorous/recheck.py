@@ -1,0 +1,500 @@
+r"""The certificate checker: re-verifies a certificate with its own evaluator.
+
+It imports only the trusted base (:mod:`snn_verify.proofs.rigorous.trusted`: Arb precision,
+exact decimals, alpha01/lambda01, the generated expressions over *plain* Arb), the theory
+(mpmath for counterexamples) and nothing of the engine: not :mod:`.ball`'s enclosures, not
+:mod:`.interval`, :mod:`.certify` or :mod:`.fixed_point` (a test reads the imports).
+
+**Its own evaluator.**  The generated functions of ``(m, s)`` are run over :class:`Dual`
+numbers: a ball value and its gradient in ``(mu, omega, nu, tau)``, carried by forward-mode
+automatic differentiation from ``m = mu*omega`` and ``s = sqrt(nu*tau)``.  The special
+function is plain Arb,
+
+.. math:: \frac{d}{dx}\big(e^{A}\operatorname{erfc}B\big)
+          = e^{A}\operatorname{erfc}(B)\,A' - \tfrac{2}{\sqrt\pi}\,e^{A - B^2}\,B',
+
+so neither the engine's erfcx enclosure nor the sympy-generated partials are used (the
+spectral norm runs the generated first derivatives over Duals, so the gradient of each
+Jacobian entry also comes from AD).  Plain Arb is loose over wide balls; the checker
+compensates by splitting a leaf where it must.
+
+It checks
+
+1. the digest (any edit of the file is reported);
+2. the claim: the search box contains the stated decimal box;
+3. coverage: the leaves tile the search box exactly (a recursive guillotine check on exact
+   float coordinates: no gap, no overlap), so a removed box is detected;
+4. every leaf: ``sense*Q <= sense*bound`` over the whole leaf, by monotonicity (signs of
+   the AD gradient) and the mean-value form, bisecting the leaf where needed; a bound that
+   was tightened is detected;
+5. the verdict: CERTIFIED needs every leaf bound strictly on the right side of the claim's
+   bound; the extremum enclosure must contain every leaf bound's envelope and the value at
+   its point; a REFUTED claim's counterexample is re-evaluated with mpmath at 50 digits.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import math
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+from flint import arb, ctx
+
+from . import trusted
+from .trusted import at_working_precision, decimal_ball, exact, interval_ball
+
+FORMAT = "snn-verify certificate 1"
+VARIABLES = ("mu", "omega", "nu", "tau")
+#: how many times the checker may bisect one leaf to prove its bound
+MAX_DEPTH = 16
+
+
+# --- forward-mode AD over plain Arb ------------------------------------------------------------
+
+class Dual:
+    """``v + sum_i d_i eps_i``: a ball value and its gradient in (mu, omega, nu, tau).
+
+    Arithmetic follows the rules of differentiation, so the chain rule from (m, s) to the four
+    variables, the Jacobian entries' gradients and the spectral norm's gradient all come out
+    of the arithmetic.  Plain numbers (int, arb) act as constants.
+
+    >>> x = Dual(arb(3), (arb(1), arb(0), arb(0), arb(0)))
+    >>> y = x * x / 2 + 1
+    >>> float(y.v.mid()), float(y.d[0].mid())
+    (5.5, 3.0)
+    """
+
+    __slots__ = ("v", "d")
+
+    def __init__(self, v, d):
+        self.v, self.d = v, d
+
+    def __add__(self, o):
+        if isinstance(o, Dual):
+            return Dual(self.v + o.v, tuple(a + b for a, b in zip(self.d, o.d)))
+        return Dual(self.v + o, self.d)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Dual(-self.v, tuple(-a for a in self.d))
+
+    def __sub__(self, o):
+        return self + (-o)
+
+    def __rsub__(self, o):
+        return (-self) + o
+
+    def __mul__(self, o):
+        if isinstance(o, Dual):
+            return Dual(self.v * o.v, tuple(self.v * b + o.v * a for a, b in zip(self.d, o.d)))
+        return Dual(self.v * o, tuple(a * o for a in self.d))
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, o):
+        if isinstance(o, Dual):
+            q = self.v / o.v
+            return Dual(q, tuple((a - q * b) / o.v for a, b in zip(self.d, o.d)))
+        return Dual(self.v / o, tuple(a / o for a in self.d))
+
+    def __rtruediv__(self, o):
+        q = o / self.v
+        return Dual(q, tuple(-q * a / self.v for a in self.d))
+
+
+def _value(x):
+    return x.v if isinstance(x, Dual) else arb(x)
+
+
+def _grad(x, n):
+    return x.d if isinstance(x, Dual) else (arb(0),) * n
+
+
+def _exp(x):
+    if not isinstance(x, Dual):
+        return arb(x).exp()
+    e = x.v.exp()
+    return Dual(e, tuple(e * a for a in x.d))
+
+
+def _sqrt(x):
+    """Square root; of a Dual whose value may touch 0 only where it is known to be >= 0."""
+    if not isinstance(x, Dual):
+        return arb(x).nonnegative_part().sqrt() if isinstance(x, arb) else arb(x).sqrt()
+    r = x.v.nonnegative_part().sqrt()
+    return Dual(r, tuple(a / (2 * r) for a in x.d))
+
+
+@functools.lru_cache(maxsize=None)
+def _two_over_sqrt_pi(prec):
+    return 2 / arb.pi().sqrt()
+
+
+def _exp_erfc(A, D, B):
+    """``exp(A) erfc(B)`` in plain Arb, differentiated by the rule of the module docstring."""
+    if not (isinstance(A, Dual) or isinstance(B, Dual)):
+        return arb(A).exp() * arb(B).erfc()
+    n = len((A if isinstance(A, Dual) else B).d)
+    value = _value(A).exp() * _value(B).erfc()
+    slope = _two_over_sqrt_pi(ctx.prec) * _value(D).exp()
+    return Dual(value, tuple(value * a - slope * b for a, b in zip(_grad(A, n), _grad(B, n))))
+
+
+@functools.lru_cache(maxsize=None)
+def _dual_generated(prec):
+    from snn_verify.theory.numbers import NumberSystem
+
+    return NumberSystem("arb_dual", _exp, _sqrt, _exp_erfc, arb.pi(), arb(1)).generated()
+
+
+def _generated():
+    return _dual_generated(ctx.prec)
+
+
+def _endpoint_product(x, y):
+    """The exact range of ``x*y`` over two balls, from the endpoint products."""
+    ends = [a * b for a in (x.lower(), x.upper()) for b in (y.lower(), y.upper())]
+    out = ends[0]
+    for e in ends[1:]:
+        out = out.union(e)
+    return out
+
+
+def _meet(a, b):
+    """Intersection of two enclosures of one number (balls or Duals, component-wise)."""
+    if isinstance(a, Dual):
+        return Dual(_meet(a.v, b.v), tuple(_meet(x, y) for x, y in zip(a.d, b.d)))
+    if not a.is_finite():
+        return b
+    if not b.is_finite():
+        return a
+    if not a.overlaps(b):
+        raise ArithmeticError(f"inconsistent enclosures {a} and {b}")
+    return a.intersection(b)
+
+
+def _forms(m):
+    m = _value(m)
+    return ("mneg",) if m < 0 else ("mpos",) if m >= 0 else ("mneg", "mpos")
+
+
+def _outputs(name, m, s, lambda_, alpha):
+    """The generated outputs ``name_<form>`` (both forms intersected where m has both signs)."""
+    gen = _generated()
+    results = [gen[f"{name}_{form}"](m, s, lambda_, alpha) for form in _forms(m)]
+    out = results[0]
+    for r in results[1:]:
+        out = tuple(_meet(a, b) for a, b in zip(out, r))
+    return out
+
+
+def _norm(a, b, c, d):
+    """||[[a, b], [c, d]]||_2 = ((a+d)^2 + (c-b)^2)^(1/2)/2 + ((a-d)^2 + (b+c)^2)^(1/2)/2."""
+    return (_sqrt((a + d) * (a + d) + (c - b) * (c - b)) + _sqrt((a - d) * (a - d) + (b + c) * (b + c))) / 2
+
+
+#: a rectangle in (m, s^2) wider than this (relative to s^2, or |m| range relative to s) is
+#: bisected, up to TILE_DEPTH times, before the generated functions run over it
+TILE, TILE_DEPTH = 0.03, 6
+#: in the outputs of ``moments_d1``: mean's and var's partials in m and s^2 are outputs too
+_PARTIAL_OUTPUTS = {0: (2, 3), 1: (4, 5)}
+
+
+def _union(a, b):
+    return Dual(a.v.union(b.v), tuple(x.union(y) for x, y in zip(a.d, b.d)))
+
+
+def _rectangle(name, M, S2, params, depth=TILE_DEPTH):
+    """The outputs ``name`` over the rectangle ``M x S2`` of (m, s^2), as Duals in (m, s^2):
+    bisected where wide, each piece enclosed by its natural extension met with the mean-value
+    form ``f(c) + f_m (M - c_m) + f_s2 (S2 - c_s2)``, the pieces united."""
+    s_mid = S2.mid().sqrt()
+    wide_s2, wide_m = S2.rad() > TILE * S2.mid(), M.rad() > TILE * s_mid
+    if depth and (wide_s2 or wide_m):
+        cut_s2 = wide_s2 and (not wide_m or S2.rad() / S2.mid() >= M.rad() / s_mid)
+        x = S2 if cut_s2 else M
+        mid = arb(x.mid())
+        halves = [(M, h) if cut_s2 else (h, S2) for h in (x.lower().union(mid), mid.union(x.upper()))]
+        a, b = (_rectangle(name, pm, ps, params, depth - 1) for pm, ps in halves)
+        return tuple(_union(x, y) for x, y in zip(a, b))
+    lambda_, alpha = params
+    natural = _outputs(name, Dual(M, (arb(1), arb(0))), _sqrt(Dual(S2, (arb(0), arb(1)))), lambda_, alpha)
+    if M.is_exact() and S2.is_exact():
+        return natural
+    cm, cs2 = arb(M.mid()), arb(S2.mid())
+    centre = _outputs(name, cm, cs2.sqrt(), lambda_, alpha)
+    dm, ds2 = M - cm, S2 - cs2
+    out = [Dual(_meet(f.v, c + f.d[0] * dm + f.d[1] * ds2), f.d) for f, c in zip(natural, centre)]
+    for k, (i, j) in _PARTIAL_OUTPUTS.items():   # AD gradient met with the generated partials
+        out[k] = Dual(out[k].v, (_meet(out[k].d[0], out[i].v), _meet(out[k].d[1], out[j].v)))
+    return tuple(out)
+
+
+def _lift(f, mu, omega, nu, tau):
+    """A Dual in (m, s^2) as a Dual in (mu, omega, nu, tau): m = mu*omega, s^2 = nu*tau."""
+    f_m, f_s2 = f.d
+    return Dual(f.v, (f_m * omega.v, f_m * mu.v, f_s2 * tau.v, f_s2 * nu.v))
+
+
+def evaluate(quantity, variables, params=None):
+    """Q at ``variables`` = (mu, omega, nu, tau): four balls give a ball; four Duals (a box
+    and the unit gradients) give Q's enclosure and gradient over the box.  ``params`` =
+    (lambda_, alpha) balls (default: the trusted alpha01, lambda01)."""
+    params = params or trusted.parameters()
+    mu, omega, nu, tau = variables
+    if isinstance(mu, Dual):
+        M, S2 = _endpoint_product(mu.v, omega.v), _endpoint_product(nu.v, tau.v)
+        outputs = [_lift(f, mu, omega, nu, tau) for f in _rectangle("moments_d1", M, S2, params)]
+    else:
+        name = "moments_d1" if quantity == "spectral_norm" else "moments"
+        outputs = _outputs(name, mu * omega, _sqrt(nu * tau), *params)
+    if quantity == "spectral_norm":
+        _, _, mean_m, mean_s2, var_m, var_s2 = outputs
+        return _norm(omega * mean_m, tau * mean_s2, omega * var_m, tau * var_s2)
+    mean, var = outputs[:2]
+    if quantity == "mean":
+        return mean
+    return var if quantity == "variance" else var - nu
+
+
+def _duals(box):
+    return tuple(Dual(interval_ball(lo, hi), tuple(arb(int(i == k)) for k in range(4)))
+                 for i, (lo, hi) in enumerate(box))
+
+
+def _point_value(quantity, point):
+    return _value(evaluate(quantity, point))
+
+
+# --- one leaf -----------------------------------------------------------------------------------
+
+def prove_bound(quantity, sense, box, bound, depth=MAX_DEPTH):
+    """Whether ``sense*Q <= bound`` on the box can be shown: monotone coordinates are fixed
+    (AD gradient signs), then the mean-value form; failing that, bisect (up to ``depth``)."""
+    face = [tuple(iv) for iv in box]
+    while True:
+        free = [i for i, (lo, hi) in enumerate(face) if lo < hi]
+        if not free:
+            return (sense * _point_value(quantity, [arb(lo) for lo, _ in face])) <= bound
+        q = evaluate(quantity, _duals(face))
+        value, grad = q.v, q.d
+        if (sense * value) <= bound:
+            return True
+        fixed = False
+        for i in free:
+            g = sense * grad[i]
+            if g >= 0 or g <= 0:
+                lo, hi = face[i]
+                face[i] = (hi, hi) if g >= 0 else (lo, lo)
+                fixed = True
+        if not fixed:
+            break
+    centre = [lo + (hi - lo) / 2 for lo, hi in face]
+    mvf = sense * _point_value(quantity, [arb(c) for c in centre])
+    for g, (lo, hi), c in zip(grad, face, centre):
+        if lo < hi:
+            mvf += sense * g * (interval_ball(lo, hi) - arb(c))
+    if mvf <= bound:
+        return True
+    if depth == 0:
+        return False
+    weights = [float(abs(g).upper()) * (hi - lo) if g.is_finite() else math.inf for g, (lo, hi) in zip(grad, face)]
+    i = max(free, key=lambda k: (weights[k], face[k][1] - face[k][0]))
+    lo, hi = face[i]
+    cut = 0.0 if i < 2 and lo < 0.0 < hi else lo + (hi - lo) / 2   # mu, omega: at 0 (m's sign)
+    if not lo < cut < hi:
+        return False
+    halves = []
+    for part in ((lo, cut), (cut, hi)):
+        sub = list(face)
+        sub[i] = part
+        halves.append(sub)
+    return all(prove_bound(quantity, sense, h, bound, depth - 1) for h in halves)
+
+
+# --- coverage ------------------------------------------------------------------------------------
+
+def tiles(region, boxes):
+    """Whether the boxes (exact float coordinates) tile ``region`` exactly: every box lies in
+    it, and recursively some hyperplane at a box face splits the set without cutting a box,
+    down to single boxes equal to their region.  Bisection leaves always pass; a missing or
+    overlapping box fails."""
+    stack = [(tuple(map(tuple, region)), [tuple(map(tuple, b)) for b in boxes])]
+    while stack:
+        reg, bs = stack.pop()
+        if not bs:
+            return False
+        if any(any(b[i][0] < reg[i][0] or b[i][1] > reg[i][1] or not b[i][0] <= b[i][1] for i in range(4))
+               for b in bs):
+            return False
+        if len(bs) == 1:
+            if bs[0] != reg:
+                return False
+            continue
+        cut = _find_cut(reg, bs)
+        if cut is None:
+            return False
+        i, x = cut
+        low = [b for b in bs if b[i][1] <= x]
+        high = [b for b in bs if b[i][0] >= x]
+        stack.append((tuple(iv if k != i else (iv[0], x) for k, iv in enumerate(reg)), low))
+        stack.append((tuple(iv if k != i else (x, iv[1]) for k, iv in enumerate(reg)), high))
+    return True
+
+
+def _find_cut(reg, bs):
+    """A hyperplane ``x_i = x`` strictly inside ``reg`` that cuts no box (so both halves are
+    smaller and the recursion ends; a zero-width box cannot sit alone on a face)."""
+    for i in range(4):
+        for x in sorted({b[i][1] for b in bs if reg[i][0] < b[i][1] < reg[i][1]}):
+            if all(b[i][1] <= x or b[i][0] >= x for b in bs):
+                return i, x
+    return None
+
+
+# --- the result ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RecheckResult:
+    """The outcome of re-checking one certificate: ``ok`` only if every check passed.
+
+    Item access (``r["ok"]``) reads the JSON fields."""
+
+    ok: bool
+    verdict: str | None
+    problems: tuple
+    leaves: int
+    seconds: float
+    file: str | None = None
+
+    def to_json(self):
+        out = {"ok": self.ok, "verdict": self.verdict, "problems": list(self.problems), "leaves": self.leaves,
+               "seconds": round(self.seconds, 3)}
+        if self.file is not None:
+            out["file"] = self.file
+        return out
+
+    def __getitem__(self, key):
+        return self.to_json()[key] if key != "seconds" else self.seconds
+
+    @property
+    def exit_code(self):
+        return 0 if self.ok else 1
+
+    def render(self):
+        head = (f"{'OK' if self.ok else 'REJECTED'}: {self.file} ({self.verdict}, {self.leaves} leaves, "
+                f"{round(self.seconds, 3)} s)")
+        return "\n".join([head] + [f"  - {p}" for p in self.problems])
+
+
+def _rejected(verdict, problem, file=None):
+    return RecheckResult(False, verdict, (problem,), 0, 0.0, file)
+
+
+# --- re-checking -----------------------------------------------------------------------------------
+
+def load(path):
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@at_working_precision
+def recheck(cert, progress=None, file=None):
+    """Re-verify a certificate dict (see module docstring); a :class:`RecheckResult`."""
+    t0 = time.perf_counter()
+    problems = []
+    body = {k: v for k, v in cert.items() if k != "sha256"}
+    if cert.get("format") != FORMAT:
+        return _rejected(cert.get("verdict"), "not a snn-verify certificate", file)
+    if cert.get("sha256") != trusted.digest(body):
+        problems.append("digest mismatch: the file was altered after it was written")
+    if cert.get("generated_sha256") != trusted.generated_digest():
+        problems.append("the generated expressions differ from those the certificate was made with")
+    claim = cert["claim"]
+    quantity, relation = claim["quantity"], claim["relation"]
+    sense = 1 if relation == "<" else -1
+    b = exact(claim["bound"])
+    decimals = [claim["box"][v] for v in VARIABLES]
+    region = [tuple(iv) for iv in cert["search_box"]]
+    for v, (dlo, dhi), (flo, fhi) in zip(VARIABLES, decimals, region):
+        if not (Fraction(flo) <= exact(dlo) <= exact(dhi) <= Fraction(fhi)):
+            problems.append(f"search box does not contain the claim's {v} interval")
+    leaves = cert["leaves"]
+    if not tiles(region, [lf["box"] for lf in leaves]):
+        problems.append("the leaves do not tile the search box (a box is missing or overlaps)")
+    for k, lf in enumerate(leaves):
+        if lf["bound"] is None:  # an open box with no finite bound (undecided claims only)
+            continue
+        if not prove_bound(quantity, sense, lf["box"], arb(sense * lf["bound"])):
+            problems.append(f"leaf {k}: bound {lf['bound']} not confirmed on {lf['box']}")
+        if progress:
+            progress(k + 1)
+    _check_verdict(cert, quantity, relation, sense, b, decimals, problems)
+    return RecheckResult(not problems, cert["verdict"], tuple(problems), len(leaves), time.perf_counter() - t0, file)
+
+
+def _inside(point, decimals):
+    return all(exact(lo) <= exact(x) <= exact(hi) for x, (lo, hi) in zip(point, decimals))
+
+
+def _check_verdict(cert, quantity, relation, sense, b, decimals, problems):
+    leaves = cert["leaves"]
+    verdict = cert["verdict"]
+    if any(lf["bound"] is None for lf in leaves):
+        if verdict == "CERTIFIED":
+            problems.append("CERTIFIED, but some leaf has no bound")
+        return
+    bounds = [Fraction(lf["bound"]) for lf in leaves]
+    if verdict == "CERTIFIED" and not all(sense * x < sense * b for x in bounds):
+        problems.append("CERTIFIED, but some leaf bound does not prove the claim")
+    lo, hi = (Fraction(x) for x in cert["extremum"])
+    envelope = max(bounds) if sense == 1 else min(bounds)
+    if bounds and not lo <= envelope <= hi:
+        problems.append("the extremum enclosure does not contain the leaves' envelope")
+    point = [cert["argext"][v] for v in VARIABLES]
+    if not _inside(point, decimals):
+        problems.append("argext is outside the claim's box")
+    else:
+        value = _point_value(quantity, [decimal_ball(x) for x in point])
+        attained = value >= arb(float(lo)) if sense == 1 else value <= arb(float(hi))
+        if not attained:
+            problems.append("the extremum's attained end is not confirmed at argext")
+    if verdict == "REFUTED":
+        _check_counterexample(cert, quantity, relation, b, decimals, problems)
+
+
+def _check_counterexample(cert, quantity, relation, b, decimals, problems):
+    import mpmath
+
+    from snn_verify.theory.jacobian import point_mp
+
+    ce = cert.get("counterexample") or {}
+    point = [ce.get("point", {}).get(v) for v in VARIABLES]
+    if None in point or not _inside(point, decimals):
+        problems.append("REFUTED without a counterexample inside the box")
+        return
+    p = point_mp(*point, digits=50)
+    with mpmath.workdps(70):
+        value = {"mean": p["mean"], "variance": p["variance"], "spectral_norm": p["spectral_norm"],
+                 "variance_change": p["variance"] - mpmath.mpf(point[2])}[quantity]
+        bound = mpmath.mpf(str(cert["claim"]["bound"]))
+        violated = value >= bound if relation == "<" else value <= bound
+    if not violated:
+        problems.append(f"the counterexample does not violate the bound {cert['claim']['bound']} at 50 digits")
+
+
+def recheck_file(path, progress=None):
+    """:func:`recheck` of a JSON file; a file that cannot be read or parsed is rejected."""
+    try:
+        cert = load(path)
+    except (OSError, ValueError) as exc:
+        return _rejected(None, f"cannot read {path}: {exc}", path)
+    if not isinstance(cert, dict):
+        return _rejected(None, f"malformed certificate: a JSON object expected, got {type(cert).__name__}", path)
+    try:
+        return recheck(cert, progress, file=path)
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, IndexError) as exc:
+        return _rejected(cert.get("verdict"), f"malformed certificate: {exc!r}", path)
