@@ -40,8 +40,8 @@ Example
 >>> import numpy as np
 >>> m = Moments(center=0.0)
 >>> m.add(np.array([-1.0, 1.0, -1.0, 1.0]))
->>> m.mean, m.var
-(0.0, 1.0)
+>>> m.mean, round(m.var, 6)      # the unbiased variance, n/(n-1) times the mean square
+(0.0, 1.333333)
 """
 from __future__ import annotations
 
@@ -131,13 +131,26 @@ def _torch():
             return box["fn"](*args)
         return call
 
+    def compiled_module():
+        modules = {}
+
+        def run(x, rate, training, seed):
+            if rate not in modules:
+                modules[rate] = torch.compile(torch.nn.AlphaDropout(rate))
+            module = modules[rate].train(training)
+            torch.manual_seed(seed)
+            return module(torch.from_numpy(np.ascontiguousarray(x))).numpy()
+        return run
+
     v = torch.__version__
+    selu_module = compiled(torch.nn.SELU())
     return [
         Implementation("PyTorch", v, "torch eager (F.selu, F.alpha_dropout)", as_selu(functional.selu),
                        as_dropout(functional.alpha_dropout), as_selu(functional.selu)),
         Implementation("PyTorch", v, "torch.compile (F.selu, F.alpha_dropout)", as_selu(compiled(functional.selu)),
-                       as_dropout(compiled(functional.alpha_dropout)), as_selu(compiled(functional.selu)),
-                       note="inductor on this machine's device"),
+                       as_dropout(compiled(functional.alpha_dropout)), as_selu(compiled(functional.selu))),
+        Implementation("PyTorch", v, "torch.compile (nn.SELU, nn.AlphaDropout modules)", as_selu(selu_module),
+                       compiled_module(), as_selu(selu_module)),
         Implementation("PyTorch", v, "torch._refs (nn.functional.selu, alpha_dropout)", as_selu(refs.selu),
                        as_dropout(refs.alpha_dropout), as_selu(refs.selu)),
     ]
@@ -263,12 +276,12 @@ class Moments:
 
     @property
     def mean(self):
-        return self.center + self._raw()[0]
+        return float(self.center + self._raw()[0])
 
     @property
     def var(self):
         c1, r2 = self._raw()[:2]
-        return (r2 - c1 * c1) * self.n / (self.n - 1) if self.n > 1 else math.nan
+        return float((r2 - c1 * c1) * self.n / (self.n - 1)) if self.n > 1 else math.nan
 
     def stderr(self):
         """``(se(mean), se(var))``."""
@@ -320,11 +333,12 @@ class Check:
 
     def render(self):
         def fmt(d):
-            return ", ".join(f"{k} {v:.6g}" if isinstance(v, float) else f"{k} {v}" for k, v in d.items())
+            return " ".join(f"{k} {v:.7g}" if isinstance(v, float) else f"{k} {v}" for k, v in d.items()
+                            if not k.startswith("se_"))
 
-        z = ", ".join(f"{k} {v:+.2f}" for k, v in self.z.items()) if self.z else "-"
-        line = f"    {self.status:5s} {self.name:42s} {fmt(self.measured):44s} expected {fmt(self.expected)}; z {z}"
-        return line + (f"  [{self.note}]" if self.note else "")
+        z = " ".join(f"{k} {v:+.1f}" for k, v in self.z.items()) if self.z else ""
+        line = f"    {self.status:5s} {self.name:38s} {fmt(self.measured):36s} {fmt(self.expected):36s} {z}"
+        return line.rstrip() + (f"  [{self.note}]" if self.note and self.status != PASS else "")
 
 
 @dataclass(frozen=True)
@@ -355,7 +369,8 @@ class ImplementationResult:
                      f"({c['digits']['lambda_alpha']} digits)")
         else:
             const = f"    constants: {c.get('error', '-')}"
-        return "\n".join([head, const] + [ch.render() for ch in self.checks])
+        table = f"    {'':5s} {'check':38s} {'measured':36s} {'expected':36s} z"
+        return "\n".join([head, const, table] + [ch.render() for ch in self.checks])
 
 
 @dataclass(frozen=True)
@@ -381,7 +396,7 @@ class FrameworksResult:
                 "skipped": list(self.skipped), "ok": self.exit_code == 0, "seconds": round(self.seconds, 2)}
 
     def render(self):
-        lines = [f"framework conformance: SELU and alpha dropout against the theory ({EVIDENCE})",
+        lines = [f"framework conformance: SELU and alpha dropout against the theory; {EVIDENCE}",
                  f"  {self.samples:,} float32 samples per statistical check, seed {self.seed}; FAIL when |z| >= "
                  f"{Z_FAIL:g} or an exact comparison is off by more than {CONSTANT_ULPS} eps of its dtype",
                  f"  exact: lambda01 = {self.exact['lambda'][:34]}..., alpha01 = {self.exact['alpha'][:34]}..."]
@@ -431,9 +446,9 @@ def read_constants(impl):
 
 
 def dropout_constants(rate):
-    """``(a, b, alpha')`` of the theory (fixed point (0, 1)) as floats."""
-    r = dropout_theory(repr(rate))
-    return float(r["a"]), float(r["b"]), float(r["alpha_prime"])
+    """``(a, b, alpha')`` of the theory (fixed point (0, 1)) as mpf, 50 digits."""
+    r = dropout_theory(repr(rate), digits=DIGITS)
+    return r["a"], r["b"], r["alpha_prime"]
 
 
 class _Stat:
@@ -459,11 +474,13 @@ class _Dropout:
 
     def __init__(self, rate, dtype):
         self.rate = rate
-        self.a, self.b, self.alpha_prime = dropout_constants(rate)
-        self.dropped_expected = self.a * self.alpha_prime + self.b
+        a, b, alpha_prime = dropout_constants(rate)
+        with mpmath.workdps(DIGITS):
+            self.dropped_expected = float(a * alpha_prime + b)
+            mean, var = dropped_moments(1 - mpmath.mpf(repr(rate)), alpha_prime, a, b, 0, 1)
+        self.a, self.b, self.alpha_prime = float(a), float(b), float(alpha_prime)
         self.eps = float(np.finfo(dtype).eps)
-        mean, var = dropped_moments(1 - rate, self.alpha_prime, self.a, self.b, 0.0, 1.0)
-        self.stat = _Stat(f"alpha dropout p={rate:g} on N(0,1)", mean, var)
+        self.stat = _Stat(f"dropout p={rate:g} moments on N(0,1)", mean, var)
         self.mode = None
         self.n_dropped = 0
         self.fit = None
@@ -486,7 +503,7 @@ class _Dropout:
         if self.stat.error:
             return out
         n = self.stat.moments.n
-        name = f"alpha dropout p={self.rate:g}"
+        name = f"dropout p={self.rate:g}"
         if self.mode is None:
             out.append(Check(f"{name} dropped value", FAIL, {"value": None}, {"value": self.dropped_expected},
                              note="no output value repeats: no constant dropped value"))
@@ -503,10 +520,10 @@ class _Dropout:
         a, b = self.fit
         tol_fit = FIT_ULPS * self.eps
         ok = abs(a - self.a) <= tol_fit and abs(b - self.b) <= tol_fit
-        out.append(Check(f"{name} kept units a x + b", PASS if ok else FAIL, {"a": a, "b": b},
+        out.append(Check(f"{name} kept units: a x + b", PASS if ok else FAIL, {"a": a, "b": b},
                          {"a": self.a, "b": self.b}, note=f"least squares on the kept units of one chunk; "
                                                           f"tolerance {tol_fit:.2g}"))
-        out.append(Check(f"{name} eval mode is the identity", PASS if self.identity else FAIL,
+        out.append(Check(f"{name} eval mode: identity", PASS if self.identity else FAIL,
                          {"identical": bool(self.identity)}, {"identical": True}))
         return out
 
@@ -535,7 +552,7 @@ def check_implementation(impl, samples=SAMPLES, seed=0, progress=None, chunk=CHU
             d = _Dropout(rate, dtype)
             drops.append(d)
             m, v = dropped_moments(1 - rate, d.alpha_prime, d.a, d.b, float(g0[0]), float(g0[1]))
-            on_selu.append(_Stat(f"alpha dropout p={rate:g} on selu(N(0,1))", m, v))
+            on_selu.append(_Stat(f"dropout p={rate:g} moments on selu(N(0,1))", m, v))
 
     def guarded(stat, fn):
         if stat.error:
