@@ -122,13 +122,27 @@ def _torch():
             return fn(torch.from_numpy(np.ascontiguousarray(x)), rate, training).numpy()
         return run
 
+    def dynamo_settings():
+        """Room for every (rate, mode, dtype) variant, and an error instead of a silent
+        fall-back to eager when a compiled function runs out of it."""
+        cfg, wanted = torch._dynamo.config, {"recompile_limit": 64, "fail_on_recompile_limit_hit": True}
+        present = {}
+        for key, value in wanted.items():
+            try:
+                getattr(cfg, key)
+                present[key] = value
+            except AttributeError:
+                pass
+        return cfg.patch(**present)
+
     def compiled(fn):
         box = {}
 
         def call(*args):          # compile on first use, so that a failure is that check's row
             if "fn" not in box:
                 box["fn"] = torch.compile(fn)
-            return box["fn"](*args)
+            with dynamo_settings():
+                return box["fn"](*args)
         return call
 
     def compiled_module():
@@ -139,7 +153,8 @@ def _torch():
                 modules[rate] = torch.compile(torch.nn.AlphaDropout(rate))
             module = modules[rate].train(training)
             torch.manual_seed(seed)
-            return module(torch.from_numpy(np.ascontiguousarray(x))).numpy()
+            with dynamo_settings():
+                return module(torch.from_numpy(np.ascontiguousarray(x))).numpy()
         return run
 
     v = torch.__version__
