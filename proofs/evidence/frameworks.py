@@ -59,7 +59,7 @@ import numpy as np
 from snn_verify.theory.dropout import alpha_dropout as dropout_theory
 from snn_verify.theory.dropout import dropped_moments
 from snn_verify.theory.parameters import alpha01_lambda01
-from snn_verify.theory.selu_map import moment_map
+from snn_verify.theory.selu_map import moment_map, moment_map_mp
 
 EVIDENCE = "evidence (statistical checks on samples, not a proof)"
 #: dropout rates p = 1 - q checked (the paper recommends 0.05 and 0.1)
@@ -453,7 +453,7 @@ def read_constants(impl):
                             "lambda_alpha": agreeing_digits(lam_alpha, exact_la)},
                  "relative_error": errors}
     check = Check("constants lambda, lambda*alpha", PASS if ok else FAIL,
-                  {"lambda": lam, "lambda_alpha": lam_alpha},
+                  {"lambda": repr(lam), "lambda_alpha": repr(lam_alpha)},
                   {"lambda": mpmath.nstr(lambda_, 20), "lambda_alpha": mpmath.nstr(exact_la, 20)},
                   note=f"relative errors {errors['lambda']:.2g}, {errors['lambda_alpha']:.2g} "
                        f"({np.dtype(dtype).name}; tolerance {CONSTANT_ULPS} eps)")
@@ -464,6 +464,11 @@ def dropout_constants(rate):
     """``(a, b, alpha')`` of the theory (fixed point (0, 1)) as mpf, 50 digits."""
     r = dropout_theory(repr(rate), digits=DIGITS)
     return r["a"], r["b"], r["alpha_prime"]
+
+
+def _exact_float(x):
+    """A 50-digit mpf as a float, with values below its resolution (``1e-45``) as 0."""
+    return float(mpmath.chop(x, tol=mpmath.mpf(10) ** (5 - DIGITS)))
 
 
 class _Stat:
@@ -492,7 +497,8 @@ class _Dropout:
         a, b, alpha_prime = dropout_constants(rate)
         with mpmath.workdps(DIGITS):
             self.dropped_expected = float(a * alpha_prime + b)
-            mean, var = dropped_moments(1 - mpmath.mpf(repr(rate)), alpha_prime, a, b, 0, 1)
+            mean, var = (_exact_float(v) for v in dropped_moments(1 - mpmath.mpf(repr(rate)), alpha_prime, a, b, 0, 1))
+        self.exact = (a, b, alpha_prime)
         self.a, self.b, self.alpha_prime = float(a), float(b), float(alpha_prime)
         self.eps = float(np.finfo(dtype).eps)
         self.stat = _Stat(f"dropout p={rate:g} moments on N(0,1)", mean, var)
@@ -557,7 +563,7 @@ def check_implementation(impl, samples=SAMPLES, seed=0, progress=None, chunk=CHU
         constants = {"error": f"{type(exc).__name__}: {exc}"}
         const_check = Check("constants lambda, lambda*alpha", ERROR, {}, {}, note=constants["error"])
     mu2, nu2 = OTHER_POINT
-    g0 = moment_map(0.0, 0.0, 1.0, 1.0)
+    g0 = moment_map_mp(0, 0, 1, 1, digits=DIGITS)
     g2 = moment_map(mu2, 1.0, nu2, 1.0)
     selu0 = _Stat("selu moments on N(0,1)", 0.0, 1.0)
     selu2 = _Stat(f"selu moments on N({mu2:g},{nu2:g}) vs g", float(g2[0]), float(g2[1]))
@@ -566,7 +572,9 @@ def check_implementation(impl, samples=SAMPLES, seed=0, progress=None, chunk=CHU
         for rate in RATES:
             d = _Dropout(rate, dtype)
             drops.append(d)
-            m, v = dropped_moments(1 - rate, d.alpha_prime, d.a, d.b, float(g0[0]), float(g0[1]))
+            a, b, alpha_prime = d.exact
+            with mpmath.workdps(DIGITS):
+                m, v = (_exact_float(t) for t in dropped_moments(1 - mpmath.mpf(repr(rate)), alpha_prime, a, b, *g0))
             on_selu.append(_Stat(f"dropout p={rate:g} moments on selu(N(0,1))", m, v))
 
     def guarded(stat, fn):
