@@ -56,8 +56,11 @@ from .rigorous.certify import CERTIFIED, REFUTED, UNDECIDED, certify
 from .theorem1 import BOX as THEOREM1_BOX
 from .theorem1 import CLAIMS as THEOREM1_CLAIMS
 
-#: seconds of certifier time per claim (five claims per hull)
-BUDGET_SECONDS = 20.0
+#: boxes the certifier may bound per claim (five claims per hull): a deterministic budget, so
+#: the same file gives the same verdicts and witnesses on any machine
+BUDGET_BOXES = 500
+#: a safety limit in seconds per claim (only reached on a very slow machine)
+MAX_SECONDS = 300.0
 #: width of the extremum enclosures (the verdicts do not depend on it)
 CERTIFY_TOLERANCE = 1e-4
 #: most certifier runs of the sub-range bisection per layer
@@ -281,7 +284,7 @@ def inside_box(omega, tau, box=THEOREM1_BOX):
 
 # --- the certified verdict -------------------------------------------------------------------
 
-def certify_hull(omega_hull, tau_hull, max_seconds=BUDGET_SECONDS, first_failure=False):
+def certify_hull(omega_hull, tau_hull, max_boxes=BUDGET_BOXES, first_failure=False):
     """Theorem 1's claims over ``Omega x hull``: the one place this module calls the rigorous
     certifier (``Claim``, ``Box``, ``certify``).  Returns ``{"verdict", "claims": [...],
     "witness", "seconds"}``: REFUTED when a claim is refuted (its counterexample, re-evaluated
@@ -293,7 +296,7 @@ def certify_hull(omega_hull, tau_hull, max_seconds=BUDGET_SECONDS, first_failure
     rows, witness = [], None
     for c in claims:
         r = certify(Claim(c.name, "inspect", c.quantity, box, c.relation, c.bound, statement=c.statement),
-                    tol=CERTIFY_TOLERANCE, max_seconds=max_seconds, workers=1)
+                    tol=CERTIFY_TOLERANCE, max_boxes=max_boxes, max_seconds=MAX_SECONDS, workers=1)
         row = {"claim": c.name, "verdict": r.verdict, "extremum": [float(r.extremum[0]), float(r.extremum[1])]}
         if r.counterexample:
             ce = r.counterexample
@@ -309,7 +312,7 @@ def certify_hull(omega_hull, tau_hull, max_seconds=BUDGET_SECONDS, first_failure
     return {"verdict": verdict, "claims": rows, "witness": witness, "seconds": time.perf_counter() - t0}
 
 
-def largest_certified_subset(omega, tau, err_omega, err_tau, max_seconds=BUDGET_SECONDS, known_bad=None):
+def largest_certified_subset(omega, tau, err_omega, err_tau, max_boxes=BUDGET_BOXES, known_bad=None):
     """The most units, nearest (0, 1) in ``max(|omega|, |tau - 1|)``, whose hull is
     CERTIFIED, by bisection on their number (certification of a sub-hull is implied by that
     of a larger hull, so the predicate is monotone up to UNDECIDED budgets).  Returns a dict
@@ -326,7 +329,7 @@ def largest_certified_subset(omega, tau, err_omega, err_tau, max_seconds=BUDGET_
     while hi - lo > 1 and runs < MAX_BISECTIONS:
         mid = (lo + hi) // 2
         runs += 1
-        if certify_hull(*hull_k(mid), max_seconds=max_seconds, first_failure=True)["verdict"] == CERTIFIED:
+        if certify_hull(*hull_k(mid), max_boxes=max_boxes, first_failure=True)["verdict"] == CERTIFIED:
             lo, best = mid, True
         else:
             hi = mid
@@ -451,17 +454,17 @@ def trajectory(layers, start=START, biases=False):
     return {"mean": means, "var": variances}
 
 
-def analyse_layer(layer, max_seconds=BUDGET_SECONDS):
+def analyse_layer(layer, max_boxes=BUDGET_BOXES):
     w = layer.weights
     omega, tau = unit_sums(w)
     err_o, err_t = rounding_bounds(w)
     oh, th = hull_of(omega, tau, err_o, err_t)
     box = THEOREM1_BOX
     outside = oh[0] < box.omega[0] or oh[1] > box.omega[1] or th[0] < box.tau[0] or th[1] > box.tau[1]
-    cert = certify_hull(oh, th, max_seconds=max_seconds)
+    cert = certify_hull(oh, th, max_boxes=max_boxes)
     subset = None
     if cert["verdict"] != CERTIFIED:
-        subset = largest_certified_subset(omega, tau, err_o, err_t, max_seconds=max_seconds, known_bad=len(omega))
+        subset = largest_certified_subset(omega, tau, err_o, err_t, max_boxes=max_boxes, known_bad=len(omega))
     return LayerReport(layer.name, w.shape[0], w.shape[1], quantiles(omega), quantiles(tau),
                        float(np.mean(inside_box(omega, tau))), {"omega": list(oh), "tau": list(th)}, bool(outside),
                        layer.bias_name, None if layer.bias is None else float(np.abs(layer.bias).max(initial=0.0)),
@@ -469,13 +472,13 @@ def analyse_layer(layer, max_seconds=BUDGET_SECONDS):
                            "seconds": round(cert["seconds"], 3)}, subset)
 
 
-def inspect_file(path, layers=None, layout="auto", max_seconds=BUDGET_SECONDS, progress=None):
+def inspect_file(path, layers=None, layout="auto", max_boxes=BUDGET_BOXES, progress=None):
     """:class:`InspectResult` for a weights file (see module docstring)."""
     t0 = time.perf_counter()
     kind, layout, how, net = load_network(path, layers, layout)
     reports = []
     for layer in net:
-        reports.append(analyse_layer(layer, max_seconds))
+        reports.append(analyse_layer(layer, max_boxes))
         if progress:
             progress(layer.name)
     in_a_row = 0

@@ -880,20 +880,20 @@ def cmd_inspect(args):
     from snn_verify.proofs.inspect_weights import inspect_file
 
     with _progress(None, "layers") as bar:
-        return inspect_file(args.weights, layers=args.layers, layout=args.layout, max_seconds=args.budget_seconds,
+        return inspect_file(args.weights, layers=args.layers, layout=args.layout, max_boxes=args.budget_boxes,
                             progress=lambda name: (bar.set_postfix_str(name[:30]), bar.update(1)))
 
 
 def _add_inspect(sub):
-    from snn_verify.proofs.inspect_weights import BUDGET_SECONDS, LAYOUTS
+    from snn_verify.proofs.inspect_weights import BUDGET_BOXES, LAYOUTS
 
     p = sub.add_parser("inspect", help="a trained net's per-layer (omega, tau) and certified Theorem 1 verdicts")
     p.add_argument("weights", metavar="WEIGHTS", help=".npz, .safetensors or a PyTorch state_dict")
     p.add_argument("--layers", metavar="PATTERN", default=None, help="regex selecting the weight matrices by name")
     p.add_argument("--layout", choices=LAYOUTS, default=LAYOUTS[0],
                    help="weight matrix layout: out-in (PyTorch), in-out (x @ W, Keras); auto: by how layers chain")
-    p.add_argument("--budget-seconds", type=positive_float, default=BUDGET_SECONDS,
-                   help=f"certifier seconds per claim (default {BUDGET_SECONDS:g})")
+    p.add_argument("--budget-boxes", type=count, default=BUDGET_BOXES,
+                   help=f"boxes the certifier may bound per claim (default {BUDGET_BOXES})")
     p.set_defaults(func=cmd_inspect)
 
 
