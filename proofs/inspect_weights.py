@@ -15,8 +15,10 @@ itself?  Theorem 1's five claims are re-run over ``Omega x hull`` by the rigorou
 (CERTIFIED / REFUTED with a witness point / UNDECIDED).  The hull is widened outward by a
 bound on the float64 rounding of the sums (``n u sum|w|``, ``u = 2^-53``), so the verdict
 covers the exact sums of the stored weights.  Where the verdict is not CERTIFIED, the largest
-set of units nearest the normalised point (0, 1), in ``max(|omega|, |tau - 1|)``, whose hull
-is certified is found by bisection on its size.
+set of units nearest the centre of Theorem 1's (omega, tau) box (in units of its half-widths)
+whose hull is certified is found by bisection on its size: it holds every unit inside the box
+(Theorem 1 covers them) and more where the certifier can prove more.  The certifier's budget
+is a number of boxes, not seconds, so a file gives the same verdicts on any machine.
 
 The ``network`` summary: the certified layers in a row from the input (if the input moments
 lie in Omega, they stay in Omega through those layers, in the paper's mean-field model), and a
@@ -312,13 +314,21 @@ def certify_hull(omega_hull, tau_hull, max_boxes=BUDGET_BOXES, first_failure=Fal
     return {"verdict": verdict, "claims": rows, "witness": witness, "seconds": time.perf_counter() - t0}
 
 
+def box_distance(omega, tau, box=THEOREM1_BOX):
+    """``max(|omega - c_omega| / h_omega, |tau - c_tau| / h_tau)`` with the centre ``c`` and
+    half-widths ``h`` of Theorem 1's (omega, tau) box: at most 1 exactly inside it."""
+    (o_lo, o_hi), (t_lo, t_hi) = box.omega, box.tau
+    return np.maximum(np.abs(omega - (o_lo + o_hi) / 2) / ((o_hi - o_lo) / 2),
+                      np.abs(tau - (t_lo + t_hi) / 2) / ((t_hi - t_lo) / 2))
+
+
 def largest_certified_subset(omega, tau, err_omega, err_tau, max_boxes=BUDGET_BOXES, known_bad=None):
-    """The most units, nearest (0, 1) in ``max(|omega|, |tau - 1|)``, whose hull is
-    CERTIFIED, by bisection on their number (certification of a sub-hull is implied by that
+    """The most units, nearest the centre of Theorem 1's (omega, tau) box (:func:`box_distance`),
+    whose hull is CERTIFIED, by bisection on their number (certification of a sub-hull is implied by that
     of a larger hull, so the predicate is monotone up to UNDECIDED budgets).  Returns a dict
     (``units``, ``fraction``, ``hull``, ``verdict``, ``runs``) or ``None`` if no unit's own
     point is certified."""
-    order = np.argsort(np.maximum(np.abs(omega), np.abs(tau - 1.0)), kind="stable")
+    order = np.argsort(box_distance(omega, tau), kind="stable")
     n = len(order)
 
     def hull_k(k):
@@ -338,7 +348,7 @@ def largest_certified_subset(omega, tau, err_omega, err_tau, max_boxes=BUDGET_BO
     (oh, th) = hull_k(lo)
     return {"units": int(lo), "fraction": lo / n, "hull": {"omega": list(oh), "tau": list(th)},
             "verdict": CERTIFIED, "runs": runs, "exact": hi - lo <= 1,
-            "rule": "the units nearest (omega, tau) = (0, 1) in max(|omega|, |tau - 1|)"}
+            "rule": "the units nearest the centre of Theorem 1's (omega, tau) box, in units of its half-widths"}
 
 
 # --- results ------------------------------------------------------------------------------
@@ -390,7 +400,7 @@ class LayerReport:
                              f"omega [{s['hull']['omega'][0]:.4g}, {s['hull']['omega'][1]:.4g}] x tau "
                              f"[{s['hull']['tau'][0]:.4g}, {s['hull']['tau'][1]:.4g}]")
             else:
-                lines.append("    certified sub-range: none (not even the unit nearest (0, 1))")
+                lines.append("    certified sub-range: none (not even the unit nearest Theorem 1's box)")
         return "\n".join(lines)
 
 
