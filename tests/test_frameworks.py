@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import FULL
 
 from snn_verify import cli
 from snn_verify.proofs.evidence import frameworks as fw
@@ -171,3 +172,18 @@ def test_torch_eager_passes_and_refs_verdict_matches_a_direct_measurement():
     check = by_name(r)["dropout p=0.2 moments on N(0,1)"]
     assert (check.status == fw.FAIL) == (abs(direct) > 0.05)
     assert check.measured["mean"] == pytest.approx(direct, abs=0.02)
+
+
+@pytest.mark.skipif(torch_missing or not FULL, reason="PyTorch not installed, or torch.compile (slow) needs SNN_VERIFY_FULL=1")
+def test_torch_compile_passes():
+    _eager, compiled_functions, compiled_modules, _refs = fw._torch()
+    for impl in (compiled_functions, compiled_modules):
+        r = fw.check_implementation(impl, samples=1 << 16, seed=0)
+        assert r.status == fw.PASS, [c.to_json() for c in r.checks if c.status != fw.PASS]
+
+
+def test_constant_output_gives_strict_json():
+    impl = fw.Implementation("Stub", "0", "constant", lambda x: np.zeros_like(x))
+    r = fw.check_implementation(impl, samples=1 << 10)
+    text = json.dumps(r.to_json(), allow_nan=False)
+    assert r.status == fw.FAIL and '"-inf"' in text

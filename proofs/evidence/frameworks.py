@@ -327,6 +327,11 @@ def relative_error(value, exact):
 
 # --- results ------------------------------------------------------------------------------
 
+def _json_numbers(d):
+    """``d`` with non-finite floats as strings ("inf", "nan"): strict JSON has no Infinity."""
+    return {k: repr(v) if isinstance(v, float) and not math.isfinite(v) else v for k, v in d.items()}
+
+
 @dataclass(frozen=True)
 class Check:
     """One check of one implementation: ``measured`` against ``expected`` (dicts of numbers),
@@ -340,8 +345,8 @@ class Check:
     note: str = ""
 
     def to_json(self):
-        out = {"name": self.name, "status": self.status, "measured": self.measured, "expected": self.expected,
-               "z": self.z}
+        out = {"name": self.name, "status": self.status, "measured": _json_numbers(self.measured),
+               "expected": _json_numbers(self.expected), "z": None if self.z is None else _json_numbers(self.z)}
         if self.note:
             out["note"] = self.note
         return out
