@@ -303,7 +303,8 @@ def certify_hull(omega_hull, tau_hull, max_boxes=BUDGET_BOXES, first_failure=Fal
         if r.counterexample:
             ce = r.counterexample
             row["counterexample"] = {"point": {k: float(v) for k, v in ce["point"].items()}, "value": ce["value"]}
-            witness = witness or {"claim": c.name, **row["counterexample"]}
+            witness = witness or {"claim": c.name, **row["counterexample"],
+                                  "note": "a point of Omega x hull: its (omega, tau) need not be one unit's own"}
         if r.verdict == UNDECIDED:
             row["note"] = r.note
         rows.append(row)
