@@ -5,5 +5,7 @@
   gathered by :mod:`.theorems`;
 - :mod:`.rigorous`: what a CERTIFIED verdict rests on, with its trusted base named;
 - :mod:`.evidence`: grids, Monte Carlo, backends, benchmarks (evidence, not proof);
-- :mod:`.report`: the whole argument, top to bottom.
+- :mod:`.report`: the whole argument, top to bottom;
+- :mod:`.inspect_weights`: a user's trained network: per-layer (omega, tau) and certified
+  Theorem 1 verdicts over each layer's hull (``verify.py inspect``).
 """

@@ -494,6 +494,46 @@ def _add_figures(sub):
     p.set_defaults(func=cmd_figures)
 
 
+# --- framework conformance and a user's network (issue 12) -------------------------------
+
+def cmd_frameworks(args):
+    from snn_verify.proofs.evidence.frameworks import check_frameworks
+
+    with _progress(None, "frameworks") as bar:
+        return check_frameworks(samples=args.samples, seed=args.seed,
+                                progress=lambda name: (bar.set_postfix_str(name[:30]), bar.update(1)))
+
+
+def _add_frameworks(sub):
+    from snn_verify.proofs.evidence.frameworks import SAMPLES
+
+    p = sub.add_parser("frameworks", help="SELU and alpha dropout of installed frameworks against the theory (evidence)")
+    p.add_argument("--samples", type=count, default=SAMPLES, help=f"samples per statistical check (default {SAMPLES:,})")
+    p.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="random seed (default: the global --seed)")
+    p.set_defaults(func=cmd_frameworks)
+
+
+def cmd_inspect(args):
+    from snn_verify.proofs.inspect_weights import inspect_file
+
+    with _progress(None, "layers") as bar:
+        return inspect_file(args.weights, layers=args.layers, layout=args.layout, max_boxes=args.budget_boxes,
+                            progress=lambda name: (bar.set_postfix_str(name[:30]), bar.update(1)))
+
+
+def _add_inspect(sub):
+    from snn_verify.proofs.inspect_weights import BUDGET_BOXES, LAYOUTS
+
+    p = sub.add_parser("inspect", help="a trained net's per-layer (omega, tau) and certified Theorem 1 verdicts")
+    p.add_argument("weights", metavar="WEIGHTS", help=".npz, .safetensors or a PyTorch state_dict")
+    p.add_argument("--layers", metavar="PATTERN", default=None, help="regex selecting the weight matrices by name")
+    p.add_argument("--layout", choices=LAYOUTS, default=LAYOUTS[0],
+                   help="weight matrix layout: out-in (PyTorch), in-out (x @ W, Keras); auto: by how layers chain")
+    p.add_argument("--budget-boxes", type=count, default=BUDGET_BOXES,
+                   help=f"boxes the certifier may bound per claim (default {BUDGET_BOXES})")
+    p.set_defaults(func=cmd_inspect)
+
+
 #: ``bench`` sub-subcommand registrations: functions ``add(bench_subparsers)``
 BENCH_COMMANDS = [_add_bench_grid, _add_bench_montecarlo, _bench_certify]
 
@@ -507,7 +547,7 @@ def _add_bench(sub):
 
 #: subcommand registrations, in the order ``-h`` lists them
 COMMANDS = [_add_params, _add_point, _add_dropout, _add_theorems, _add_claim, _add_recheck, _add_fixed_point,
-            _add_grid, _add_montecarlo, _add_figures, _add_bench]
+            _add_grid, _add_montecarlo, _add_figures, _add_bench, _add_frameworks, _add_inspect]
 
 
 def _add_json_flags(sub):

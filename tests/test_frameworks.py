@@ -1,0 +1,189 @@
+"""Framework conformance (``verify.py frameworks``): the statistical test against numpy stub
+frameworks with planted bugs, and the installed frameworks (JAX and Keras always; PyTorch
+where installed).
+
+The stubs compute alpha dropout's a and b from the paper's formula with the float64 literal
+alpha' = -1.7580993408473766 (as PyTorch writes it), not from the project's theory code.
+"""
+import importlib.util
+import json
+import math
+
+import numpy as np
+import pytest
+from conftest import FULL
+
+from snn_verify import cli
+from snn_verify.proofs.evidence import frameworks as fw
+
+LAMBDA, ALPHA = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+ALPHA_PRIME = -1.7580993408473766
+SMALL = 1 << 17          # mean se 0.0028: a sign flip of b (mean -0.168 at p = 0.05) is z ~ -60
+
+
+def paper_affine(p):
+    """The paper's a, b for drop probability p at the fixed point (0, 1)."""
+    q = 1 - p
+    a = (q + ALPHA_PRIME ** 2 * q * (1 - q)) ** -0.5
+    return a, -a * (1 - q) * ALPHA_PRIME
+
+
+def numpy_selu(x, lam=LAMBDA, alpha=ALPHA):
+    x = np.asarray(x)
+    return np.where(x > 0, lam * x, lam * alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype)
+
+
+def stub(flip_b=False, lam=LAMBDA, drop_scale=1.0, broken=False):
+    """A framework written in numpy; ``flip_b`` plants torch._refs' bug (b's sign)."""
+
+    def dropout(x, rate, training, seed):
+        if broken:
+            raise RuntimeError("no kernel for this device")
+        if not training:
+            return x
+        a, b = paper_affine(rate)
+        keep = np.random.default_rng(seed).random(x.shape) >= rate * drop_scale
+        y = a * np.where(keep, x, ALPHA_PRIME) + (-b if flip_b else b)
+        return y.astype(x.dtype)
+
+    return fw.Implementation("Stub", "0", f"stub flip_b={flip_b}", lambda x: numpy_selu(x, lam), dropout,
+                             lambda x: numpy_selu(x, lam))
+
+
+def by_name(result):
+    return {c.name: c for c in result.checks}
+
+
+def test_correct_stub_passes():
+    r = fw.check_implementation(stub(), samples=SMALL, seed=1)
+    assert r.status == fw.PASS, [c.to_json() for c in r.checks if c.status != fw.PASS]
+    # every rate's moment, value, fraction, fit and eval checks were run
+    assert len(r.checks) == 3 + 6 * len(fw.RATES)
+    assert r.constants["digits"]["lambda"] >= 15 and r.constants["digits"]["alpha"] >= 15
+
+
+def test_planted_sign_flip_of_b_is_caught():
+    r = fw.check_implementation(stub(flip_b=True), samples=SMALL, seed=1)
+    checks = by_name(r)
+    assert r.status == fw.FAIL
+    for p in fw.RATES:
+        a, b = paper_affine(p)
+        mean_check = checks[f"dropout p={p:g} moments on N(0,1)"]
+        assert mean_check.status == fw.FAIL and mean_check.z["mean"] < -3 * fw.Z_FAIL
+        # the measured mean is the bug's -2b(...) shift: E = a(1-q)alpha' - b = -2b
+        assert abs(mean_check.measured["mean"] - (-2 * b)) < 5 * mean_check.measured["se_mean"]
+        assert checks[f"dropout p={p:g} moments on selu(N(0,1))"].status == fw.FAIL
+        assert checks[f"dropout p={p:g} dropped value"].status == fw.FAIL
+        fit = checks[f"dropout p={p:g} kept units: a x + b"]
+        assert fit.status == fw.FAIL and math.isclose(fit.measured["b"], -b, rel_tol=1e-6)
+        # what the bug leaves alone still passes: the fraction dropped, eval mode
+        assert checks[f"dropout p={p:g} dropped fraction"].status == fw.PASS
+        assert checks[f"dropout p={p:g} eval mode: identity"].status == fw.PASS
+
+
+def test_wrong_drop_fraction_and_float32_constants_are_caught():
+    lam32 = float(np.float32(LAMBDA))
+    r = fw.check_implementation(stub(lam=lam32, drop_scale=1.1), samples=SMALL, seed=2)
+    checks = by_name(r)
+    const = checks["constants lambda, lambda*alpha"]
+    assert const.status == fw.FAIL and r.constants["digits"]["lambda"] in (7, 8)
+    frac = checks["dropout p=0.2 dropped fraction"]
+    assert frac.status == fw.FAIL and frac.measured["fraction"] == pytest.approx(0.22, abs=0.005)
+
+
+def test_a_failing_implementation_is_a_row_not_a_crash():
+    r = fw.check_implementation(stub(broken=True), samples=1 << 12, seed=0)
+    statuses = {c.name: c.status for c in r.checks}
+    assert statuses["selu moments on N(0,1)"] == fw.PASS
+    assert statuses["dropout p=0.1 moments on N(0,1)"] == fw.ERROR
+    result = fw.FrameworksResult((r,), (), 1 << 12, 0, 0.0, {"alpha": "1.67", "lambda": "1.05"})
+    assert result.exit_code == 3
+
+
+def test_moments_streamed_in_chunks_match_numpy():
+    x = np.random.default_rng(3).standard_normal(10_001) * 1.7 + 0.3
+    m = fw.Moments(center=0.0)
+    for part in np.array_split(x, 7):
+        m.add(part)
+    assert m.mean == pytest.approx(x.mean(), abs=1e-13)
+    assert m.var == pytest.approx(x.var(ddof=1), rel=1e-12)
+    se_mean, se_var = m.stderr()
+    assert se_mean == pytest.approx(x.std() / math.sqrt(x.size), rel=1e-9)
+    d = x - x.mean()
+    assert se_var == pytest.approx(math.sqrt(((d ** 4).mean() - (d ** 2).mean() ** 2) / x.size), rel=1e-9)
+
+
+def test_default_samples_resolve_a_mean_error_of_1e3():
+    assert fw.SAMPLES % fw.CHUNK == 0
+    assert fw.MEAN_RESOLUTION / (1 / math.sqrt(fw.SAMPLES)) >= fw.Z_FAIL
+
+
+def test_same_seed_same_numbers():
+    one = fw.check_implementation(stub(), samples=1 << 12, seed=7).to_json()
+    two = fw.check_implementation(stub(), samples=1 << 12, seed=7).to_json()
+    assert one == two
+
+
+def test_cli_json_contract_and_exit_status(capsys, monkeypatch):
+    monkeypatch.setattr(fw, "installed_implementations",
+                        lambda: ([stub(), stub(flip_b=True)], [{"framework": "TensorFlow", "reason": "test"}]))
+    code = cli.main(["frameworks", "--json", "--samples", "20000", "--seed", "3"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1 and out["samples"] == 20000 and out["seed"] == 3
+    impls = out["implementations"]
+    assert [i["status"] for i in impls] == ["PASS", "FAIL"]
+    for impl in impls:
+        assert {"framework", "version", "name", "checks", "constants"} <= set(impl)
+        assert {"alpha", "lambda", "digits"} <= set(impl["constants"])
+        for check in impl["checks"]:
+            assert {"name", "status", "measured", "expected", "z"} <= set(check)
+    assert out["skipped"] == [{"framework": "TensorFlow", "reason": "test"}]
+    code = cli.main(["frameworks", "--samples", "20000"])
+    text = capsys.readouterr().out
+    assert code == 1 and "FAIL" in text and "stub flip_b=True" in text
+
+
+@pytest.mark.parametrize("factory", ["_jax", "_keras"])
+def test_jax_and_keras_conform(factory):
+    impls = getattr(fw, factory)()
+    for impl in impls:
+        r = fw.check_implementation(impl, samples=1 << 16, seed=0)
+        assert r.status == fw.PASS, [c.to_json() for c in r.checks if c.status != fw.PASS]
+        assert r.constants["dtype"] == "float64" and r.constants["digits"]["lambda"] >= 15
+    if factory == "_keras":
+        assert any(c.name.startswith("dropout p=0.05") for c in fw.check_implementation(
+            impls[0], samples=1 << 12).checks)
+
+
+torch_missing = importlib.util.find_spec("torch") is None
+
+
+@pytest.mark.skipif(torch_missing, reason="PyTorch is not installed")
+def test_torch_eager_passes_and_refs_verdict_matches_a_direct_measurement():
+    import torch
+
+    eager, *_compiled, refs = fw._torch()
+    assert fw.check_implementation(eager, samples=1 << 16, seed=0).status == fw.PASS
+    r = fw.check_implementation(refs, samples=1 << 16, seed=0)
+    # independent route: torch._refs' own output mean at p = 0.2, measured here directly
+    torch.manual_seed(0)
+    from torch._refs.nn.functional import alpha_dropout
+    direct = float(alpha_dropout(torch.randn(1 << 18, dtype=torch.float64), 0.2, True).mean())
+    check = by_name(r)["dropout p=0.2 moments on N(0,1)"]
+    assert (check.status == fw.FAIL) == (abs(direct) > 0.05)
+    assert check.measured["mean"] == pytest.approx(direct, abs=0.02)
+
+
+@pytest.mark.skipif(torch_missing or not FULL, reason="PyTorch not installed, or torch.compile (slow) needs SNN_VERIFY_FULL=1")
+def test_torch_compile_passes():
+    _eager, compiled_functions, compiled_modules, _refs = fw._torch()
+    for impl in (compiled_functions, compiled_modules):
+        r = fw.check_implementation(impl, samples=1 << 16, seed=0)
+        assert r.status == fw.PASS, [c.to_json() for c in r.checks if c.status != fw.PASS]
+
+
+def test_constant_output_gives_strict_json():
+    impl = fw.Implementation("Stub", "0", "constant", lambda x: np.zeros_like(x))
+    r = fw.check_implementation(impl, samples=1 << 10)
+    text = json.dumps(r.to_json(), allow_nan=False)
+    assert r.status == fw.FAIL and '"-inf"' in text
