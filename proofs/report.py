@@ -265,14 +265,12 @@ def _floor_rows(results):
 
 def section_theorems(ctx):
     """The theorems, certified over their whole domains by the Arb interval engine."""
-    from snn_verify.proofs.rigorous.certify import certify_suite
-    from snn_verify.proofs.theorems import theorem_claims
-    from snn_verify.proofs.rigorous.fixed_point import fixed_point
+    from snn_verify.proofs.rigorous.suite import theorems
 
-    results = certify_suite(theorem_claims())
+    suite = theorems()
+    results, fp = suite.results, suite.fixed_point
     rows = [_theorem_row(r) for r in results]
     rows += _image_rows(results) + _floor_rows(results)
-    fp = fixed_point("0", "1")
     rows.append(_row("proof", "T1 fixed point at omega = 0, tau = 1 (Krawczyk operator)",
                      f"mu in {fp['mu_ball']}, nu in {fp['nu_ball']}", "exactly (0, 1)",
                      "CERTIFIED" if fp["unique"] and fp["contains_0_1"] else "UNDECIDED",

@@ -20,7 +20,7 @@ import os
 import platform
 import tempfile
 
-from .recheck import FORMAT, VARIABLES, load, recheck, recheck_file, tiles  # noqa: F401 (re-exported)
+from .recheck import FORMAT, VARIABLES, load, quantity_dual, recheck, recheck_file, tiles  # noqa: F401 (re-exported)
 from .trusted import PREC
 from .trusted import digest as _digest
 from .trusted import generated_digest as _generated_digest

@@ -39,9 +39,10 @@ from fractions import Fraction
 
 import mpmath
 
-from .ball import float_down, float_up
+from . import refute
+from .ball import float_down, float_up, lower_float
 from ..claims import VARIABLES, Box, Claim
-from .interval import METHODS
+from .interval import METHODS, enclose_point
 
 CERTIFIED, REFUTED, UNDECIDED = "CERTIFIED", "REFUTED", "UNDECIDED"
 #: default width of the extremum enclosure
@@ -51,6 +52,12 @@ MAX_BOXES = 200_000
 MAX_SECONDS = 120.0
 #: default time budget of one user claim (``verify.py claim``)
 CLAIM_SECONDS = 60.0
+#: share of the time budget spent narrowing the extremum once the verdict is known
+DECIDED_SHARE = 0.25
+#: candidate points (corners, local maxima) whose values seed the search
+SEEDS = 8
+#: open boxes whose points restart the refutation effort when the budget is spent
+RESTARTS = 4
 #: boxes split per round and worker when bounding in parallel (fewer rounds, less IPC)
 BATCH = 16
 #: digits of the mpmath re-evaluation that confirms a counterexample
@@ -229,11 +236,14 @@ def _split(bound):
 
 
 def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_BOXES,
-           max_seconds=MAX_SECONDS, evaluator=None, progress=None, method="smart"):
+           max_seconds=MAX_SECONDS, evaluator=None, progress=None, method="smart", seeds=()):
     """Branch and bound for ``max sense*Q`` over the decimal box (see module docstring).
 
     ``limit`` is ``sense*b`` (``None``: extremum only); ``method`` names the box bound
     (:data:`snn_verify.proofs.rigorous.interval.METHODS`: ``"smart"``, or ``"natural"`` for the benchmark).
+    ``seeds``: points (decimal strings in the box) whose rigorous values start ``best``.
+    Once the claim is decided, the enclosure is narrowed for at most :data:`DECIDED_SHARE`
+    of the time budget.
     Returns a dict with ``best`` (lower bound, at ``point``), ``upper``, ``leaves`` (every
     final box), ``boxes`` (boxes bounded) and ``exhausted`` (a budget ran out).
     """
@@ -258,13 +268,17 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
             else:
                 heapq.heappush(heap, (-b.upper, next(counter), b))
 
+    for point in seeds:
+        value = lower_float(sense * enclose_point(quantity, point))
+        if value > best[0]:
+            best[:] = [value, tuple(point)]
     add(evaluator.map([(method, quantity, sense, box, None, (), snap)]))
     batch = BATCH * evaluator.workers if evaluator.workers > 1 else 1
     exhausted = False
     while heap:
         hi = max(-heap[0][0], max((b.upper for b in final), default=-math.inf))
         decided = limit is None or hi < limit or best[0] > limit
-        if hi - best[0] <= tol and decided:
+        if decided and (hi - best[0] <= tol or time.perf_counter() - t0 > DECIDED_SHARE * max_seconds):
             break
         if n_boxes >= max_boxes or time.perf_counter() - t0 > max_seconds:
             exhausted = True
@@ -310,6 +324,17 @@ def confirm_violation(quantity, point, relation, bound, digits=REFUTATION_DIGITS
     return value, violated
 
 
+def _refutation_effort(quantity, sense, decimals, s):
+    """Local maxima from the best point and the open boxes' points; a better rigorous value
+    replaces ``s["best"]`` (and its point)."""
+    open_ = sorted((b for b in s["leaves"] if b.upper >= s["best"]), key=lambda b: -b.upper)[:RESTARTS]
+    starts = [s["point"]] + [b.point for b in open_]
+    for point in refute.candidates(quantity, sense, decimals, starts=[p for p in starts if p])[:SEEDS]:
+        value = lower_float(sense * enclose_point(quantity, point))
+        if value > s["best"]:
+            s["best"], s["point"] = value, tuple(point)
+
+
 def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, workers=None,
             evaluator=None, progress=None):
     """Verdict, extremum enclosure and leaves for one :class:`snn_verify.proofs.claims.Claim`.
@@ -320,16 +345,20 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
     sense, limit_down, limit_up = limits(claim)
     decimals, text = decimal_box(claim), bound_text(claim)
 
+    seeds = refute.candidates(claim.quantity, sense, decimals)[:SEEDS]
+
     def run(ev):
         # prove "sense*Q <= upper < limit": compare with the float just below sense*b
         return search(claim.quantity, sense, decimals, limit=limit_down, tol=tol, max_boxes=max_boxes,
-                      max_seconds=max_seconds, evaluator=ev, progress=progress)
+                      max_seconds=max_seconds, evaluator=ev, progress=progress, seeds=seeds)
 
     if evaluator is None:
         with Evaluator(workers) as ev:
             s = run(ev)
     else:
         s = run(evaluator)
+    if s["upper"] >= limit_down and s["best"] <= limit_up:   # undecided: a last refutation effort
+        _refutation_effort(claim.quantity, sense, decimals, s)
     lo, hi = s["best"], s["upper"]
     extremum = (lo, hi) if sense == 1 else (-hi, -lo)
     verdict, counterexample, note = UNDECIDED, None, ""

@@ -58,6 +58,15 @@ from .ball import (at_working_precision, decimal_ball, exact_decimal, interval_b
 _UNIT = arb(0, 1)
 
 
+def known_sign(var):
+    """A variance enclosure met with ``[0, inf)``: a variance is never negative."""
+    if not var.is_finite() or var >= 0:
+        return var
+    if var < 0:
+        raise ArithmeticError(f"a variance enclosure {var} below 0")
+    return arb(0).union(var.upper())
+
+
 def box_balls(box):
     """Balls for a box given as four ``(lo, hi)`` float pairs (degenerate pairs are exact)."""
     return tuple(interval_ball(lo, hi) for lo, hi in box)
@@ -141,7 +150,8 @@ def jet(quantity, balls, gradient=False, naive=False):
     d = _derivatives(m, s2, 1 if gradient else 0, naive)
     if quantity == "mean":
         return d[0], (_chain(d[2], d[3], balls) if gradient else None)
-    value = d[1] if quantity == "variance" else d[1] - balls[2]
+    value = known_sign(d[1])
+    value = value if quantity == "variance" else value - balls[2]
     if not gradient:
         return value, None
     grad = list(_chain(d[4], d[5], balls))

@@ -257,12 +257,27 @@ def evaluate(quantity, variables, params=None):
     mean, var = outputs[:2]
     if quantity == "mean":
         return mean
+    var = _nonnegative(var)
     return var if quantity == "variance" else var - nu
+
+
+def _nonnegative(var):
+    """A variance is never negative: its enclosure met with [0, inf)."""
+    v = _value(var)
+    if not v.is_finite() or v >= 0:
+        return var
+    clipped = arb(0).union(v.upper()) if not v < 0 else arb(0)
+    return Dual(clipped, var.d) if isinstance(var, Dual) else clipped
 
 
 def _duals(box):
     return tuple(Dual(interval_ball(lo, hi), tuple(arb(int(i == k)) for k in range(4)))
                  for i, (lo, hi) in enumerate(box))
+
+
+def quantity_dual(quantity, balls):
+    """Q and its gradient over balls of (mu, omega, nu, tau), as a :class:`Dual`."""
+    return evaluate(quantity, tuple(Dual(x, tuple(arb(int(i == k)) for k in range(4))) for i, x in enumerate(balls)))
 
 
 def _point_value(quantity, point):
