@@ -355,6 +355,24 @@ def _bench_certify(bench_sub):
     p.set_defaults(func=cmd_bench_certify)
 
 
+def cmd_bench_corners(args):
+    from snn_verify.proofs.evidence import bench_corners
+
+    with _progress(args.claims, "bench corners") as bar:
+        return bench_corners.run(claims=args.claims, seconds=args.budget_seconds, seed=args.seed,
+                                 workers=args.workers, progress=lambda verdict: bar.update(1))
+
+
+def _bench_corners(bench_sub):
+    from snn_verify.proofs.evidence.bench_corners import CLAIMS, SECONDS
+
+    p = bench_sub.add_parser("corners", help="UNDECIDED rate on random hard-corner claims (issue 13)")
+    p.add_argument("--claims", type=count, default=CLAIMS, help=f"claims drawn (default {CLAIMS})")
+    p.add_argument("--budget-seconds", type=positive_float, default=SECONDS, help=f"per claim (default {SECONDS:g})")
+    p.add_argument("--workers", type=int, default=1, help="worker processes per claim (default 1)")
+    p.set_defaults(func=cmd_bench_corners)
+
+
 # --- grids and Monte Carlo (evidence, not proof) -------------------------------------------
 
 #: the Theorem 1 box, the default of ``grid``
@@ -792,7 +810,7 @@ def _add_figures(sub):
 
 
 #: ``bench`` sub-subcommand registrations: functions ``add(bench_subparsers)``
-BENCH_COMMANDS = [_add_bench_grid, _add_bench_montecarlo, _bench_certify]
+BENCH_COMMANDS = [_add_bench_grid, _add_bench_montecarlo, _bench_certify, _bench_corners]
 
 
 def _add_bench(sub):

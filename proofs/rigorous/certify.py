@@ -41,7 +41,7 @@ import mpmath
 
 from . import refute
 from .ball import float_down, float_up, lower_float
-from ..claims import VARIABLES, Box, Claim
+from ..claims import DEFAULT_MODEL, VARIABLES, Box, Claim, parse_spec, quantity_mp, reference_parameters, spec
 from .interval import METHODS, enclose_point
 
 CERTIFIED, REFUTED, UNDECIDED = "CERTIFIED", "REFUTED", "UNDECIDED"
@@ -180,6 +180,8 @@ class Result:
             out["open_boxes"] = {"count": len(self.open_boxes),
                                  "first": [list(map(list, b.box)) for b in self.open_boxes[:5]]}
             out["note"] = self.note
+        if not self.claim.model.default:
+            out["model"] = self.claim.model.as_dict()
         if getattr(self.claim, "published", None) is not None:
             out["published"] = self.claim.published
         if self.certificate is not None:
@@ -307,17 +309,10 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
 
 def confirm_violation(quantity, point, relation, bound, digits=REFUTATION_DIGITS):
     """Q at ``point`` (decimal strings) to ``digits`` digits by mpmath, and whether it breaks
-    ``Q relation bound``.  Returns ``(value, violated)``."""
-    from snn_verify.theory.jacobian import point_mp
-    from snn_verify.theory.selu_map import moment_map_mp
-
-    mu, omega, nu, tau = point
-    if quantity == "spectral_norm":
-        value = point_mp(mu, omega, nu, tau, digits=digits)["spectral_norm"]
-    else:
-        mean, var = moment_map_mp(mu, omega, nu, tau, digits=digits)
-        with mpmath.workdps(digits + 20):
-            value = {"mean": mean, "variance": var, "variance_change": var - mpmath.mpf(nu)}[quantity]
+    ``Q relation bound``.  ``quantity`` may be a :func:`snn_verify.proofs.claims.spec` string
+    (parameter intervals are evaluated at their lower ends).  Returns ``(value, violated)``."""
+    name, model = parse_spec(quantity)
+    value = quantity_mp(name, point, model, digits)
     with mpmath.workdps(digits + 20):
         b = mpmath.mpf(str(bound))
         violated = value >= b if relation == "<" else value <= b
@@ -345,11 +340,12 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
     sense, limit_down, limit_up = limits(claim)
     decimals, text = decimal_box(claim), bound_text(claim)
 
-    seeds = refute.candidates(claim.quantity, sense, decimals)[:SEEDS]
+    quantity = spec(claim.quantity, claim.model)
+    seeds = refute.candidates(quantity, sense, decimals)[:SEEDS]
 
     def run(ev):
         # prove "sense*Q <= upper < limit": compare with the float just below sense*b
-        return search(claim.quantity, sense, decimals, limit=limit_down, tol=tol, max_boxes=max_boxes,
+        return search(quantity, sense, decimals, limit=limit_down, tol=tol, max_boxes=max_boxes,
                       max_seconds=max_seconds, evaluator=ev, progress=progress, seeds=seeds)
 
     if evaluator is None:
@@ -358,18 +354,21 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
     else:
         s = run(evaluator)
     if s["upper"] >= limit_down and s["best"] <= limit_up:   # undecided: a last refutation effort
-        _refutation_effort(claim.quantity, sense, decimals, s)
+        _refutation_effort(quantity, sense, decimals, s)
     lo, hi = s["best"], s["upper"]
     extremum = (lo, hi) if sense == 1 else (-hi, -lo)
     verdict, counterexample, note = UNDECIDED, None, ""
     if hi < limit_down:
         verdict = CERTIFIED
     elif lo > limit_up:
-        value, violated = confirm_violation(claim.quantity, s["point"], claim.relation, text)
+        value, violated = confirm_violation(quantity, s["point"], claim.relation, text)
         if violated:
             verdict = REFUTED
             counterexample = {"point": dict(zip(VARIABLES, s["point"])),
                               "value": mpmath.nstr(value, REFUTATION_DIGITS)}
+            if claim.model.alpha or claim.model.lambda_:
+                lam, alpha = reference_parameters(claim.model)
+                counterexample["parameters"] = {"lambda": lam or "lambda01", "alpha": alpha or "alpha01"}
         else:  # never refute without the independent confirmation
             note = "a point seemed to violate the bound but the 50-digit re-evaluation did not confirm it"
     if verdict == UNDECIDED and not note:
@@ -389,12 +388,12 @@ class DecimalClaim(Claim):
     bound_text: str = ""
 
 
-def make_claim(quantity, relation, bound, box, name="claim"):
+def make_claim(quantity, relation, bound, box, name="claim", model=DEFAULT_MODEL):
     """A :class:`DecimalClaim` from decimal strings: ``box = {"mu": (lo, hi), ...}``."""
     floats = Box(**{v: (float(box[v][0]), float(box[v][1])) for v in VARIABLES})
     decimals = tuple((str(box[v][0]).strip(), str(box[v][1]).strip()) for v in VARIABLES)
     return DecimalClaim(name, "user", quantity, floats, relation, float(bound), decimals=decimals,
-                        bound_text=str(bound).strip())
+                        bound_text=str(bound).strip(), model=model)
 
 
 def certify_suite(claims, tol=TOLERANCE, workers=None, certificates=None, max_seconds=MAX_SECONDS,

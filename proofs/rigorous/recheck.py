@@ -42,6 +42,7 @@ from fractions import Fraction
 
 from flint import arb, ctx
 
+from ..claims import DEFAULT_MODEL, Model, dropout_jacobian, dropout_map, dropout_scale, quantity_mp
 from . import trusted
 from .trusted import at_working_precision, decimal_ball, exact, interval_ball
 
@@ -239,11 +240,12 @@ def _lift(f, mu, omega, nu, tau):
     return Dual(f.v, (f_m * omega.v, f_m * mu.v, f_s2 * tau.v, f_s2 * nu.v))
 
 
-def evaluate(quantity, variables, params=None):
+def evaluate(quantity, variables, model=DEFAULT_MODEL):
     """Q at ``variables`` = (mu, omega, nu, tau): four balls give a ball; four Duals (a box
-    and the unit gradients) give Q's enclosure and gradient over the box.  ``params`` =
-    (lambda_, alpha) balls (default: the trusted alpha01, lambda01)."""
-    params = params or trusted.parameters()
+    and the unit gradients) give Q's enclosure and gradient over the box.  ``model``: alpha
+    dropout after the layer and parameter intervals (:class:`snn_verify.proofs.claims.Model`)."""
+    lambda_, alpha, q = trusted.model_parameters(model)
+    params = (lambda_, alpha)
     mu, omega, nu, tau = variables
     if isinstance(mu, Dual):
         M, S2 = _endpoint_product(mu.v, omega.v), _endpoint_product(nu.v, tau.v)
@@ -251,10 +253,18 @@ def evaluate(quantity, variables, params=None):
     else:
         name = "moments_d1" if quantity == "spectral_norm" else "moments"
         outputs = _outputs(name, mu * omega, _sqrt(nu * tau), *params)
+    mean, var = outputs[:2]
+    if q is not None:
+        alpha_prime = -lambda_ * alpha
+        a = dropout_scale(q, alpha_prime, _sqrt)
     if quantity == "spectral_norm":
         _, _, mean_m, mean_s2, var_m, var_s2 = outputs
-        return _norm(omega * mean_m, tau * mean_s2, omega * var_m, tau * var_s2)
-    mean, var = outputs[:2]
+        entries = (omega * mean_m, tau * mean_s2, omega * var_m, tau * var_s2)
+        if q is not None:
+            entries = dropout_jacobian(entries, mean, q, alpha_prime, a)
+        return _norm(*entries)
+    if q is not None:
+        mean, var = dropout_map(mean, _nonnegative(var), q, alpha_prime, a)
     if quantity == "mean":
         return mean
     var = _nonnegative(var)
@@ -275,26 +285,27 @@ def _duals(box):
                  for i, (lo, hi) in enumerate(box))
 
 
-def quantity_dual(quantity, balls):
+def quantity_dual(quantity, balls, model=DEFAULT_MODEL):
     """Q and its gradient over balls of (mu, omega, nu, tau), as a :class:`Dual`."""
-    return evaluate(quantity, tuple(Dual(x, tuple(arb(int(i == k)) for k in range(4))) for i, x in enumerate(balls)))
+    duals = tuple(Dual(x, tuple(arb(int(i == k)) for k in range(4))) for i, x in enumerate(balls))
+    return evaluate(quantity, duals, model)
 
 
-def _point_value(quantity, point):
-    return _value(evaluate(quantity, point))
+def _point_value(quantity, point, model=DEFAULT_MODEL):
+    return _value(evaluate(quantity, point, model))
 
 
 # --- one leaf -----------------------------------------------------------------------------------
 
-def prove_bound(quantity, sense, box, bound, depth=MAX_DEPTH):
+def prove_bound(quantity, sense, box, bound, depth=MAX_DEPTH, model=DEFAULT_MODEL):
     """Whether ``sense*Q <= bound`` on the box can be shown: monotone coordinates are fixed
     (AD gradient signs), then the mean-value form; failing that, bisect (up to ``depth``)."""
     face = [tuple(iv) for iv in box]
     while True:
         free = [i for i, (lo, hi) in enumerate(face) if lo < hi]
         if not free:
-            return (sense * _point_value(quantity, [arb(lo) for lo, _ in face])) <= bound
-        q = evaluate(quantity, _duals(face))
+            return (sense * _point_value(quantity, [arb(lo) for lo, _ in face], model)) <= bound
+        q = evaluate(quantity, _duals(face), model)
         value, grad = q.v, q.d
         if (sense * value) <= bound:
             return True
@@ -308,7 +319,7 @@ def prove_bound(quantity, sense, box, bound, depth=MAX_DEPTH):
         if not fixed:
             break
     centre = [lo + (hi - lo) / 2 for lo, hi in face]
-    mvf = sense * _point_value(quantity, [arb(c) for c in centre])
+    mvf = sense * _point_value(quantity, [arb(c) for c in centre], model)
     for g, (lo, hi), c in zip(grad, face, centre):
         if lo < hi:
             mvf += sense * g * (interval_ball(lo, hi) - arb(c))
@@ -327,7 +338,7 @@ def prove_bound(quantity, sense, box, bound, depth=MAX_DEPTH):
         sub = list(face)
         sub[i] = part
         halves.append(sub)
-    return all(prove_bound(quantity, sense, h, bound, depth - 1) for h in halves)
+    return all(prove_bound(quantity, sense, h, bound, depth - 1, model) for h in halves)
 
 
 # --- coverage ------------------------------------------------------------------------------------
@@ -430,6 +441,7 @@ def recheck(cert, progress=None, file=None):
         problems.append("the generated expressions differ from those the certificate was made with")
     claim = cert["claim"]
     quantity, relation = claim["quantity"], claim["relation"]
+    model = Model.from_dict(claim.get("model", {}))
     sense = 1 if relation == "<" else -1
     b = exact(claim["bound"])
     decimals = [claim["box"][v] for v in VARIABLES]
@@ -443,11 +455,11 @@ def recheck(cert, progress=None, file=None):
     for k, lf in enumerate(leaves):
         if lf["bound"] is None:  # an open box with no finite bound (undecided claims only)
             continue
-        if not prove_bound(quantity, sense, lf["box"], arb(sense * lf["bound"])):
+        if not prove_bound(quantity, sense, lf["box"], arb(sense * lf["bound"]), model=model):
             problems.append(f"leaf {k}: bound {lf['bound']} not confirmed on {lf['box']}")
         if progress:
             progress(k + 1)
-    _check_verdict(cert, quantity, relation, sense, b, decimals, problems)
+    _check_verdict(cert, quantity, relation, sense, b, decimals, problems, model)
     return RecheckResult(not problems, cert["verdict"], tuple(problems), len(leaves), time.perf_counter() - t0, file)
 
 
@@ -455,7 +467,7 @@ def _inside(point, decimals):
     return all(exact(lo) <= exact(x) <= exact(hi) for x, (lo, hi) in zip(point, decimals))
 
 
-def _check_verdict(cert, quantity, relation, sense, b, decimals, problems):
+def _check_verdict(cert, quantity, relation, sense, b, decimals, problems, model):
     leaves = cert["leaves"]
     verdict = cert["verdict"]
     if any(lf["bound"] is None for lf in leaves):
@@ -473,28 +485,24 @@ def _check_verdict(cert, quantity, relation, sense, b, decimals, problems):
     if not _inside(point, decimals):
         problems.append("argext is outside the claim's box")
     else:
-        value = _point_value(quantity, [decimal_ball(x) for x in point])
+        value = _point_value(quantity, [decimal_ball(x) for x in point], model)
         attained = value >= arb(float(lo)) if sense == 1 else value <= arb(float(hi))
         if not attained:
             problems.append("the extremum's attained end is not confirmed at argext")
     if verdict == "REFUTED":
-        _check_counterexample(cert, quantity, relation, b, decimals, problems)
+        _check_counterexample(cert, quantity, relation, b, decimals, problems, model)
 
 
-def _check_counterexample(cert, quantity, relation, b, decimals, problems):
+def _check_counterexample(cert, quantity, relation, b, decimals, problems, model):
     import mpmath
-
-    from snn_verify.theory.jacobian import point_mp
 
     ce = cert.get("counterexample") or {}
     point = [ce.get("point", {}).get(v) for v in VARIABLES]
     if None in point or not _inside(point, decimals):
         problems.append("REFUTED without a counterexample inside the box")
         return
-    p = point_mp(*point, digits=50)
+    value = quantity_mp(quantity, point, model, digits=50)
     with mpmath.workdps(70):
-        value = {"mean": p["mean"], "variance": p["variance"], "spectral_norm": p["spectral_norm"],
-                 "variance_change": p["variance"] - mpmath.mpf(point[2])}[quantity]
         bound = mpmath.mpf(str(cert["claim"]["bound"]))
         violated = value >= bound if relation == "<" else value <= bound
     if not violated:
