@@ -56,6 +56,8 @@ CLAIM_SECONDS = 60.0
 DECIDED_SHARE = 0.25
 #: candidate points (corners, local maxima) whose values seed the search
 SEEDS = 8
+#: local optimisations that seed the search (more run before an UNDECIDED)
+SEED_STARTS = 1
 #: open boxes whose points restart the refutation effort when the budget is spent
 RESTARTS = 4
 #: boxes split per round and worker when bounding in parallel (fewer rounds, less IPC)
@@ -341,7 +343,7 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
     decimals, text = decimal_box(claim), bound_text(claim)
 
     quantity = spec(claim.quantity, claim.model)
-    seeds = refute.candidates(quantity, sense, decimals)[:SEEDS]
+    seeds = refute.candidates(quantity, sense, decimals, n_starts=SEED_STARTS)[:SEEDS]
 
     def run(ev):
         # prove "sense*Q <= upper < limit": compare with the float just below sense*b

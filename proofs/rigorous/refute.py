@@ -36,29 +36,28 @@ def float_value(quantity, point, params=None):
     """Q at a point of floats, by the float64 kernels (nan outside the domain).  ``quantity``
     may be a :func:`snn_verify.proofs.claims.spec` string (alpha dropout; parameter
     intervals at their lower ends)."""
-    from snn_verify.theory.jacobian import jacobian, spectral_norm
+    from snn_verify.theory.kernels import make_kernels
     from snn_verify.theory.parameters import ALPHA01, LAMBDA01
-    from snn_verify.theory.selu_map import moment_map
 
     from ..claims import dropout_jacobian, dropout_map, dropout_scale, parse_spec, reference_parameters
 
+    k = make_kernels("python")
     quantity, model = parse_spec(quantity)
     lam, alp = reference_parameters(model)
     lambda_, alpha = params or (float(lam) if lam else LAMBDA01, float(alp) if alp else ALPHA01)
     mu, omega, nu, tau = point
+    if not (nu > 0 and tau > 0):
+        return math.nan
     try:
-        mean, var = moment_map(mu, omega, nu, tau, lambda_, alpha)
-        J = jacobian(mu, omega, nu, tau, lambda_, alpha) if quantity == "spectral_norm" else None
+        mean, var, *J = k.jacobian(mu, omega, nu, tau, lambda_, alpha)
         if model.dropout:
             q = 1.0 - float(model.dropout)
             alpha_prime = -lambda_ * alpha
             a = dropout_scale(q, alpha_prime, math.sqrt)
-            if J is not None:
-                j = dropout_jacobian((J[0][0], J[0][1], J[1][0], J[1][1]), mean, q, alpha_prime, a)
-                J = [[j[0], j[1]], [j[2], j[3]]]
+            J = dropout_jacobian(J, mean, q, alpha_prime, a)
             mean, var = dropout_map(mean, var, q, alpha_prime, a)
-        if J is not None:
-            return float(spectral_norm(J))
+        if quantity == "spectral_norm":
+            return float(k.spectral_norm(*J))
     except (ValueError, ArithmeticError, OverflowError):
         return math.nan
     return float({"mean": mean, "variance": var, "variance_change": var - nu}[quantity])
