@@ -50,6 +50,12 @@ class TheoremsResult:
         return "\n".join(lines)
 
 
+def claim_count(extended=False):
+    """How many claims :func:`theorems` (or :func:`extended`) certifies (for progress bars)."""
+    n = len(theorem_claims())
+    return n + (len(DROPOUT_RATES) * len(dropout_claims(DROPOUT_RATES[0])) + n if extended else 0)
+
+
 def theorems(tol=TOLERANCE, workers=None, certificates=None, max_seconds=MAX_SECONDS, progress=None):
     """Certify every theorem claim (certificates written to the directory ``certificates``
     if given) and enclose the fixed point at omega = 0, tau = 1: a :class:`TheoremsResult`."""
