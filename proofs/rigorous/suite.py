@@ -79,6 +79,7 @@ def dropout_claims(rate):
 
     model = Model(dropout=rate)
     return tuple(dataclasses.replace(c, name=f"dropout {rate}: {c.name[3:]}", theorem=f"dropout {rate}",
+                                     statement=f"for g_q (alpha dropout at rate {rate}): {c.statement}",
                                      published=None, model=model) for c in CLAIMS)
 
 
