@@ -5,18 +5,23 @@ exact decimals, alpha01/lambda01, the generated expressions over *plain* Arb), t
 (mpmath for counterexamples) and nothing of the engine: not :mod:`.ball`'s enclosures, not
 :mod:`.interval`, :mod:`.certify` or :mod:`.fixed_point` (a test reads the imports).
 
-**Its own evaluator.**  The generated functions of ``(m, s)`` are run over :class:`Dual`
-numbers: a ball value and its gradient in ``(mu, omega, nu, tau)``, carried by forward-mode
-automatic differentiation from ``m = mu*omega`` and ``s = sqrt(nu*tau)``.  The special
-function is plain Arb,
+**Its own evaluator.**  The generated ``moments_d1`` functions of ``(m, s)`` (values and
+first partials, part of the trusted base) are run over :class:`Dual` numbers: a ball value
+and its gradient, carried by forward-mode automatic differentiation.  The special function is
+plain Arb,
 
 .. math:: \frac{d}{dx}\big(e^{A}\operatorname{erfc}B\big)
-          = e^{A}\operatorname{erfc}(B)\,A' - \tfrac{2}{\sqrt\pi}\,e^{A - B^2}\,B',
+          = e^{A}\operatorname{erfc}(B)\,A' - \tfrac{2}{\sqrt\pi}\,e^{D}\,B',\qquad D = A - B^2,
 
-so neither the engine's erfcx enclosure nor the sympy-generated partials are used (the
-spectral norm runs the generated first derivatives over Duals, so the gradient of each
-Jacobian entry also comes from AD).  Plain Arb is loose over wide balls; the checker
-compensates by splitting a leaf where it must.
+so the engine's erfcx enclosure, interval arithmetic, tiling and hand-written chain rule are
+not used.  Over a leaf, the rectangle of ``(m, s^2)`` it covers is bisected where wide
+(:func:`_rectangle`); on each piece the AD runs in ``(m, s^2)``, each output's value is met
+with its mean-value form, and mean's and var's AD gradients are met with the generated
+partials; the results are lifted to ``(mu, omega, nu, tau)`` (``m = mu*omega``,
+``s^2 = nu*tau``) and composed by Dual arithmetic (Jacobian entries, spectral norm, the
+alpha-dropout map of :mod:`snn_verify.proofs.claims`), so the gradients of the Jacobian
+entries come from AD of the generated first derivatives.  A variance is met with
+``[0, inf)``.
 
 It checks
 
