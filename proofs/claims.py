@@ -54,6 +54,130 @@ class Box:
 
 
 @dataclass(frozen=True)
+class Model:
+    """What the quantities are taken of, beyond the paper's g at (lambda01, alpha01).
+
+    ``dropout``: the rate ``1 - q`` of alpha dropout after the layer (decimal text; ``""``
+    none), so the map is g_q (:func:`dropout_map`); ``alpha``, ``lambda_``: closed intervals
+    (pairs of decimal texts; ``()`` for alpha01, lambda01) over which the claim must hold
+    for every parameter value."""
+
+    dropout: str = ""
+    alpha: tuple = ()
+    lambda_: tuple = ()
+
+    def __post_init__(self):
+        if self.dropout and not 0 <= float(self.dropout) < 1:
+            raise ValueError(f"dropout rate must be in [0, 1) (got {self.dropout!r})")
+        for name in ("alpha", "lambda_"):
+            iv = getattr(self, name)
+            if iv and not (len(iv) == 2 and 0 < float(iv[0]) <= float(iv[1])):
+                raise ValueError(f"{name.rstrip('_')}: an interval 0 < LO <= HI expected (got {iv!r})")
+
+    @property
+    def default(self):
+        return not (self.dropout or self.alpha or self.lambda_)
+
+    def as_dict(self):
+        """The non-default fields (``dropout``, ``alpha``, ``lambda``) as JSON."""
+        out = {"dropout": self.dropout} if self.dropout else {}
+        out.update({k: list(v) for k, v in (("alpha", self.alpha), ("lambda", self.lambda_)) if v})
+        return out
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(d.get("dropout", ""), tuple(d.get("alpha", ())), tuple(d.get("lambda", ())))
+
+
+DEFAULT_MODEL = Model()
+
+
+def spec(quantity, model=DEFAULT_MODEL):
+    """A quantity and its model as one picklable string (what the engines pass around):
+    ``"variance"`` or e.g. ``"variance|dropout=0.1|alpha=1.6,1.7"``.
+
+    >>> spec("mean", Model(dropout="0.1")), parse_spec("mean|dropout=0.1")
+    ('mean|dropout=0.1', ('mean', Model(dropout='0.1', alpha=(), lambda_=())))
+    """
+    parts = [quantity] + [f"{k}={v if isinstance(v, str) else ','.join(v)}" for k, v in model.as_dict().items()]
+    return "|".join(parts)
+
+
+def parse_spec(text):
+    """``(quantity, Model)`` of a :func:`spec` string."""
+    quantity, *fields = text.split("|")
+    d = {}
+    for f in fields:
+        key, _, value = f.partition("=")
+        d[key] = value if key == "dropout" else tuple(value.split(","))
+    return quantity, Model.from_dict(d)
+
+
+def dropout_scale(q, alpha_prime, sqrt):
+    r"""The alpha-dropout scale for the fixed point (0, 1): ``a = (q + alpha'^2 q (1-q))^(-1/2)``
+    (the shift is ``b = -a (1-q) alpha'``), in any arithmetic (``sqrt`` of it)."""
+    return 1 / sqrt(q + alpha_prime * alpha_prime * q * (1 - q))
+
+
+def dropout_map(mean, var, q, alpha_prime, a):
+    r"""Alpha dropout after the layer: from g's ``(mean, var)`` to g_q's,
+
+    .. math:: \tilde\mu_q = a (q \tilde\mu + (1-q)\alpha') + b = a q \tilde\mu,\qquad
+              \tilde\nu_q = a^2 (q \tilde\nu + q (1-q) (\tilde\mu - \alpha')^2)
+
+    with ``a`` from :func:`dropout_scale`.  Any arithmetic (floats, balls, AD numbers).
+
+    >>> a = dropout_scale(0.9, -1.7580993408473766, lambda x: x ** 0.5)
+    >>> m, v = dropout_map(0.0, 1.0, 0.9, -1.7580993408473766, a)
+    >>> round(m, 15), round(v, 15)
+    (0.0, 1.0)
+    """
+    d = mean - alpha_prime
+    return a * q * mean, a * a * (q * var + q * (1 - q) * d * d)
+
+
+def dropout_jacobian(entries, mean, q, alpha_prime, a):
+    r"""The entries of g_q's Jacobian from g's ``J = [[j11, j12], [j21, j22]]`` (row order):
+    ``J_q = [[a q, 0], [2 a^2 q (1-q) (mu~ - alpha'), a^2 q]] J``."""
+    j11, j12, j21, j22 = entries
+    c = 2 * a * a * q * (1 - q) * (mean - alpha_prime)
+    return a * q * j11, a * q * j12, c * j11 + a * a * q * j21, c * j12 + a * a * q * j22
+
+
+def reference_parameters(model):
+    """The concrete ``(lambda_, alpha)`` decimal texts at which a counterexample of a claim
+    with parameter intervals is evaluated (the lower ends; ``None`` for lambda01, alpha01)."""
+    return (model.lambda_[0] if model.lambda_ else None), (model.alpha[0] if model.alpha else None)
+
+
+def quantity_mp(quantity, point, model=DEFAULT_MODEL, digits=50):
+    """The claim's quantity at a point (decimal strings) by mpmath to ``digits`` digits, the
+    reference that confirms a counterexample (at :func:`reference_parameters`).  Returned
+    inside ``mpmath.workdps(digits + 20)``-sized precision."""
+    import mpmath
+
+    from snn_verify.theory.jacobian import point_mp
+
+    lambda_, alpha = reference_parameters(model)
+    p = point_mp(*point, lambda_=lambda_, alpha=alpha, digits=digits)
+    with mpmath.workdps(digits + 20):
+        mean, var = p["mean"], p["variance"]
+        (j11, j12), (j21, j22) = p["jacobian"]
+        if model.dropout:
+            from snn_verify.theory.parameters import alpha01, lambda01
+
+            lam = mpmath.mpf(lambda_) if lambda_ else lambda01(digits + 20)
+            alp = mpmath.mpf(alpha) if alpha else alpha01(digits + 20)
+            q, alpha_prime = 1 - mpmath.mpf(model.dropout), -lam * alp
+            a = dropout_scale(q, alpha_prime, mpmath.sqrt)
+            j11, j12, j21, j22 = dropout_jacobian((j11, j12, j21, j22), mean, q, alpha_prime, a)
+            mean, var = dropout_map(mean, var, q, alpha_prime, a)
+        if quantity == "spectral_norm":
+            return (mpmath.sqrt((j11 + j22) ** 2 + (j21 - j12) ** 2) + mpmath.sqrt((j11 - j22) ** 2 + (j12 + j21) ** 2)) / 2
+        return {"mean": mean, "variance": var, "variance_change": var - mpmath.mpf(point[2])}[quantity]
+
+
+@dataclass(frozen=True)
 class Claim:
     """``quantity`` over ``box`` is ``relation`` (``"<"`` or ``">"``) ``bound``."""
 
@@ -66,6 +190,7 @@ class Claim:
     published: float | None = None
     statement: str = ""
     tags: tuple = field(default_factory=tuple)
+    model: Model = DEFAULT_MODEL
 
     def __post_init__(self):
         if self.quantity not in QUANTITIES:

@@ -265,14 +265,12 @@ def _floor_rows(results):
 
 def section_theorems(ctx):
     """The theorems, certified over their whole domains by the Arb interval engine."""
-    from snn_verify.proofs.rigorous.certify import certify_suite
-    from snn_verify.proofs.theorems import theorem_claims
-    from snn_verify.proofs.rigorous.fixed_point import fixed_point
+    from snn_verify.proofs.rigorous.suite import theorems
 
-    results = certify_suite(theorem_claims())
+    suite = theorems()
+    results, fp = suite.results, suite.fixed_point
     rows = [_theorem_row(r) for r in results]
     rows += _image_rows(results) + _floor_rows(results)
-    fp = fixed_point("0", "1")
     rows.append(_row("proof", "T1 fixed point at omega = 0, tau = 1 (Krawczyk operator)",
                      f"mu in {fp['mu_ball']}, nu in {fp['nu_ball']}", "exactly (0, 1)",
                      "CERTIFIED" if fp["unique"] and fp["contains_0_1"] else "UNDECIDED",
@@ -282,6 +280,41 @@ def section_theorems(ctx):
             f"extremum enclosures of width <= {max(r.tolerance for r in results):g}); `verify.py theorems --certificates DIR` writes "
             f"certificates that `verify.py recheck` re-verifies independently")
     return Section("10. Theorems (certified by interval arithmetic)", rows, note)
+
+
+def section_beyond(ctx):
+    """Certified results beyond the paper (issue 13): the alpha-dropout theorem, the largest
+    dropout rate scanned, Theorems 1-3 for float32 constants, the largest domains."""
+    title = "10b. Beyond the paper (certified)"
+    if ctx.quick:
+        return Section(title, [_row("proof", "alpha dropout, float32 constants, largest domains", "not run (--quick)",
+                                    status="NOT CERTIFIED", detail="run `verify.py theorems --extended`")])
+    from snn_verify.proofs.rigorous.suite import extended
+
+    ext = extended()
+    rows = []
+    for rate, results, fp in ext.dropout:
+        rows += [_theorem_row(r) for r in results]
+        rows.append(_row("proof", f"dropout {rate}: fixed point (0, 1) of g_q (Krawczyk operator)",
+                         f"mu in {fp.mu_ball}, nu in {fp.nu_ball}", "exactly (0, 1)",
+                         "CERTIFIED" if fp.unique and fp.contains_0_1 else "UNDECIDED",
+                         f"||J_q||_2 <= {fp.contraction:.9f} there"))
+    m = ext.max_rate
+    rows.append(_row("computation", "largest alpha-dropout rate keeping Theorem 1 (scanned)",
+                     f"certified up to {m['certified']}", f"scanned {', '.join(m['scanned'])}",
+                     detail=f"refuted at {m['refuted']}" if m["refuted"] else m["note"]))
+    f32 = ext.float32_model
+    rows += [dict(_theorem_row(r), detail=f"alpha in [{f32.alpha[0]}, {f32.alpha[1]}], lambda in "
+                                         f"[{f32.lambda_[0]}, {f32.lambda_[1]}]; " + _theorem_row(r)["detail"])
+             for r in ext.float32]
+    for d in ext.domains:
+        rows.append(_row("proof", f"largest {d.kind} box, Theorem {d.theorem}'s conclusions", str(d.box),
+                         status="CERTIFIED", detail="; ".join(f"beyond {side}: {w['claim']} broken at {w['point']}"
+                                                             for side, w in d.witnesses.items())
+                         or "no side refuted within the search"))
+    note = ("each row an ordinary certified claim (Arb, outward rounding); `verify.py theorems --extended "
+            "--certificates DIR` writes the certificates, `verify.py recheck` re-verifies them")
+    return Section(title, rows, note)
 
 
 #: dense-grid points per (box, quantity) (None: the backend's default, 1e7 on the CPU, 1e9 on
@@ -358,7 +391,7 @@ def section_evidence(ctx):
 SECTIONS = (
     section_integrals, section_moments, section_parameters, section_fixed_point, section_jacobian,
     section_cross_checks, section_dropout, section_variants, section_activations, section_theorems,
-    section_evidence,
+    section_beyond, section_evidence,
 )
 
 

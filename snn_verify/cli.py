@@ -54,14 +54,21 @@ def cmd_report(args):
 
 
 def cmd_theorems(args):
-    from snn_verify.proofs.rigorous.suite import theorems
-    from snn_verify.proofs.theorems import theorem_claims
+    from snn_verify.proofs.rigorous import suite
 
     if args.certificates:
         output_dir(args.certificates, "certificates")
-    with _progress(len(theorem_claims()), "theorems") as bar:
-        return theorems(tol=args.tolerance, workers=args.workers, certificates=args.certificates,
-                        max_seconds=args.budget_seconds, progress=lambda name: bar.update(1))
+    run = suite.extended if args.extended else suite.theorems
+    with _progress(suite.claim_count(args.extended), "theorems") as bar:
+        return run(tol=args.tolerance, workers=args.workers, certificates=args.certificates,
+                   max_seconds=args.budget_seconds, progress=lambda name: bar.update(1))
+
+
+def cmd_domain(args):
+    from snn_verify.proofs.rigorous.domain import grow
+
+    with _progress(None, f"domain {args.kind}") as bar:
+        return grow(args.kind, args.theorem, workers=args.workers, progress=lambda side: bar.update(1))
 
 
 def _box_argument(args):
@@ -86,7 +93,7 @@ def cmd_claim(args):
     if args.certificate:
         output_file(args.certificate, "certificate")
     relation, bound = ("<", args.lt) if args.lt is not None else (">", args.gt)
-    claim = make_claim(args.quantity, relation, bound, box)
+    claim = make_claim(args.quantity, relation, bound, box, model=_model_argument(args))
     with _progress(None, "boxes") as bar:
         def progress(n_boxes, width):
             bar.update(n_boxes - bar.n)
@@ -97,6 +104,17 @@ def cmd_claim(args):
     if args.certificate:
         r = dataclasses.replace(r, certificate=certificate.write(r, args.certificate))
     return r
+
+
+def _model_argument(args):
+    from snn_verify.proofs.claims import Model
+
+    pairs = {name: interval(getattr(args, name), name) and tuple(getattr(args, name)) if getattr(args, name) else ()
+             for name in ("alpha", "lambda_")}
+    for name, pair in pairs.items():
+        if pair and not float(pair[0]) > 0:
+            raise UsageError(f"--{name.rstrip('_')}: must be > 0")
+    return Model(dropout=args.dropout or "", alpha=pairs["alpha"], lambda_=pairs["lambda_"])
 
 
 def cmd_recheck(args):
@@ -168,8 +186,19 @@ def _add_dropout(sub):
 def _add_theorems(sub):
     p = sub.add_parser("theorems", help="certify Theorems 1-3 over their whole domains (Arb interval arithmetic)")
     p.add_argument("--certificates", metavar="DIR", default=None, help="write one JSON certificate per claim to DIR")
+    p.add_argument("--extended", action="store_true", help="also the certified results beyond the paper (issue 13)")
     _add_engine_options(p)
     p.set_defaults(func=cmd_theorems)
+
+
+def _add_domain(sub):
+    from snn_verify.proofs.rigorous.domain import KINDS
+
+    p = sub.add_parser("domain", help="largest certified (mu, nu) or (omega, tau) box of a theorem, with witnesses")
+    p.add_argument("kind", choices=KINDS)
+    p.add_argument("--theorem", type=int, choices=(1, 2, 3), default=1, help="the theorem (default 1)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    p.set_defaults(func=cmd_domain)
 
 
 def _add_engine_options(p, seconds=None):
@@ -195,6 +224,11 @@ def _add_claim(sub):
     for name in VARIABLES:
         p.add_argument(f"--{name}", type=number, nargs=2, required=True, metavar=("LO", "HI"))
     p.add_argument("--certificate", metavar="FILE", default=None, help="write the claim's JSON certificate")
+    p.add_argument("--dropout", type=dropout_rate, default=None, metavar="RATE",
+                   help="quantities of g_q: alpha dropout at this rate after the layer")
+    p.add_argument("--alpha", type=number, nargs=2, default=None, metavar=("LO", "HI"), help="alpha over [LO, HI]")
+    p.add_argument("--lambda", dest="lambda_", type=number, nargs=2, default=None, metavar=("LO", "HI"),
+                   help="lambda over [LO, HI]")
     _add_engine_options(p, CLAIM_SECONDS)
     p.set_defaults(func=cmd_claim)
 
@@ -232,6 +266,24 @@ def _bench_certify(bench_sub):
                    help=f"time cap of the natural extension per claim (s, default {CAP:g})")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     p.set_defaults(func=cmd_bench_certify)
+
+
+def cmd_bench_corners(args):
+    from snn_verify.proofs.evidence import bench_corners
+
+    with _progress(args.claims, "bench corners") as bar:
+        return bench_corners.run(claims=args.claims, seconds=args.budget_seconds, seed=args.seed,
+                                 workers=args.workers, progress=lambda verdict: bar.update(1))
+
+
+def _bench_corners(bench_sub):
+    from snn_verify.proofs.evidence.bench_corners import CLAIMS, SECONDS
+
+    p = bench_sub.add_parser("corners", help="UNDECIDED rate on random hard-corner claims (issue 13)")
+    p.add_argument("--claims", type=count, default=CLAIMS, help=f"claims drawn (default {CLAIMS})")
+    p.add_argument("--budget-seconds", type=positive_float, default=SECONDS, help=f"per claim (default {SECONDS:g})")
+    p.add_argument("--workers", type=int, default=1, help="worker processes per claim (default 1)")
+    p.set_defaults(func=cmd_bench_corners)
 
 
 # --- grids and Monte Carlo (evidence, not proof) -------------------------------------------
@@ -535,7 +587,7 @@ def _add_inspect(sub):
 
 
 #: ``bench`` sub-subcommand registrations: functions ``add(bench_subparsers)``
-BENCH_COMMANDS = [_add_bench_grid, _add_bench_montecarlo, _bench_certify]
+BENCH_COMMANDS = [_add_bench_grid, _add_bench_montecarlo, _bench_certify, _bench_corners]
 
 
 def _add_bench(sub):
@@ -546,7 +598,7 @@ def _add_bench(sub):
 
 
 #: subcommand registrations, in the order ``-h`` lists them
-COMMANDS = [_add_params, _add_point, _add_dropout, _add_theorems, _add_claim, _add_recheck, _add_fixed_point,
+COMMANDS = [_add_params, _add_point, _add_dropout, _add_theorems, _add_claim, _add_recheck, _add_fixed_point, _add_domain,
             _add_grid, _add_montecarlo, _add_figures, _add_bench, _add_frameworks, _add_inspect]
 
 

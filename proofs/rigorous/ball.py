@@ -321,16 +321,17 @@ def _forms(m):
     return ["mneg"] if m < 0 else ["mpos"] if m >= 0 else ["mneg", "mpos"]
 
 
-def moment_derivatives(m, s, order, naive=False):
+def moment_derivatives(m, s, order, naive=False, params=None):
     """Generated outputs up to ``order`` (0: mean, var; 1: + first; 2: + second derivatives).
 
     The ``_mneg`` form is used for ``m < 0``, ``_mpos`` for ``m >= 0``; where ``m`` has both
     signs, both are evaluated.  Over a wide ``s`` (relative radius above :data:`WIDE`) the
     functions also run in :class:`Interval` arithmetic.  All results are
     enclosures of the same numbers and are intersected.  ``naive=True``: plain balls and
-    :func:`naive_exp_erfc` only (the benchmark's baseline).
+    :func:`naive_exp_erfc` only (the benchmark's baseline).  ``params``: balls
+    ``(lambda_, alpha)`` (default: lambda01, alpha01).
     """
-    lambda_, alpha = parameters()
+    lambda_, alpha = params or parameters()
     name = _ORDER_NAME[order]
     if naive:
         return generated("naive")[f"{name}_mpos"](m, s, lambda_, alpha)
@@ -361,7 +362,7 @@ def _bisect(x):
     return lo.union(mid), mid.union(hi)
 
 
-def moment_enclosure(m, s2, order, depth=TILE_DEPTH):
+def moment_enclosure(m, s2, order, depth=TILE_DEPTH, params=None):
     """Enclosures of the generated outputs up to ``order`` over the rectangle ``m x s2``.
 
     Wide rectangles are first bisected (the generated expressions depend on m and s only,
@@ -371,14 +372,14 @@ def moment_enclosure(m, s2, order, depth=TILE_DEPTH):
     s_mid = s2.mid().sqrt()
     wide_s2, wide_m = s2.rad() > TILE * s2.mid(), m.rad() > TILE * s_mid
     if depth == 0 or not (wide_s2 or wide_m):
-        return _moment_enclosure_tile(m, s2, order)
+        return _moment_enclosure_tile(m, s2, order, params)
     parts = [(m, h) for h in _bisect(s2)] if wide_s2 and (not wide_m or s2.rad() / s2.mid() >= m.rad() / s_mid) \
         else [(h, s2) for h in _bisect(m)]
-    a, b = (moment_enclosure(pm, ps, order, depth - 1) for pm, ps in parts)
+    a, b = (moment_enclosure(pm, ps, order, depth - 1, params) for pm, ps in parts)
     return tuple(x.union(y) for x, y in zip(a, b))
 
 
-def _moment_enclosure_tile(m, s2, order):
+def _moment_enclosure_tile(m, s2, order, params=None):
     r"""Enclosures of the generated outputs up to ``order`` over the rectangle ``m x s2``.
 
     Each output whose partials in (m, s^2) are among the outputs (all but the highest
@@ -390,11 +391,11 @@ def _moment_enclosure_tile(m, s2, order):
     the two enclosures are intersected.  ``s2`` is the range of ``s^2 = nu*tau``.
     """
     s = s2.sqrt()
-    natural = moment_derivatives(m, s, order)
+    natural = moment_derivatives(m, s, order, params=params)
     if order == 0 or (m.is_exact() and s2.is_exact()):
         return natural
     mc, s2c = arb(m.mid()), arb(s2.mid())
-    centre = moment_derivatives(mc, s2c.sqrt(), order - 1)
+    centre = moment_derivatives(mc, s2c.sqrt(), order - 1, params=params)
     dm, ds2 = m - mc, s2 - s2c
     out = list(natural)
     for k, value in enumerate(centre):

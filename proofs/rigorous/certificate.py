@@ -20,7 +20,7 @@ import os
 import platform
 import tempfile
 
-from .recheck import FORMAT, VARIABLES, load, recheck, recheck_file, tiles  # noqa: F401 (re-exported)
+from .recheck import FORMAT, VARIABLES, load, quantity_dual, recheck, recheck_file, tiles  # noqa: F401 (re-exported)
 from .trusted import PREC
 from .trusted import digest as _digest
 from .trusted import generated_digest as _generated_digest
@@ -63,7 +63,8 @@ def build(result):
         "format": FORMAT,
         "claim": {"name": claim.name, "theorem": claim.theorem, "quantity": claim.quantity,
                   "relation": claim.relation, "bound": result.bound_text,
-                  "box": {v: list(iv) for v, iv in zip(VARIABLES, result.decimals)}},
+                  "box": {v: list(iv) for v, iv in zip(VARIABLES, result.decimals)},
+                  **({} if claim.model.default else {"model": claim.model.as_dict()})},
         "verdict": result.verdict,
         "extremum": [_weakened(lo, -1), _weakened(hi, 1)],
         "extremum_kind": "max" if sense == 1 else "min",

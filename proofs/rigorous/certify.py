@@ -39,9 +39,10 @@ from fractions import Fraction
 
 import mpmath
 
-from .ball import float_down, float_up
-from ..claims import VARIABLES, Box, Claim
-from .interval import METHODS
+from . import refute
+from .ball import float_down, float_up, lower_float
+from ..claims import DEFAULT_MODEL, VARIABLES, Box, Claim, parse_spec, quantity_mp, reference_parameters, spec
+from .interval import METHODS, enclose_point
 
 CERTIFIED, REFUTED, UNDECIDED = "CERTIFIED", "REFUTED", "UNDECIDED"
 #: default width of the extremum enclosure
@@ -51,6 +52,14 @@ MAX_BOXES = 200_000
 MAX_SECONDS = 120.0
 #: default time budget of one user claim (``verify.py claim``)
 CLAIM_SECONDS = 60.0
+#: share of the time budget spent narrowing the extremum once the verdict is known
+DECIDED_SHARE = 0.25
+#: candidate points (corners, local maxima) whose values seed the search
+SEEDS = 8
+#: local optimisations that seed the search (more run before an UNDECIDED)
+SEED_STARTS = 1
+#: open boxes whose points restart the refutation effort when the budget is spent
+RESTARTS = 4
 #: boxes split per round and worker when bounding in parallel (fewer rounds, less IPC)
 BATCH = 16
 #: digits of the mpmath re-evaluation that confirms a counterexample
@@ -173,6 +182,8 @@ class Result:
             out["open_boxes"] = {"count": len(self.open_boxes),
                                  "first": [list(map(list, b.box)) for b in self.open_boxes[:5]]}
             out["note"] = self.note
+        if not self.claim.model.default:
+            out["model"] = self.claim.model.as_dict()
         if getattr(self.claim, "published", None) is not None:
             out["published"] = self.claim.published
         if self.certificate is not None:
@@ -229,11 +240,14 @@ def _split(bound):
 
 
 def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_BOXES,
-           max_seconds=MAX_SECONDS, evaluator=None, progress=None, method="smart"):
+           max_seconds=MAX_SECONDS, evaluator=None, progress=None, method="smart", seeds=()):
     """Branch and bound for ``max sense*Q`` over the decimal box (see module docstring).
 
     ``limit`` is ``sense*b`` (``None``: extremum only); ``method`` names the box bound
     (:data:`snn_verify.proofs.rigorous.interval.METHODS`: ``"smart"``, or ``"natural"`` for the benchmark).
+    ``seeds``: points (decimal strings in the box) whose rigorous values start ``best``.
+    Once the claim is decided, the enclosure is narrowed for at most :data:`DECIDED_SHARE`
+    of the time budget.
     Returns a dict with ``best`` (lower bound, at ``point``), ``upper``, ``leaves`` (every
     final box), ``boxes`` (boxes bounded) and ``exhausted`` (a budget ran out).
     """
@@ -258,13 +272,17 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
             else:
                 heapq.heappush(heap, (-b.upper, next(counter), b))
 
+    for point in seeds:
+        value = lower_float(sense * enclose_point(quantity, point))
+        if value > best[0]:
+            best[:] = [value, tuple(point)]
     add(evaluator.map([(method, quantity, sense, box, None, (), snap)]))
     batch = BATCH * evaluator.workers if evaluator.workers > 1 else 1
     exhausted = False
     while heap:
         hi = max(-heap[0][0], max((b.upper for b in final), default=-math.inf))
         decided = limit is None or hi < limit or best[0] > limit
-        if hi - best[0] <= tol and decided:
+        if decided and (hi - best[0] <= tol or time.perf_counter() - t0 > DECIDED_SHARE * max_seconds):
             break
         if n_boxes >= max_boxes or time.perf_counter() - t0 > max_seconds:
             exhausted = True
@@ -293,21 +311,25 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
 
 def confirm_violation(quantity, point, relation, bound, digits=REFUTATION_DIGITS):
     """Q at ``point`` (decimal strings) to ``digits`` digits by mpmath, and whether it breaks
-    ``Q relation bound``.  Returns ``(value, violated)``."""
-    from snn_verify.theory.jacobian import point_mp
-    from snn_verify.theory.selu_map import moment_map_mp
-
-    mu, omega, nu, tau = point
-    if quantity == "spectral_norm":
-        value = point_mp(mu, omega, nu, tau, digits=digits)["spectral_norm"]
-    else:
-        mean, var = moment_map_mp(mu, omega, nu, tau, digits=digits)
-        with mpmath.workdps(digits + 20):
-            value = {"mean": mean, "variance": var, "variance_change": var - mpmath.mpf(nu)}[quantity]
+    ``Q relation bound``.  ``quantity`` may be a :func:`snn_verify.proofs.claims.spec` string
+    (parameter intervals are evaluated at their lower ends).  Returns ``(value, violated)``."""
+    name, model = parse_spec(quantity)
+    value = quantity_mp(name, point, model, digits)
     with mpmath.workdps(digits + 20):
         b = mpmath.mpf(str(bound))
         violated = value >= b if relation == "<" else value <= b
     return value, violated
+
+
+def _refutation_effort(quantity, sense, decimals, s):
+    """Local maxima from the best point and the open boxes' points; a better rigorous value
+    replaces ``s["best"]`` (and its point)."""
+    open_ = sorted((b for b in s["leaves"] if b.upper >= s["best"]), key=lambda b: -b.upper)[:RESTARTS]
+    starts = [s["point"]] + [b.point for b in open_]
+    for point in refute.candidates(quantity, sense, decimals, starts=[p for p in starts if p])[:SEEDS]:
+        value = lower_float(sense * enclose_point(quantity, point))
+        if value > s["best"]:
+            s["best"], s["point"] = value, tuple(point)
 
 
 def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, workers=None,
@@ -320,27 +342,35 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
     sense, limit_down, limit_up = limits(claim)
     decimals, text = decimal_box(claim), bound_text(claim)
 
+    quantity = spec(claim.quantity, claim.model)
+    seeds = refute.candidates(quantity, sense, decimals, n_starts=SEED_STARTS)[:SEEDS]
+
     def run(ev):
         # prove "sense*Q <= upper < limit": compare with the float just below sense*b
-        return search(claim.quantity, sense, decimals, limit=limit_down, tol=tol, max_boxes=max_boxes,
-                      max_seconds=max_seconds, evaluator=ev, progress=progress)
+        return search(quantity, sense, decimals, limit=limit_down, tol=tol, max_boxes=max_boxes,
+                      max_seconds=max_seconds, evaluator=ev, progress=progress, seeds=seeds)
 
     if evaluator is None:
         with Evaluator(workers) as ev:
             s = run(ev)
     else:
         s = run(evaluator)
+    if s["upper"] >= limit_down and s["best"] <= limit_up:   # undecided: a last refutation effort
+        _refutation_effort(quantity, sense, decimals, s)
     lo, hi = s["best"], s["upper"]
     extremum = (lo, hi) if sense == 1 else (-hi, -lo)
     verdict, counterexample, note = UNDECIDED, None, ""
     if hi < limit_down:
         verdict = CERTIFIED
     elif lo > limit_up:
-        value, violated = confirm_violation(claim.quantity, s["point"], claim.relation, text)
+        value, violated = confirm_violation(quantity, s["point"], claim.relation, text)
         if violated:
             verdict = REFUTED
             counterexample = {"point": dict(zip(VARIABLES, s["point"])),
                               "value": mpmath.nstr(value, REFUTATION_DIGITS)}
+            if claim.model.alpha or claim.model.lambda_:
+                lam, alpha = reference_parameters(claim.model)
+                counterexample["parameters"] = {"lambda": lam or "lambda01", "alpha": alpha or "alpha01"}
         else:  # never refute without the independent confirmation
             note = "a point seemed to violate the bound but the 50-digit re-evaluation did not confirm it"
     if verdict == UNDECIDED and not note:
@@ -360,12 +390,12 @@ class DecimalClaim(Claim):
     bound_text: str = ""
 
 
-def make_claim(quantity, relation, bound, box, name="claim"):
+def make_claim(quantity, relation, bound, box, name="claim", model=DEFAULT_MODEL):
     """A :class:`DecimalClaim` from decimal strings: ``box = {"mu": (lo, hi), ...}``."""
     floats = Box(**{v: (float(box[v][0]), float(box[v][1])) for v in VARIABLES})
     decimals = tuple((str(box[v][0]).strip(), str(box[v][1]).strip()) for v in VARIABLES)
     return DecimalClaim(name, "user", quantity, floats, relation, float(bound), decimals=decimals,
-                        bound_text=str(bound).strip())
+                        bound_text=str(bound).strip(), model=model)
 
 
 def certify_suite(claims, tol=TOLERANCE, workers=None, certificates=None, max_seconds=MAX_SECONDS,

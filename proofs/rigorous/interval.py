@@ -51,11 +51,23 @@ from fractions import Fraction
 
 from flint import arb
 
+from ..claims import dropout_jacobian, dropout_map, dropout_scale, parse_spec
+from .trusted import model_parameters
+
 from .ball import (at_working_precision, decimal_ball, exact_decimal, interval_ball, lower_float, meet, moment_derivatives,
                    moment_enclosure, product_hull, upper_float)
 
 #: the ball [-1, 1]
 _UNIT = arb(0, 1)
+
+
+def known_sign(var):
+    """A variance enclosure met with ``[0, inf)``: a variance is never negative."""
+    if not var.is_finite() or var >= 0:
+        return var
+    if var < 0:
+        raise ArithmeticError(f"a variance enclosure {var} below 0")
+    return arb(0).union(var.upper())
 
 
 def box_balls(box):
@@ -102,18 +114,35 @@ def spectral_norm_parts(a, b, c, d):
     return (p + q) / 2, ((u + w) / 2, (z - v) / 2, (v + z) / 2, (u - w) / 2)
 
 
-def _derivatives(m, s2, order, naive):
+def _derivatives(m, s2, order, naive, params=None):
     if naive:
-        return moment_derivatives(m, s2.sqrt(), order, naive=True)
-    return moment_enclosure(m, s2, order)
+        return moment_derivatives(m, s2.sqrt(), order, naive=True, params=params)
+    return moment_enclosure(m, s2, order, params=params)
 
 
-def _norm_jet(balls, m, s2, gradient, naive):
+class _Dropout:
+    """Alpha dropout after the layer (:func:`snn_verify.proofs.claims.dropout_map`) as balls:
+    keep probability ``q``, ``alpha' = -lambda alpha``, scale ``a``."""
+
+    def __init__(self, q, lambda_, alpha):
+        self.q, self.alpha_prime = q, -lambda_ * alpha
+        self.a = dropout_scale(q, self.alpha_prime, arb.sqrt)
+
+
+def _grad_combination(pairs):
+    """``sum_k c_k * g_k`` for gradients ``g_k`` (tuples of 4 balls)."""
+    return tuple(sum((c * g[i] for c, g in pairs), arb(0)) for i in range(4))
+
+
+def _norm_jet(balls, m, s2, gradient, naive, params=None, dropout=None):
     mu, omega, nu, tau = balls
-    d = _derivatives(m, s2, 2 if gradient else 1, naive)
+    d = _derivatives(m, s2, 2 if gradient else 1, naive, params)
     mean_m, mean_s2, var_m, var_s2 = d[2:6]
     entries = (omega * mean_m, tau * mean_s2, omega * var_m, tau * var_s2)
-    value, dnorm = spectral_norm_parts(*entries)
+    if dropout is not None:
+        g = dropout
+        entries_q = dropout_jacobian(entries, d[0], g.q, g.alpha_prime, g.a)
+    value, dnorm = spectral_norm_parts(*(entries if dropout is None else entries_q))
     if not gradient:
         return value, None
     mean_mm, mean_ms2, mean_s2s2, var_mm, var_ms2, var_s2s2 = d[6:12]
@@ -123,6 +152,17 @@ def _norm_jet(balls, m, s2, gradient, naive):
         _scaled_gradient(1, var_m, var_mm, var_ms2, balls),
         _scaled_gradient(3, var_s2, var_ms2, var_s2s2, balls),
     )
+    if dropout is not None:   # J_q = [[a q, 0], [c, a^2 q]] J with c = 2 a^2 q (1-q)(mu~ - alpha')
+        aq, a2q = g.a * g.q, g.a * g.a * g.q
+        c = 2 * g.a * g.a * g.q * (1 - g.q) * (d[0] - g.alpha_prime)
+        grad_c = tuple(2 * g.a * g.a * g.q * (1 - g.q) * x for x in _chain(d[2], d[3], balls))
+        j11, j12 = entries[0], entries[1]
+        entry_grads = (
+            _grad_combination([(aq, entry_grads[0])]),
+            _grad_combination([(aq, entry_grads[1])]),
+            _grad_combination([(c, entry_grads[0]), (j11, grad_c), (a2q, entry_grads[2])]),
+            _grad_combination([(c, entry_grads[1]), (j12, grad_c), (a2q, entry_grads[3])]),
+        )
     grad = tuple(sum((dn * g[i] for dn, g in zip(dnorm, entry_grads)), arb(0)) for i in range(4))
     return value, grad
 
@@ -130,21 +170,38 @@ def _norm_jet(balls, m, s2, gradient, naive):
 def jet(quantity, balls, gradient=False, naive=False):
     """Enclosures ``(Q, grad Q)`` over the balls of (mu, omega, nu, tau).
 
-    The generated outputs are enclosed over the (m, s^2) rectangle by
-    :func:`snn_verify.proofs.rigorous.ball.moment_enclosure` and composed by ball arithmetic (chain rule, Jacobian
-    entries, spectral norm).  ``grad`` is ``None`` unless ``gradient``.  ``naive=True``: the
-    plain natural extension instead (the benchmark's baseline).
+    ``quantity`` is a quantity name or a :func:`snn_verify.proofs.claims.spec` string (alpha
+    dropout after the layer, parameter intervals).  The generated outputs are enclosed over
+    the (m, s^2) rectangle by :func:`snn_verify.proofs.rigorous.ball.moment_enclosure` and
+    composed by ball arithmetic (chain rule, Jacobian entries, spectral norm, dropout map).
+    ``grad`` is ``None`` unless ``gradient``.  ``naive=True``: the plain natural extension
+    instead (the benchmark's baseline).
     """
+    quantity, model = parse_spec(quantity)
+    lambda_, alpha, q = model_parameters(model)
+    params = (lambda_, alpha)
+    dropout = _Dropout(q, lambda_, alpha) if q is not None else None
     m, s2 = ms_balls(balls) if not naive else (balls[0] * balls[1], balls[2] * balls[3])
     if quantity == "spectral_norm":
-        return _norm_jet(balls, m, s2, gradient, naive)
-    d = _derivatives(m, s2, 1 if gradient else 0, naive)
+        return _norm_jet(balls, m, s2, gradient, naive, params, dropout)
+    d = _derivatives(m, s2, 1 if gradient else 0, naive, params)
+    mean, var = d[0], known_sign(d[1])
+    grad_mean = _chain(d[2], d[3], balls) if gradient else None
+    grad_var = _chain(d[4], d[5], balls) if gradient else None
+    if dropout is not None:
+        g = dropout
+        mean_q, var_q = dropout_map(mean, var, g.q, g.alpha_prime, g.a)
+        if gradient:
+            grad_var = _grad_combination([(g.a * g.a * g.q, grad_var),
+                                          (2 * g.a * g.a * g.q * (1 - g.q) * (mean - g.alpha_prime), grad_mean)])
+            grad_mean = _grad_combination([(g.a * g.q, grad_mean)])
+        mean, var = mean_q, known_sign(var_q)
     if quantity == "mean":
-        return d[0], (_chain(d[2], d[3], balls) if gradient else None)
-    value = d[1] if quantity == "variance" else d[1] - balls[2]
+        return mean, grad_mean
+    value = var if quantity == "variance" else var - balls[2]
     if not gradient:
         return value, None
-    grad = list(_chain(d[4], d[5], balls))
+    grad = list(grad_var)
     if quantity == "variance_change":
         grad[2] -= 1
     return value, tuple(grad)

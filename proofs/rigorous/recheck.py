@@ -5,18 +5,23 @@ exact decimals, alpha01/lambda01, the generated expressions over *plain* Arb), t
 (mpmath for counterexamples) and nothing of the engine: not :mod:`.ball`'s enclosures, not
 :mod:`.interval`, :mod:`.certify` or :mod:`.fixed_point` (a test reads the imports).
 
-**Its own evaluator.**  The generated functions of ``(m, s)`` are run over :class:`Dual`
-numbers: a ball value and its gradient in ``(mu, omega, nu, tau)``, carried by forward-mode
-automatic differentiation from ``m = mu*omega`` and ``s = sqrt(nu*tau)``.  The special
-function is plain Arb,
+**Its own evaluator.**  The generated ``moments_d1`` functions of ``(m, s)`` (values and
+first partials, part of the trusted base) are run over :class:`Dual` numbers: a ball value
+and its gradient, carried by forward-mode automatic differentiation.  The special function is
+plain Arb,
 
 .. math:: \frac{d}{dx}\big(e^{A}\operatorname{erfc}B\big)
-          = e^{A}\operatorname{erfc}(B)\,A' - \tfrac{2}{\sqrt\pi}\,e^{A - B^2}\,B',
+          = e^{A}\operatorname{erfc}(B)\,A' - \tfrac{2}{\sqrt\pi}\,e^{D}\,B',\qquad D = A - B^2,
 
-so neither the engine's erfcx enclosure nor the sympy-generated partials are used (the
-spectral norm runs the generated first derivatives over Duals, so the gradient of each
-Jacobian entry also comes from AD).  Plain Arb is loose over wide balls; the checker
-compensates by splitting a leaf where it must.
+so the engine's erfcx enclosure, interval arithmetic, tiling and hand-written chain rule are
+not used.  Over a leaf, the rectangle of ``(m, s^2)`` it covers is bisected where wide
+(:func:`_rectangle`); on each piece the AD runs in ``(m, s^2)``, each output's value is met
+with its mean-value form, and mean's and var's AD gradients are met with the generated
+partials; the results are lifted to ``(mu, omega, nu, tau)`` (``m = mu*omega``,
+``s^2 = nu*tau``) and composed by Dual arithmetic (Jacobian entries, spectral norm, the
+alpha-dropout map of :mod:`snn_verify.proofs.claims`), so the gradients of the Jacobian
+entries come from AD of the generated first derivatives.  A variance is met with
+``[0, inf)``.
 
 It checks
 
@@ -42,6 +47,7 @@ from fractions import Fraction
 
 from flint import arb, ctx
 
+from ..claims import DEFAULT_MODEL, Model, dropout_jacobian, dropout_map, dropout_scale, quantity_mp
 from . import trusted
 from .trusted import at_working_precision, decimal_ball, exact, interval_ball
 
@@ -239,11 +245,12 @@ def _lift(f, mu, omega, nu, tau):
     return Dual(f.v, (f_m * omega.v, f_m * mu.v, f_s2 * tau.v, f_s2 * nu.v))
 
 
-def evaluate(quantity, variables, params=None):
+def evaluate(quantity, variables, model=DEFAULT_MODEL):
     """Q at ``variables`` = (mu, omega, nu, tau): four balls give a ball; four Duals (a box
-    and the unit gradients) give Q's enclosure and gradient over the box.  ``params`` =
-    (lambda_, alpha) balls (default: the trusted alpha01, lambda01)."""
-    params = params or trusted.parameters()
+    and the unit gradients) give Q's enclosure and gradient over the box.  ``model``: alpha
+    dropout after the layer and parameter intervals (:class:`snn_verify.proofs.claims.Model`)."""
+    lambda_, alpha, q = trusted.model_parameters(model)
+    params = (lambda_, alpha)
     mu, omega, nu, tau = variables
     if isinstance(mu, Dual):
         M, S2 = _endpoint_product(mu.v, omega.v), _endpoint_product(nu.v, tau.v)
@@ -251,13 +258,31 @@ def evaluate(quantity, variables, params=None):
     else:
         name = "moments_d1" if quantity == "spectral_norm" else "moments"
         outputs = _outputs(name, mu * omega, _sqrt(nu * tau), *params)
+    mean, var = outputs[:2]
+    if q is not None:
+        alpha_prime = -lambda_ * alpha
+        a = dropout_scale(q, alpha_prime, _sqrt)
     if quantity == "spectral_norm":
         _, _, mean_m, mean_s2, var_m, var_s2 = outputs
-        return _norm(omega * mean_m, tau * mean_s2, omega * var_m, tau * var_s2)
-    mean, var = outputs[:2]
+        entries = (omega * mean_m, tau * mean_s2, omega * var_m, tau * var_s2)
+        if q is not None:
+            entries = dropout_jacobian(entries, mean, q, alpha_prime, a)
+        return _norm(*entries)
+    if q is not None:
+        mean, var = dropout_map(mean, _nonnegative(var), q, alpha_prime, a)
     if quantity == "mean":
         return mean
+    var = _nonnegative(var)
     return var if quantity == "variance" else var - nu
+
+
+def _nonnegative(var):
+    """A variance is never negative: its enclosure met with [0, inf)."""
+    v = _value(var)
+    if not v.is_finite() or v >= 0:
+        return var
+    clipped = arb(0).union(v.upper()) if not v < 0 else arb(0)
+    return Dual(clipped, var.d) if isinstance(var, Dual) else clipped
 
 
 def _duals(box):
@@ -265,21 +290,27 @@ def _duals(box):
                  for i, (lo, hi) in enumerate(box))
 
 
-def _point_value(quantity, point):
-    return _value(evaluate(quantity, point))
+def quantity_dual(quantity, balls, model=DEFAULT_MODEL):
+    """Q and its gradient over balls of (mu, omega, nu, tau), as a :class:`Dual`."""
+    duals = tuple(Dual(x, tuple(arb(int(i == k)) for k in range(4))) for i, x in enumerate(balls))
+    return evaluate(quantity, duals, model)
+
+
+def _point_value(quantity, point, model=DEFAULT_MODEL):
+    return _value(evaluate(quantity, point, model))
 
 
 # --- one leaf -----------------------------------------------------------------------------------
 
-def prove_bound(quantity, sense, box, bound, depth=MAX_DEPTH):
+def prove_bound(quantity, sense, box, bound, depth=MAX_DEPTH, model=DEFAULT_MODEL):
     """Whether ``sense*Q <= bound`` on the box can be shown: monotone coordinates are fixed
     (AD gradient signs), then the mean-value form; failing that, bisect (up to ``depth``)."""
     face = [tuple(iv) for iv in box]
     while True:
         free = [i for i, (lo, hi) in enumerate(face) if lo < hi]
         if not free:
-            return (sense * _point_value(quantity, [arb(lo) for lo, _ in face])) <= bound
-        q = evaluate(quantity, _duals(face))
+            return (sense * _point_value(quantity, [arb(lo) for lo, _ in face], model)) <= bound
+        q = evaluate(quantity, _duals(face), model)
         value, grad = q.v, q.d
         if (sense * value) <= bound:
             return True
@@ -293,7 +324,7 @@ def prove_bound(quantity, sense, box, bound, depth=MAX_DEPTH):
         if not fixed:
             break
     centre = [lo + (hi - lo) / 2 for lo, hi in face]
-    mvf = sense * _point_value(quantity, [arb(c) for c in centre])
+    mvf = sense * _point_value(quantity, [arb(c) for c in centre], model)
     for g, (lo, hi), c in zip(grad, face, centre):
         if lo < hi:
             mvf += sense * g * (interval_ball(lo, hi) - arb(c))
@@ -312,7 +343,7 @@ def prove_bound(quantity, sense, box, bound, depth=MAX_DEPTH):
         sub = list(face)
         sub[i] = part
         halves.append(sub)
-    return all(prove_bound(quantity, sense, h, bound, depth - 1) for h in halves)
+    return all(prove_bound(quantity, sense, h, bound, depth - 1, model) for h in halves)
 
 
 # --- coverage ------------------------------------------------------------------------------------
@@ -415,6 +446,7 @@ def recheck(cert, progress=None, file=None):
         problems.append("the generated expressions differ from those the certificate was made with")
     claim = cert["claim"]
     quantity, relation = claim["quantity"], claim["relation"]
+    model = Model.from_dict(claim.get("model", {}))
     sense = 1 if relation == "<" else -1
     b = exact(claim["bound"])
     decimals = [claim["box"][v] for v in VARIABLES]
@@ -428,11 +460,11 @@ def recheck(cert, progress=None, file=None):
     for k, lf in enumerate(leaves):
         if lf["bound"] is None:  # an open box with no finite bound (undecided claims only)
             continue
-        if not prove_bound(quantity, sense, lf["box"], arb(sense * lf["bound"])):
+        if not prove_bound(quantity, sense, lf["box"], arb(sense * lf["bound"]), model=model):
             problems.append(f"leaf {k}: bound {lf['bound']} not confirmed on {lf['box']}")
         if progress:
             progress(k + 1)
-    _check_verdict(cert, quantity, relation, sense, b, decimals, problems)
+    _check_verdict(cert, quantity, relation, sense, b, decimals, problems, model)
     return RecheckResult(not problems, cert["verdict"], tuple(problems), len(leaves), time.perf_counter() - t0, file)
 
 
@@ -440,7 +472,7 @@ def _inside(point, decimals):
     return all(exact(lo) <= exact(x) <= exact(hi) for x, (lo, hi) in zip(point, decimals))
 
 
-def _check_verdict(cert, quantity, relation, sense, b, decimals, problems):
+def _check_verdict(cert, quantity, relation, sense, b, decimals, problems, model):
     leaves = cert["leaves"]
     verdict = cert["verdict"]
     if any(lf["bound"] is None for lf in leaves):
@@ -458,28 +490,24 @@ def _check_verdict(cert, quantity, relation, sense, b, decimals, problems):
     if not _inside(point, decimals):
         problems.append("argext is outside the claim's box")
     else:
-        value = _point_value(quantity, [decimal_ball(x) for x in point])
+        value = _point_value(quantity, [decimal_ball(x) for x in point], model)
         attained = value >= arb(float(lo)) if sense == 1 else value <= arb(float(hi))
         if not attained:
             problems.append("the extremum's attained end is not confirmed at argext")
     if verdict == "REFUTED":
-        _check_counterexample(cert, quantity, relation, b, decimals, problems)
+        _check_counterexample(cert, quantity, relation, b, decimals, problems, model)
 
 
-def _check_counterexample(cert, quantity, relation, b, decimals, problems):
+def _check_counterexample(cert, quantity, relation, b, decimals, problems, model):
     import mpmath
-
-    from snn_verify.theory.jacobian import point_mp
 
     ce = cert.get("counterexample") or {}
     point = [ce.get("point", {}).get(v) for v in VARIABLES]
     if None in point or not _inside(point, decimals):
         problems.append("REFUTED without a counterexample inside the box")
         return
-    p = point_mp(*point, digits=50)
+    value = quantity_mp(quantity, point, model, digits=50)
     with mpmath.workdps(70):
-        value = {"mean": p["mean"], "variance": p["variance"], "spectral_norm": p["spectral_norm"],
-                 "variance_change": p["variance"] - mpmath.mpf(point[2])}[quantity]
         bound = mpmath.mpf(str(cert["claim"]["bound"]))
         violated = value >= bound if relation == "<" else value <= bound
     if not violated:

@@ -125,6 +125,19 @@ def parameters():
     return _parameters_at(ctx.prec)
 
 
+def model_parameters(model):
+    """Balls ``(lambda_, alpha, q)`` of a :class:`snn_verify.proofs.claims.Model`: the
+    intervals it gives (decimal ends, exact) or alpha01, lambda01; ``q = 1 - rate`` of its
+    alpha dropout, or ``None`` without dropout."""
+    lambda_, alpha = parameters()
+    if model.lambda_:
+        lambda_ = decimal_ball(model.lambda_[0]).union(decimal_ball(model.lambda_[1]))
+    if model.alpha:
+        alpha = decimal_ball(model.alpha[0]).union(decimal_ball(model.alpha[1]))
+    q = 1 - decimal_ball(model.dropout) if model.dropout else None
+    return lambda_, alpha, q
+
+
 # --- digests ------------------------------------------------------------------------------------
 
 def digest(body):

@@ -1,0 +1,157 @@
+"""Issue 13: certified results beyond the paper (alpha dropout, parameter intervals, hard
+corners, largest domains), each checked by an independent route."""
+import copy
+import json
+
+import mpmath
+import numpy as np
+import pytest
+from flint import arb, ctx
+
+from snn_verify import cli
+from snn_verify.proofs.claims import Model, dropout_jacobian, dropout_map, dropout_scale, quantity_mp, spec
+from snn_verify.proofs.rigorous import certificate, recheck
+from snn_verify.proofs.rigorous.certify import CERTIFIED, REFUTED, certify, make_claim
+from snn_verify.proofs.rigorous.interval import box_balls, jet
+from snn_verify.proofs.rigorous.suite import float32_model
+from snn_verify.proofs.rigorous.trusted import PREC
+from snn_verify.theory.dropout import affine_correction
+from snn_verify.theory.parameters import alpha01, lambda01
+from snn_verify.theory.selu_map import moment_map_mp
+
+T1 = {"mu": ("-0.1", "0.1"), "omega": ("-0.1", "0.1"), "nu": ("0.8", "1.5"), "tau": ("0.95", "1.1")}
+
+
+def _g_q_mp(mu, nu, omega, tau, rate, lam=None, alp=None):
+    """g_q from THEORY.md's form (a (q mu~ + (1-q) alpha') + b, ...) with theory.dropout's a, b."""
+    mean, var = moment_map_mp(mu, omega, nu, tau, lambda_=lam, alpha=alp, digits=40)
+    q = 1 - mpmath.mpf(rate)
+    alpha_prime = -(mpmath.mpf(lam) if lam else lambda01()) * (mpmath.mpf(alp) if alp else alpha01())
+    a, b = affine_correction(q, alpha_prime)
+    return a * (q * mean + (1 - q) * alpha_prime) + b, a ** 2 * (q * var + q * (1 - q) * (mean - alpha_prime) ** 2)
+
+
+def test_dropout_map_and_jacobian_against_finite_differences():
+    mpmath.mp.dps = 40
+    mu, nu, omega, tau, rate = mpmath.mpf("0.07"), mpmath.mpf("1.2"), mpmath.mpf("-0.06"), mpmath.mpf("1.03"), "0.1"
+    want = _g_q_mp(mu, nu, omega, tau, rate)
+    assert abs(quantity_mp("mean", [mu, omega, nu, tau], Model(dropout=rate)) - want[0]) < 1e-30
+    assert abs(quantity_mp("variance", [mu, omega, nu, tau], Model(dropout=rate)) - want[1]) < 1e-30
+    h = mpmath.mpf(10) ** -12
+    cols = []
+    for dmu, dnu in ((h, 0), (0, h)):
+        plus, minus = _g_q_mp(mu + dmu, nu + dnu, omega, tau, rate), _g_q_mp(mu - dmu, nu - dnu, omega, tau, rate)
+        cols.append([(p - m) / (2 * h) for p, m in zip(plus, minus)])
+    J = np.array([[float(cols[0][0]), float(cols[1][0])], [float(cols[0][1]), float(cols[1][1])]])
+    norm = quantity_mp("spectral_norm", [mu, omega, nu, tau], Model(dropout=rate))
+    assert abs(np.linalg.norm(J, 2) - float(norm)) < 1e-12
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_engine_and_checker_enclose_dropout_and_interval_quantities(seed):
+    """50-digit mpmath values at random points (and parameter values) lie in the engine's and
+    the checker's enclosures over small random boxes, for g_q and parameter intervals."""
+    rng = np.random.default_rng(seed)
+    models = [Model(dropout="0.2"), Model(alpha=("1.67", "1.68"), lambda_=("1.05", "1.051")),
+              Model(dropout="0.05", alpha=("1.6", "1.7"))]
+    for _ in range(6):
+        lo = [rng.uniform(-2, 2), rng.uniform(-1, 1), 10 ** rng.uniform(-2, 1), rng.uniform(0.3, 2)]
+        box = tuple((x, x + w * abs(x) + 1e-3) for x, w in zip(lo, rng.uniform(0, 0.05, 4)))
+        point = [a + (b - a) * rng.random() for a, b in box]
+        for model in models:
+            lam = model.lambda_[0] if model.lambda_ else None
+            alp = str(float(model.alpha[0]) + rng.random() * (float(model.alpha[1]) - float(model.alpha[0]))) \
+                if model.alpha else None
+            mean, var = _g_q_mp(*[mpmath.mpf(point[i]) for i in (0, 2, 1, 3)], model.dropout or "0", lam, alp)
+            exact = {"mean": mean, "variance": var}
+            with ctx.workprec(PREC):
+                for q in ("mean", "variance", "spectral_norm"):
+                    engine = jet(spec(q, model), box_balls(box))[0]
+                    checker = recheck.quantity_dual(q, box_balls(box), model).v
+                    if q == "spectral_norm":
+                        lam_alp = Model(dropout=model.dropout, alpha=(alp, alp) if alp else (),
+                                        lambda_=(lam, lam) if lam else ())
+                        exact[q] = quantity_mp(q, [str(x) for x in point], lam_alp)
+                    v = arb(mpmath.nstr(exact[q], 30))
+                    assert engine.overlaps(v) and checker.overlaps(v), (q, model, box, point)
+
+
+def test_dropout_rows_certified_and_rechecked_tampering_rejected(tmp_path):
+    claim = make_claim("spectral_norm", "<", "1", T1, model=Model(dropout="0.1"))
+    r = certify(claim, workers=1)
+    assert r.verdict == CERTIFIED and r.extremum[1] < 0.75          # ||J_q|| ~ 0.713 < ||J|| ~ 0.898
+    path = certificate.write(r, str(tmp_path / "d.json"))
+    assert certificate.recheck_file(path)["ok"]
+    cert = json.loads(open(path).read())
+    forged = copy.deepcopy(cert)
+    del forged["claim"]["model"]                                      # the same leaves, now for g itself
+    body = {k: v for k, v in forged.items() if k != "sha256"}
+    forged["sha256"] = certificate._digest(body)
+    assert not certificate.recheck(forged)["ok"]
+
+
+def test_float32_intervals_contain_the_constants_and_are_half_ulp_wide():
+    m = float32_model()
+    mpmath.mp.dps = 50
+    for (lo, hi), exact in ((m.alpha, alpha01()), (m.lambda_, lambda01())):
+        assert mpmath.mpf(lo) < exact < mpmath.mpf(hi)
+        f = np.float32(float(exact))
+        assert mpmath.mpf(hi) - mpmath.mpf(lo) == mpmath.mpf(float(np.spacing(f)))
+
+
+def test_hard_corners_of_the_issue_are_decided():
+    """The issue's examples: a variance is never negative (certified at once), and the false
+    claim breaks at a corner (refuted, confirmed at 50 digits)."""
+    true = make_claim("variance", ">", "-1e-6", {"mu": ("1.2", "12.2"), "omega": ("-0.8", "0.016"),
+                                                  "nu": ("0.008", "0.1"), "tau": ("0.52", "1.9")})
+    assert certify(true, workers=1, max_seconds=8).verdict == CERTIFIED
+    false = make_claim("variance", ">", "5.71e-7", {"mu": ("-0.59", "0.71"), "omega": ("1.59", "1.93"),
+                                                     "nu": ("1.4e-6", "1.1e-3"), "tau": ("1.28", "2.18")})
+    r = certify(false, workers=1, max_seconds=8)
+    assert r.verdict == REFUTED
+    value = moment_map_mp(*(r.counterexample["point"][v] for v in ("mu", "omega", "nu", "tau")), digits=50)[1]
+    assert value <= mpmath.mpf("5.71e-7")
+
+
+def test_dropout_scale_and_map_in_floats():
+    a = dropout_scale(0.9, -1.7580993408473766, lambda x: x ** 0.5)
+    a_ref, _ = affine_correction(0.9, -1.7580993408473766)
+    assert abs(a - float(a_ref)) < 1e-15
+    m, v = dropout_map(0.3, 1.2, 0.9, -1.7580993408473766, a)
+    J = dropout_jacobian((1.0, 0.0, 0.0, 1.0), 0.3, 0.9, -1.7580993408473766, a)
+    assert abs(J[0] - a * 0.9) < 1e-15 and J[1] == 0.0 and abs(J[3] - a * a * 0.9) < 1e-15
+
+
+def test_extended_suite_and_domain_commands(capsys, tmp_path):
+    code = cli.main(["theorems", "--extended", "--json", "--workers", "1"])
+    r = json.loads(capsys.readouterr().out)
+    assert code == 0
+    ext = r["extended"]
+    assert [d["rate"] for d in ext["dropout"]] == ["0.05", "0.1", "0.2"]
+    for d in ext["dropout"]:
+        assert len(d["claims"]) == 5 and all(c["verdict"] == CERTIFIED for c in d["claims"])
+        assert d["fixed_point"]["unique"] and d["fixed_point"]["contains_0_1"]
+    assert ext["max_rate"]["certified"] and "refuted" in ext["max_rate"]
+    assert all(c["verdict"] == CERTIFIED for c in ext["float32"]["claims"]) and len(ext["float32"]["claims"]) == 8
+    for d in ext["domains"].values():
+        assert {"box", "steps", "witnesses"} <= set(d)
+        for w in d["witnesses"].values():   # each witness breaks its claim at 50 digits
+            point = [w["point"][v] for v in ("mu", "omega", "nu", "tau")]
+            quantity, relation, bound = w["claim"].split()
+            value = quantity_mp(quantity, point)
+            assert value >= mpmath.mpf(bound) if relation == "<" else value <= mpmath.mpf(bound)
+    code = cli.main(["domain", "omega-tau", "--theorem", "1", "--json", "--workers", "1"])
+    d = json.loads(capsys.readouterr().out)
+    assert code == 0 and {"box", "steps", "witnesses"} <= set(d)
+    assert float(d["box"]["e"]) >= 0.1 and float(d["box"]["tau_lo"]) <= 0.95 and float(d["box"]["tau_hi"]) >= 1.1
+
+
+def test_claim_flags_for_dropout_and_parameter_intervals(capsys):
+    args = ["claim", "--quantity", "variance", "--gt", "0.8", *sum(([f"--{k}", *v] for k, v in T1.items()), []),
+            "--workers", "1", "--json"]
+    f32 = float32_model()
+    assert cli.main(args + ["--dropout", "0.2", "--alpha", *f32.alpha, "--lambda", *f32.lambda_]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["verdict"] == CERTIFIED and r["model"]["dropout"] == "0.2" and r["model"]["alpha"] == list(f32.alpha)
+    assert cli.main(args + ["--alpha", "1.7", "1.6"]) == 2
+    assert cli.main(args + ["--dropout", "1"]) == 2
