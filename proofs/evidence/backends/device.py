@@ -204,7 +204,7 @@ def rng_functions(jit):
 def _host_rng():
     import numba
 
-    return rng_functions(numba.njit)
+    return rng_functions(numba.njit(cache=True))
 
 
 def derive_key(seed, *parts):
