@@ -7,9 +7,9 @@ in blocks of :data:`ROW_BLOCK` output rows, so each loaded input row feeds sever
 accumulators; the accumulators are float32 (the network's arithmetic); statistics are
 reduced with numpy in float64.
 
-Every kernel is compiled with ``cache=True``: numba stores the machine code (next to this
-file, or in its user-wide cache directory where that is not writable) keyed by the bytecode
-and the closure's contents (the device functions it calls), so a second process loads
+Every kernel is cached on disk (:func:`snn_verify.theory.jitcache.cached`): numba stores the machine code (next
+to this file, or in its user-wide cache directory where that is not writable) keyed by the
+content of the kernel and of every device function it calls, so a second process loads
 instead of compiling.
 """
 from __future__ import annotations
@@ -23,6 +23,7 @@ from snn_verify.theory.kernels import make_kernels
 
 from . import device
 from .base import Backend
+from snn_verify.theory.jitcache import cached
 
 #: output rows that share one pass over the inputs in the forward product
 ROW_BLOCK = 4
@@ -34,8 +35,8 @@ def _jit(fn):
 
 
 def _kernel(fn):
-    """A parallel kernel, cached on disk."""
-    return numba.njit(parallel=True, cache=True)(fn)
+    """A parallel kernel, cached on disk (keyed by content: :mod:`snn_verify.theory.jitcache`)."""
+    return cached(numba.njit(parallel=True)(fn))
 
 
 @functools.lru_cache(maxsize=None)

@@ -15,8 +15,8 @@ r"""The numba CUDA backend: the shared device code inside CUDA kernels.
   without a copy (CUDA array interface), and the statistics reduce with CuPy on the device.
   CuPy is imported on first use; without it, layers stay hashed and statistics are reduced
   on the host.
-- Kernels are compiled with ``cache=True`` (numba-cuda's on-disk cache), so a second
-  process loads them instead of compiling.
+- Kernels are compiled in every process (the CPU backend's on-disk cache, :mod:`snn_verify.theory.jitcache`,
+  is not applied to numba-cuda's dispatchers yet).
 
 Everything runs in numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) on tiny sizes; the
 test suite compares it with the CPU backend there (``tests/cuda_sim_checks.py``).
@@ -62,8 +62,9 @@ def _jit(fn):
 
 
 def _kernel(fn):
-    """A CUDA kernel, cached on disk."""
-    return cuda.jit(cache=True)(fn)
+    """A CUDA kernel (compiled per process: numba-cuda's ``cache=True`` keys closures by
+    pickles that differ per process, see :mod:`snn_verify.theory.jitcache`; not yet cached)."""
+    return cuda.jit(fn)
 
 
 @functools.lru_cache(maxsize=None)
