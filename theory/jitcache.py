@@ -63,17 +63,22 @@ def _names(code):
 
 
 class _FingerprintCache(FunctionCache):
-    """numba's function cache, its index keyed by :func:`fingerprint` instead of pickles."""
+    """numba's function cache, its index keyed by :func:`fingerprint` and the compile options
+    (``parallel``, ...) instead of pickles."""
+
+    def __init__(self, py_func, options):
+        super().__init__(py_func)
+        self._options = repr(sorted((k, repr(v)) for k, v in options.items()))
 
     def _index_key(self, sig, codegen):
-        return (sig, codegen.magic_tuple(), (fingerprint(self._py_func).hex(), ""))
+        return (sig, codegen.magic_tuple(), (fingerprint(self._py_func).hex(), self._options))
 
 
 def cached(dispatcher):
     """Give the numba CPU ``dispatcher`` an on-disk cache keyed by content (see above); a
     dispatcher whose file cannot hold a cache keeps compiling in memory."""
     try:
-        dispatcher._cache = _FingerprintCache(dispatcher.py_func)
+        dispatcher._cache = _FingerprintCache(dispatcher.py_func, dispatcher.targetoptions)
     except RuntimeError:        # no locator (e.g. a function without a source file)
         pass
     return dispatcher

@@ -351,6 +351,9 @@ def _layer_rows(be, width, samples, repeats, seed):
             continue
         layer = Layer(be, seed, 1, width, width, "normalized", path=path)
         x, z, y = be.to_device(x_host), be.zeros((width, samples)), be.zeros((width, samples))
+        if path == "stored":
+            be.weight_matrix(layer.key, tuple(v[:2] for v in layer.scales), 2, 2)   # compiles
+            be.synchronize()
         t0 = time.perf_counter()
         if path == "stored":
             layer._w = be.weight_matrix(layer.key, layer.scales, width, width)

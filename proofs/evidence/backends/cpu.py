@@ -27,6 +27,9 @@ from snn_verify.theory.jitcache import cached
 
 #: output rows that share one pass over the inputs in the forward product
 ROW_BLOCK = 4
+#: elementwise operations on fewer elements run on one thread: waking the others costs more
+#: (milliseconds on a busy machine) than they save; elementwise results do not depend on it
+PARALLEL_MIN_ELEMENTS = 1 << 20
 
 
 def _jit(fn):
@@ -187,15 +190,15 @@ class CpuBackend(Backend):
         return w
 
     def _compile_elementwise(self, body):
-        @_kernel
         def run(key, a, b, c, p, out):
             for i in numba.prange(out.shape[0]):
                 out[i] = body(i, key, a, b, c, p)
 
-        return run
+        return _kernel(run), cached(numba.njit(run))
 
     def _launch(self, kernel, key, a, b, c, p, out):
-        kernel(key, a, b, c, p, out)
+        parallel, serial = kernel
+        (parallel if out.shape[0] >= PARALLEL_MIN_ELEMENTS else serial)(key, a, b, c, p, out)
 
     def _weight_row_sums(self, key, n_out, n_in):
         s1, s2 = np.empty(n_out), np.empty(n_out)
