@@ -262,9 +262,12 @@ class CudaBackend(Backend):
                 return f"hashed-weight product (transpose={transpose}) differs from the CPU backend"
         axes = [np.array([v]) for v in (0.05, 0.02, 1.1, 1.03)]
         slots = np.arange(4, dtype=np.int64)
-        lam, alpha = 1.0507009873554805, 1.6732632423543772
-        a = cpu.grid_cells(0, axes, slots, 0, 1, lam, alpha)
-        b = be.grid_cells(0, axes, slots, 0, 1, lam, alpha)
+        from snn_verify.theory.parameters import ALPHA01, LAMBDA01
+        from snn_verify.theory.quantities import code
+
+        mean = code("mean")
+        a = cpu.grid_cells(mean, axes, slots, 0, 1, LAMBDA01, ALPHA01)
+        b = be.grid_cells(mean, axes, slots, 0, 1, LAMBDA01, ALPHA01)
         if not np.allclose(a[0], b[0], rtol=1e-12, atol=1e-15):
             return "grid reduction differs from the CPU backend"
         be.synchronize()
