@@ -219,20 +219,20 @@ def _sync(torch, device):
         torch.cuda.synchronize()
 
 
-def _torch_layer(torch, device, width, samples, repeats):
-    """Seconds of ``selu(Linear(x))`` at ``width`` (float32, TF32 off), best of ``repeats``."""
+def _torch_layer(torch, device, width, samples):
+    """A warmed-up call of ``selu(Linear(x))`` at ``width`` (float32, TF32 off)."""
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
-    with torch.no_grad():
-        lin = torch.nn.Linear(width, width, bias=False).to(device)
-        x = torch.randn(samples, width, device=device)
+    lin = torch.nn.Linear(width, width, bias=False).to(device).requires_grad_(False)
+    x = torch.randn(samples, width, device=device)
 
-        def run():
+    def run():
+        with torch.no_grad():
             torch.nn.functional.selu(lin(x))
-            _sync(torch, device)
+        _sync(torch, device)
 
-        run()
-        return _best_time(run, repeats)[0]
+    run()
+    return run
 
 
 def _torch_deep(torch, device, depth, width, samples, seed):
@@ -341,39 +341,50 @@ def _as_tuple(v):
     return tuple(v) if isinstance(v, (list, tuple)) else (v,)
 
 
-def _layer_rows(be, width, samples, repeats, seed):
-    """Our layer on both paths at one size: ``[LayerRow]`` (ratios filled in later)."""
-    macs = width * width * samples
+def _layer_runs(be, width, samples, seed):
+    """Our layer on both paths at one size, warmed up: ``[(method, device, path, run,
+    weights_seconds)]`` (``weights_seconds``: the stored path's one weight generation)."""
     x_host = np.random.default_rng(seed).standard_normal((width, samples)).astype(np.float32)
-    rows = []
+    runs = []
     for path in ("stored", "hashed"):
         if path == "stored" and (not be.blas_available or be.layer_path(width, width) != "stored"):
             continue
         layer = Layer(be, seed, 1, width, width, "normalized", path=path)
         x, z, y = be.to_device(x_host), be.zeros((width, samples)), be.zeros((width, samples))
+        gen_s = None
         if path == "stored":
             be.weight_matrix(layer.key, tuple(v[:2] for v in layer.scales), 2, 2)   # compiles
             be.synchronize()
-        t0 = time.perf_counter()
-        if path == "stored":
+            t0 = time.perf_counter()
             layer._w = be.weight_matrix(layer.key, layer.scales, width, width)
             be.synchronize()
-        gen_s = time.perf_counter() - t0 if path == "stored" else None
+            gen_s = time.perf_counter() - t0
 
-        def run():
+        def run(layer=layer, x=x, z=z, y=y):
             layer(x, z)
             be.activation("selu", z, y)
             be.synchronize()
 
         run()
-        s, _ = _best_time(run, repeats)
         method = "layer, weights stored (hashed once, BLAS)" if path == "stored" else "layer, weights hashed in-kernel"
-        rows.append(LayerRow(method, be.description(), path, width, samples, s, macs / s, weights_seconds=gen_s))
-    return rows
+        runs.append((method, be.description(), path, run, gen_s))
+    return runs
+
+
+def _interleaved_best(fns, repeats):
+    """Best wall time of each of ``fns`` over ``repeats`` rounds, one call of each per round
+    (so a load that comes and goes on a shared machine falls on all of them alike)."""
+    best = [math.inf] * len(fns)
+    for _ in range(repeats):
+        for k, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            best[k] = min(best[k], time.perf_counter() - t0)
+    return best
 
 
 def bench_montecarlo(width=(1024, 4096), samples=(256,), depth=32, max_width=131072, max_width_rows=256,
-                     max_width_samples=8, repeats=3, seed=0):
+                     max_width_samples=8, repeats=10, seed=0):
     """Multiply-adds per second of one SELU layer over a sweep of widths and sample counts, the
     deep trajectory against PyTorch, and the widest layer each method can hold.
 
@@ -398,20 +409,19 @@ def bench_montecarlo(width=(1024, 4096), samples=(256,), depth=32, max_width=131
     for w in widths_swept:
         for b in samples_swept:
             macs = w * w * b
-            at_size = []
-            for name in backends:
-                at_size += _layer_rows(get_backend(name), w, b, repeats, seed)
+            ours = [r for name in backends for r in _layer_runs(get_backend(name), w, b, seed)]
             rng = np.random.default_rng(seed)
             x_host = rng.standard_normal((w, b)).astype(np.float32)
             wm = (rng.standard_normal((w, w)) / math.sqrt(w)).astype(np.float32)
-            np_s, _ = _best_time(lambda: selu(wm @ x_host), repeats)
-            numpy_row = LayerRow("numpy matmul + selu, weights stored", "CPU (BLAS)", "stored", w, b, np_s, macs / np_s)
-            torch_rows = []
+            theirs = [("numpy matmul + selu, weights stored", "CPU (BLAS)", lambda: selu(wm @ x_host))]
             if torch is not None:
-                for device in _torch_devices(torch):
-                    s = _torch_layer(torch, device, w, b, repeats)
-                    torch_rows.append(LayerRow("torch.nn.Linear + SELU (float32, TF32 off)", device, "stored", w, b, s,
-                                               macs / s))
+                theirs += [("torch.nn.Linear + SELU (float32, TF32 off)", device, _torch_layer(torch, device, w, b))
+                           for device in _torch_devices(torch)]
+            seconds = _interleaved_best([r[3] for r in ours] + [t[2] for t in theirs], repeats)
+            at_size = [LayerRow(m, dev, path, w, b, t, macs / t, weights_seconds=gen)
+                       for (m, dev, path, _, gen), t in zip(ours, seconds)]
+            numpy_row, *torch_rows = [LayerRow(m, dev, "stored", w, b, t, macs / t)
+                                      for (m, dev, _), t in zip(theirs, seconds[len(ours):])]
             for row in at_size + [numpy_row] + torch_rows:
                 theirs = [t for t in torch_rows if t.device == ("cuda" if "CUDA" in row.device else "cpu")]
                 vs_torch = row.macs_per_s / theirs[0].macs_per_s if theirs and row in at_size else None
@@ -471,30 +481,28 @@ def bench_montecarlo(width=(1024, 4096), samples=(256,), depth=32, max_width=131
                            deep_rows)
 
 
-def _deep_rows(backends, torch, depth, width, samples, seed):
-    """``deep(depth, width, samples, lecun, one start, no dropout)`` per backend (after a
-    small warm-up run that compiles), and the PyTorch loop per device, best of 2."""
-    rows = []
+def _deep_rows(backends, torch, depth, width, samples, seed, repeats=3):
+    """``deep(depth, width, samples, lecun, one start, no dropout)`` per backend and the
+    PyTorch loop per device, each warmed up by a small run, then timed in interleaved
+    rounds (best of ``repeats``)."""
+    ours, theirs = [], []
     for name in backends:
         be = get_backend(name)
         kw = dict(starts=((0.0, 1.0),), dropout=("none",), weights="lecun", seed=seed, backend=name)
         deep(2, 8, 4, **kw)
-        s, r = _best_time(lambda: (deep(depth, width, samples, **kw), be.synchronize())[0], 2)
-        rows.append(DeepRow(f"deep(depth={depth}, width={width}, samples={samples}, lecun)", be.description(),
-                            r.path, depth, width, samples, s))
-    if torch is None:
-        return rows
-    out = []
-    for device in _torch_devices(torch):
+        ours.append((be, lambda be=be, kw=kw: (deep(depth, width, samples, **kw), be.synchronize())))
+    for device in _torch_devices(torch) if torch is not None else ():
         _torch_deep(torch, device, 2, 8, 4, seed)
-        s, _ = _best_time(lambda: _torch_deep(torch, device, depth, width, samples, seed), 2)
-        out.append(DeepRow("torch loop: randn weights, matmul, selu, mean/var", device, "stored", depth, width,
-                           samples, s))
-    def vs_torch(row):
-        theirs = [t for t in out if t.device == ("cuda" if "CUDA" in row.device else "cpu")]
-        return dataclasses.replace(row, ratio_vs_torch=theirs[0].seconds / row.seconds) if theirs else row
-
-    return [vs_torch(row) for row in rows] + out
+        theirs.append((device, lambda device=device: _torch_deep(torch, device, depth, width, samples, seed)))
+    seconds = _interleaved_best([fn for _, fn in ours + theirs], repeats)
+    torch_s = dict(zip((device for device, _ in theirs), seconds[len(ours):]))
+    rows = []
+    for (be, _), s in zip(ours, seconds):
+        t = torch_s.get("cuda" if be.name == "cuda" else "cpu")
+        rows.append(DeepRow(f"deep(depth={depth}, width={width}, samples={samples}, lecun)", be.description(),
+                            be.layer_path(width, width), depth, width, samples, s, t / s if t else None))
+    return rows + [DeepRow("torch loop: randn weights, matmul, selu, mean/var", device, "stored", depth, width,
+                           samples, t) for device, t in torch_s.items()]
 
 
 @dataclass(frozen=True)
