@@ -344,6 +344,7 @@ def cmd_grid(args):
 
 
 def _add_grid(sub):
+    from snn_verify.proofs.evidence.backends import Backend
     from snn_verify.proofs.evidence.grid import DEFAULT_QUANTITY, grid_extrema
     from snn_verify.proofs.theorem1 import BOX
     from snn_verify.theory.quantities import NAMES
@@ -355,7 +356,7 @@ def _add_grid(sub):
         p.add_argument(f"--{v}", nargs=2, type=number, metavar=("LO", "HI"), default=[str(lo), str(hi)],
                        help=f"interval of {v} (default Theorem 1: {lo} {hi})")
     p.add_argument("--points", type=count, default=_defaults(grid_extrema)["points"],
-                   help="at least this many points (default: the device's, 1e7 on the CPU, 1e9 on a GPU)")
+                   help=f"at least this many points (default: the device's; {Backend.default_grid_points:.0e} on the CPU)")
     _device_flag(p)
     p.set_defaults(func=cmd_grid)
 
@@ -501,19 +502,28 @@ def _add_bench_grid(bench_sub):
 def cmd_bench_montecarlo(args):
     from snn_verify.proofs.evidence.bench import bench_montecarlo
 
-    return bench_montecarlo(width=args.width, samples=args.samples, max_width=args.max_width)
+    return bench_montecarlo(width=args.width, samples=args.samples, depth=args.depth, max_width=args.max_width)
 
 
 def _add_bench_montecarlo(bench_sub):
     from snn_verify.proofs.evidence.bench import bench_montecarlo
 
     d = _defaults(bench_montecarlo)
-    p = bench_sub.add_parser("montecarlo", help="multiply-adds/s of a SELU layer: hashed weights vs numpy (torch)")
-    p.add_argument("--width", type=count, default=d["width"], help=f"(default {d['width']})")
-    p.add_argument("--samples", type=count, default=d["samples"], help=f"(default {d['samples']})")
-    p.add_argument("--max-width", type=count, default=d["max_width"],
-                   help=f"width of the hashed layer run (default {d['max_width']})")
+    p = bench_sub.add_parser("montecarlo", help="multiply-adds/s of a SELU layer (stored and hashed weights) and the "
+                                                "deep trajectory, vs numpy and torch")
+    for flag, type_, help in (("--width", counts, "widths to sweep"), ("--samples", counts, "sample counts to sweep"),
+                              ("--depth", count, "layers of the deep row"),
+                              ("--max-width", count, "fan-in of the widest layer run")):
+        default = d[flag[2:].replace("-", "_")]
+        p.add_argument(flag, type=type_, default=default, help=f"{help} (default {_show(default)})")
     p.set_defaults(func=cmd_bench_montecarlo)
+
+
+def _add_bench_startup(bench_sub):
+    from snn_verify.proofs.evidence.bench import bench_startup
+
+    p = bench_sub.add_parser("startup", help="seconds of a fresh grid / Monte-Carlo process: empty vs warm kernel cache")
+    p.set_defaults(func=lambda args: bench_startup())
 
 
 # --- figures ----------------------------------------------------------------------------
@@ -587,7 +597,7 @@ def _add_inspect(sub):
 
 
 #: ``bench`` sub-subcommand registrations: functions ``add(bench_subparsers)``
-BENCH_COMMANDS = [_add_bench_grid, _add_bench_montecarlo, _bench_certify, _bench_corners]
+BENCH_COMMANDS = [_add_bench_grid, _add_bench_montecarlo, _bench_certify, _bench_corners, _add_bench_startup]
 
 
 def _add_bench(sub):

@@ -69,6 +69,11 @@ def check_matmul():
     back_c = cpu.matmul(d, key, sc_cpu, cpu.zeros((n_in, n_b)), transpose=True)
     back_g = gpu.to_host(gpu.matmul(gpu.to_device(d), key, sc_gpu, gpu.zeros((n_in, n_b)), transpose=True))
     _close(back_g, back_c, what="transposed")
+    # the stored path's weight matrix: the same hashed weights from the CUDA fill kernel
+    _close(gpu.to_host(gpu.weight_matrix(key, sc_gpu, n_out, n_in)), cpu.weight_matrix(key, sc_cpu, n_out, n_in),
+           what="fill_weights")
+    # without CuPy (here: the simulator) a CUDA layer keeps the hashed path
+    assert gpu.layer_path(n_out, n_in) == "hashed" and not gpu.blas_available
 
 
 def check_elementwise():

@@ -99,6 +99,31 @@ def test_dropout_batchnorm_highway():
     np.testing.assert_allclose(BE.highway(bn, t, z, BE.zeros(z.shape)), bn * t + z * (1 - t), rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("n_in,n_out", [(5, 7), (64, 33)])
+def test_stored_weight_matrix_is_the_hashed_one(n_in, n_out):
+    """The stored path's generated W is exactly the hashed path's (the identity product reads
+    it back entry by entry), and its BLAS product agrees to float32 rounding."""
+    key = derive_key(3, 1, 2)
+    scales = BE.weight_scales(key, n_out, n_in, 0.1, 1.2, exact=True)
+    w = BE.weight_matrix(key, scales, n_out, n_in)
+    assert w.dtype == np.float32 and np.array_equal(w, BE.weights(key, scales, n_out, n_in))
+    x = np.random.default_rng(1).standard_normal((n_in, 9)).astype(np.float32)
+    hashed = BE.matmul(x, key, scales, BE.zeros((n_out, 9)))
+    np.testing.assert_allclose(BE.stored_matmul(w, x, BE.zeros((n_out, 9))), hashed, rtol=1e-5, atol=1e-5)
+    d = np.random.default_rng(2).standard_normal((n_out, 9)).astype(np.float32)
+    np.testing.assert_allclose(BE.stored_matmul(w, d, BE.zeros((n_in, 9)), transpose=True),
+                               BE.matmul(d, key, scales, BE.zeros((n_in, 9)), transpose=True), rtol=1e-5, atol=1e-5)
+
+
+def test_layer_path_follows_memory(monkeypatch):
+    from snn_verify.proofs.evidence.backends.base import STORED_FRACTION
+
+    monkeypatch.setattr(BE, "memory_available", lambda: int(4 * 1000 * 1000 / STORED_FRACTION))
+    assert BE.layer_path(1000, 1000) == "stored" and BE.layer_path(1000, 1001) == "hashed"
+    monkeypatch.setattr(BE, "memory_available", lambda: 0)   # unknown memory: never store
+    assert BE.layer_path(2, 2) == "hashed"
+
+
 def test_device_selection():
     assert get_backend("cpu").name == "cpu"
     assert get_backend("auto") is get_backend("cuda" if cuda_available() else "cpu")

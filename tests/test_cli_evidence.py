@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from conftest import FULL
 from snn_verify import cli as verify
 from snn_verify.proofs import report
 from snn_verify.proofs.evidence.backends import cuda_available
@@ -87,12 +88,21 @@ def test_montecarlo_experiments_json(capsys):
 
 
 def test_bench_grid_and_montecarlo_json(capsys):
-    r = run_json(capsys, "bench", "grid", "--points", "20000", "--numpy-points", "5000")
+    r = r_grid = run_json(capsys, "bench", "grid", "--points", "20000", "--numpy-points", "5000")
     assert {"numba_points_per_s", "numpy_points_per_s", "ratio"} <= set(r) and r["agree"]
     assert r["ratio"] == pytest.approx(r["numba_points_per_s"] / r["numpy_points_per_s"])
-    m = run_json(capsys, "bench", "montecarlo", "--width", "64", "--samples", "16", "--max-width", "4096")
+    m = run_json(capsys, "bench", "montecarlo", "--width", "64,96", "--samples", "16", "--depth", "3",
+                 "--max-width", "4096")
     assert {"numba_macs_per_s", "numpy_macs_per_s", "ratio", "torch", "widths", "max_width_run"} <= set(m)
     assert m["max_width_run"]["width"] == 4096 and m["numba_macs_per_s"] > 0
+    assert m["sweep"] == {"width": [64, 96], "samples": [16]} and (m["width"], m["samples"]) == (64, 16)
+    assert {(r["width"], r["path"]) for r in m["rows"] if r["method"].startswith("layer")} == {
+        (64, "stored"), (64, "hashed"), (96, "stored"), (96, "hashed")}
+    assert all(r["ratio_vs_numpy"] > 0 for r in m["rows"])
+    assert m["deep"][0]["depth"] == 3 and m["deep"][0]["path"] == m["path"] == "stored"
+    if m["torch"] != "unavailable":
+        assert m["deep"][0]["ratio_vs_torch"] > 0 and any(r["method"].startswith("torch loop") for r in m["deep"])
+        assert any(r["method"].startswith("torch float64") for r in r_grid["rows"])
     code, out, _ = run(capsys, "bench", "grid", "--points", "2000", "--numpy-points", "500")
     assert code == 0 and "ratio" in out
 
@@ -107,3 +117,10 @@ def test_report_evidence_section_quick():
     assert "21 x 21" in sec.rows[len(claims)]["name"]
     assert all(r["status"] == "PASS" for r in sec.rows), [r for r in sec.rows if r["status"] != "PASS"]
     assert report.SECTIONS[-1] is report.section_evidence
+
+
+@pytest.mark.skipif(not FULL, reason="spawns four fresh processes (SNN_VERIFY_FULL=1)")
+def test_bench_startup_loads_cached_kernels(capsys):
+    r = run_json(capsys, "bench", "startup")
+    assert [row["command"].split()[0] for row in r["rows"]] == ["grid", "montecarlo"]
+    assert all(row["warm_seconds"] < row["cold_seconds"] for row in r["rows"])

@@ -56,6 +56,9 @@ def broadcast_kernel(scalar_kernel, n_out):
     numpy-broadcasting function returning ``n_out`` float64 arrays."""
     import numba
 
+    from .jitcache import cached
+
+    @cached
     @numba.njit(parallel=True)
     def loop(args, out):
         for i in numba.prange(args.shape[1]):

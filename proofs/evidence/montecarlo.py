@@ -1,9 +1,14 @@
 r"""Monte-Carlo propagation through random networks: the empirical side of the moment map.
 
 Every experiment runs on a backend from :func:`snn_verify.proofs.evidence.backends.get_backend` (numba CPU or
-CUDA) with float32 arithmetic, counter-based random numbers keyed by (seed, stream, layer,
-row, column) and weights generated inside the kernels (never stored).  Statistics are
-accumulated in float64.  Results are small frozen dataclasses (:mod:`.results`: ``to_json()``,
+CUDA) with float32 arithmetic and counter-based random numbers keyed by (seed, stream, layer,
+row, column).  A layer whose weight matrix fits in memory generates it once with that hash
+and multiplies with BLAS (numpy; cuBLAS through CuPy on a GPU); wider layers regenerate
+every weight inside the product kernel and store none (:class:`Layer`, ``path`` in every
+result: ``stored`` or ``hashed``; both give the same weights, the sums agree to float32
+rounding).  Each experiment is written once against the backend's array namespace ``xp``
+(numpy or CuPy) and its kernels; statistics are reduced in float64 where the arrays live,
+and only the few numbers go to the host.  Results are small frozen dataclasses (:mod:`.results`: ``to_json()``,
 ``render()``) defined beside the function that makes each, for ``figures/`` and the command
 line; **evidence, not proof**.  Every result has ``seconds`` (wall time, including numba compilation on first use),
 ``backend`` (which device ran it) and ``evidence`` (the label).  All sizes are parameters, so
@@ -56,6 +61,7 @@ from snn_verify.theory.parameters import ALPHA01, LAMBDA01
 from snn_verify.theory.selu_map import moment_map
 
 from .backends import get_backend
+from .backends.base import PATHS
 from .backends.device import DISTRIBUTIONS, derive_key
 from .results import Result, field, seconds_text
 
@@ -100,20 +106,43 @@ def init_moments(init, n_in, n_out, omega=0.0, tau=1.0):
 
 
 class Layer:
-    """A dense layer ``z = W x`` whose weights are hashed from ``(seed, stream, layer)``."""
+    """A dense layer ``z = W x`` whose weights are hashed from ``(seed, stream, layer)``.
 
-    def __init__(self, be, seed, layer, n_in, n_out, init="normalized", omega=0.0, tau=1.0, stream=WEIGHTS):
+    ``path``: ``"stored"`` (W generated once, on first use, then BLAS), ``"hashed"`` (W
+    regenerated inside every product) or ``"auto"`` (:meth:`Backend.layer_path`: stored when
+    it fits in memory)."""
+
+    def __init__(self, be, seed, layer, n_in, n_out, init="normalized", omega=0.0, tau=1.0, stream=WEIGHTS,
+                 path="auto"):
+        if path not in ("auto",) + PATHS:
+            raise ValueError(f"unknown path {path!r}; known: auto, {', '.join(PATHS)}")
         self.be, self.n_in, self.n_out = be, n_in, n_out
         self.omega, self.tau, exact = init_moments(init, n_in, n_out, omega, tau)
         self.key = derive_key(seed, stream, layer)
         self.scales = be.weight_scales(self.key, n_out, n_in, self.omega, self.tau, exact)
+        self.path = be.layer_path(n_out, n_in) if path == "auto" else path
+        self._w = None
 
     def __call__(self, x, out, transpose=False):
-        return self.be.matmul(x, self.key, self.scales, out, transpose=transpose)
+        if self.path == "hashed":
+            return self.be.matmul(x, self.key, self.scales, out, transpose=transpose)
+        if self._w is None:
+            self._w = self.be.weight_matrix(self.key, self.scales, self.n_out, self.n_in)
+        return self.be.stored_matmul(self._w, x, out, transpose=transpose)
+
+    def release(self):
+        """Free the stored weight matrix (it is generated again on the next call)."""
+        self._w = None
 
 
-def pooled_moments(y, chunk=4096):
-    """Mean and variance of ``y`` (units x samples) with standard errors (module docstring).
+def path_of(layers):
+    """The path the ``layers`` took: ``stored``, ``hashed`` or both (``stored+hashed``)."""
+    return "+".join(p for p in PATHS if any(layer.path == p for layer in layers))
+
+
+def pooled_moments(y, chunk=4096, xp=np):
+    """Mean and variance of ``y`` (units x samples) with standard errors (module docstring),
+    reduced with the array namespace ``xp`` (numpy, or CuPy where ``y`` lives on a GPU).
 
     Returns ``(mean, var, stderr_mean, stderr_var)`` as floats; needs at least 2 samples.
 
@@ -122,14 +151,14 @@ def pooled_moments(y, chunk=4096):
     >>> abs(m - 1) < 5 * sm, abs(v - 4) < 5 * sv
     (True, True)
     """
-    y = np.asarray(y)
+    y = xp.asarray(y)
     n_units, n_b = y.shape
     if n_b < 2:
         raise ValueError("need at least 2 samples for standard errors")
-    col1, col2 = np.zeros(n_b), np.zeros(n_b)
-    row1, row2 = np.empty(n_units), np.empty(n_units)
+    col1, col2 = xp.zeros(n_b), xp.zeros(n_b)
+    row1, row2 = xp.empty(n_units), xp.empty(n_units)
     for r in range(0, n_units, chunk):
-        part = y[r:r + chunk].astype(np.float64)
+        part = y[r:r + chunk].astype(xp.float64)
         sq = part * part
         col1 += part.sum(axis=0)
         col2 += sq.sum(axis=0)
@@ -139,13 +168,18 @@ def pooled_moments(y, chunk=4096):
     col2 /= n_units
 
     def stderr(col, row):
-        between_units = row.var(ddof=1) / n_units if n_units > 1 else 0.0
-        return math.sqrt(col.var(ddof=1) / n_b + between_units)
+        between_units = float(row.var(ddof=1)) / n_units if n_units > 1 else 0.0
+        return math.sqrt(float(col.var(ddof=1)) / n_b + between_units)
 
     mean = float(col1.mean())
     se_mean = stderr(col1, row1)
     var = float(col2.mean() - mean * mean + se_mean**2)
     return mean, var, se_mean, stderr(col2 - 2 * mean * col1, row2 - 2 * mean * row1)
+
+
+def _moments(be, y):
+    """:func:`pooled_moments` of the backend array ``y``, reduced where it lives."""
+    return pooled_moments(be.asarray(y), xp=be.xp)
 
 
 def z_scores(empirical, analytic, stderr):
@@ -206,7 +240,7 @@ def _one_layer_stats(be, layer, x, z, y, seed, point, mu, nu, inputs):
     be.draw(x, derive_key(seed, INPUTS, 0, point), inputs, mu, math.sqrt(nu))
     layer(x, z)
     be.activation("selu", z, y)
-    return pooled_moments(be.to_host(y))
+    return _moments(be, y)
 
 
 @dataclass(frozen=True)
@@ -251,6 +285,7 @@ class MapResult(Result):
     seconds: float = 0.0
     backend: str = ""
     evidence: str = EVIDENCE
+    path: str = ""
 
     def render(self):
         worst = sorted(self.points, key=lambda p: -max(abs(z) for z in p.z))[:5]
@@ -263,7 +298,7 @@ class MapResult(Result):
 
 
 def one_layer(mu, nu, omega=0.0, tau=1.0, width=256, rows=None, samples=256, inputs="normal",
-              weights="normalized", seed=0, backend="auto"):
+              weights="normalized", seed=0, backend="auto", path="auto"):
     """The empirical SELU map at one point: ``samples`` input vectors of ``width`` iid inputs
     (mean ``mu``, variance ``nu``, distribution ``inputs``) through ``rows`` SELU units
     (default ``width``) with weights ``weights``.
@@ -271,21 +306,23 @@ def one_layer(mu, nu, omega=0.0, tau=1.0, width=256, rows=None, samples=256, inp
     Returns a :class:`MapPoint` (one point of :func:`map_grid`).
     """
     return map_grid((mu, mu), (nu, nu), 1, omega, tau, width, rows, samples, inputs, weights, seed,
-                    backend).points[0]
+                    backend, path=path).points[0]
 
 
 def map_grid(mu=(-0.1, 0.1), nu=(0.8, 1.5), grid=21, omega=0.0, tau=1.0, width=256, rows=None,
-             samples=256, inputs="normal", weights="normalized", seed=0, backend="auto", progress=None):
+             samples=256, inputs="normal", weights="normalized", seed=0, backend="auto", progress=None,
+             path="auto"):
     """The one-layer empirical map on a ``grid x grid`` mesh of (mu, nu), against g.
 
     One weight matrix (``rows x width``, layer 0 of ``seed``) serves every point; each point
-    draws its own inputs.  Returns a :class:`MapResult`.
+    draws its own inputs.  ``path`` picks the layer's path (:class:`Layer`).  Returns a
+    :class:`MapResult`.
     """
     _check(inputs, weights, sizes=(("grid", grid), ("width", width)), samples=samples)
     rows = rows or width
     be = get_backend(backend)
     t0 = time.perf_counter()
-    layer = Layer(be, seed, 0, width, rows, weights, omega, tau)
+    layer = Layer(be, seed, 0, width, rows, weights, omega, tau, path=path)
     x, z, y = be.zeros((width, samples)), be.zeros((rows, samples)), be.zeros((rows, samples))
     mus, nus = np.linspace(mu[0], mu[1], grid), np.linspace(nu[0], nu[1], grid)
     shape = (grid, grid, 2)
@@ -302,7 +339,8 @@ def map_grid(mu=(-0.1, 0.1), nu=(0.8, 1.5), grid=21, omega=0.0, tau=1.0, width=2
             if progress:
                 progress(len(points), grid * grid)
     return MapResult(mus, nus, analytic, empirical, stderr, zs, points, float(np.max(np.abs(zs))), omega, tau,
-                     width, rows, samples, inputs, weights, seed, time.perf_counter() - t0, be.description())
+                     width, rows, samples, inputs, weights, seed, time.perf_counter() - t0, be.description(),
+                     path=layer.path)
 
 
 # --- b. deep propagation ------------------------------------------------------------------
@@ -357,6 +395,7 @@ class DeepResult(Result):
     seconds: float
     backend: str
     evidence: str = EVIDENCE
+    path: str = ""
 
     def render(self):
         return "\n".join(
@@ -368,7 +407,7 @@ class DeepResult(Result):
 
 def deep(depth=32, width=512, samples=256, starts=DEEP_STARTS,
          dropout=DROPOUT_MODES, rate=0.1, weights="normalized", omega=0.0, tau=1.0, inputs="normal",
-         seed=0, backend="auto", progress=None):
+         seed=0, backend="auto", progress=None, path="auto"):
     """Mean/variance trajectories through ``depth`` SELU layers of ``width`` units.
 
     For every start ``(mu0, nu0)`` (the inputs' mean and variance) and every dropout mode
@@ -377,6 +416,10 @@ def deep(depth=32, width=512, samples=256, starts=DEEP_STARTS,
     ``samples`` input vectors.  Returns a :class:`DeepResult`; its runs have ``(depth + 1, 2)``
     arrays (row 0 the inputs; row l the output of layer l after dropout), ``analytic`` the
     iterated map g followed by dropout's exact moments.
+
+    The layers are the outer loop: each layer's weights are made once (``path``:
+    :class:`Layer`) and applied to every run's activations, so at most one weight matrix is
+    stored at a time.
     """
     _check(inputs, weights, sizes=(("depth", depth), ("width", width)), samples=samples)
     modes = [dropout] if isinstance(dropout, str) else list(dropout)
@@ -384,32 +427,33 @@ def deep(depth=32, width=512, samples=256, starts=DEEP_STARTS,
         dropout_constants(mode, rate)
     be = get_backend(backend)
     t0 = time.perf_counter()
-    layers = [Layer(be, seed, l, width, width, weights, omega, tau) for l in range(1, depth + 1)]
-    x, z = be.zeros((width, samples)), be.zeros((width, samples))
-    runs = []
-    total = len(starts) * len(modes) * depth
-    for s, start in enumerate(starts):
-        for mode in modes:
-            const = dropout_constants(mode, rate)
-            be.draw(x, derive_key(seed, INPUTS, 0, s), inputs, start[0], math.sqrt(start[1]))
-            emp, se = np.empty((depth + 1, 2)), np.empty((depth + 1, 2))
-            m, v, sm, sv = pooled_moments(be.to_host(x))
-            emp[0], se[0] = (m, v), (sm, sv)
-            for l, layer in enumerate(layers, start=1):
-                layer(x, z)
-                be.activation("selu", z, x)
-                if const:
-                    be.dropout(x, derive_key(seed, DROPOUT, l, s), *const, out=x)
-                m, v, sm, sv = pooled_moments(be.to_host(x))
-                emp[l], se[l] = (m, v), (sm, sv)
-                if progress:
-                    progress(len(runs) * depth + l, total)
-            ana = analytic_trajectory(start, depth, layers[0].omega, layers[0].tau, mode, rate)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                zs = (emp - ana) / se
-            runs.append(DeepRun(tuple(start), mode, emp, se, ana, zs))
-    return DeepResult(np.arange(depth + 1), runs, depth, width, samples, rate, weights, inputs, seed,
-                      time.perf_counter() - t0, be.description())
+    runs = [(s, start, mode) for s, start in enumerate(starts) for mode in modes]
+    xs = [be.zeros((width, samples)) for _ in runs]
+    z = be.zeros((width, samples))
+    emp, se = np.empty((len(runs), depth + 1, 2)), np.empty((len(runs), depth + 1, 2))
+    for r, ((s, start, mode), x) in enumerate(zip(runs, xs)):
+        be.draw(x, derive_key(seed, INPUTS, 0, s), inputs, start[0], math.sqrt(start[1]))
+        emp[r, 0], se[r, 0] = np.split(np.array(_moments(be, x)), 2)
+    consts = [dropout_constants(mode, rate) for _, _, mode in runs]
+    for l in range(1, depth + 1):
+        layer = Layer(be, seed, l, width, width, weights, omega, tau, path=path)
+        for r, ((s, start, mode), x) in enumerate(zip(runs, xs)):
+            layer(x, z)
+            be.activation("selu", z, x)
+            if consts[r]:
+                be.dropout(x, derive_key(seed, DROPOUT, l, s), *consts[r], out=x)
+            emp[r, l], se[r, l] = np.split(np.array(_moments(be, x)), 2)
+        layer.release()
+        if progress:
+            progress(l * len(runs), depth * len(runs))
+    results = []
+    for r, (_, start, mode) in enumerate(runs):
+        ana = analytic_trajectory(start, depth, layer.omega, layer.tau, mode, rate)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            zs = (emp[r] - ana) / se[r]
+        results.append(DeepRun(tuple(start), mode, emp[r], se[r], ana, zs))
+    return DeepResult(np.arange(depth + 1), results, depth, width, samples, rate, weights, inputs, seed,
+                      time.perf_counter() - t0, be.description(), path=layer.path)
 
 
 # --- c. activation x initialisation zoo ---------------------------------------------------
@@ -458,6 +502,7 @@ class ZooResult(Result):
     seconds: float
     backend: str
     evidence: str = EVIDENCE
+    path: str = ""
     json_histograms: bool = field(default=True, json=False)
 
     def to_json(self):
@@ -481,7 +526,7 @@ class ZooResult(Result):
 
 
 def zoo(activations=ZOO_ACTIVATIONS, inits=ZOO_INITS, depth=16, width=256, samples=256, batchnorm=False,
-        highway_bias=None, bins=None, saturation=0.01, seed=0, backend="auto", progress=None):
+        highway_bias=None, bins=None, saturation=0.01, seed=0, backend="auto", progress=None, path="auto"):
     """Per-layer statistics of deep nets for every activation x initialisation.
 
     Inputs are Normal(0, 1); ``bins`` are histogram edges (default 80 bins on [-4, 4]).
@@ -503,53 +548,56 @@ def zoo(activations=ZOO_ACTIVATIONS, inits=ZOO_INITS, depth=16, width=256, sampl
         _check(init=init)
     _check(sizes=(("depth", depth), ("width", width)), samples=samples)
     be = get_backend(backend)
+    xp = be.xp
     t0 = time.perf_counter()
     edges = np.linspace(-4.0, 4.0, 81) if bins is None else np.asarray(bins, dtype=float)
+    edges_xp = xp.asarray(edges)
     shape = (width, samples)
     x, z, h = be.zeros(shape), be.zeros(shape), be.zeros(shape)
-    t, y = be.zeros(shape), be.zeros(shape)
-    runs = {}
+    t, y, d = be.zeros(shape), be.zeros(shape), be.zeros(shape)
+    ones = be.to_device(np.ones(shape, np.float32))
+    runs, paths = {}, set()
     total = len(activations) * len(inits) * depth
     for act in activations:
-        dphi = get_activation(act).numpy(derivative=True)
         for init in inits:
             be.draw(x, derive_key(seed, INPUTS, 0), "normal", 0.0, 1.0)
             stats = {k: np.empty(depth) for k in ("mean", "var", "stderr_mean", "stderr_var", "frac_zero",
                                                    "frac_saturated", "below", "above", "gate", "move")}
-            hist = np.empty((depth, len(edges) - 1), dtype=np.int64)
+            hist = xp.empty((depth, len(edges) - 1), dtype=xp.int64)
             for l in range(1, depth + 1):
-                Layer(be, seed, l, width, width, init)(x, z)
+                layer = Layer(be, seed, l, width, width, init, path=path)
+                layer(x, z)
+                paths.add(layer.path)
                 if batchnorm:
                     be.batchnorm(z, z)
                 be.activation(act, z, h)
                 if highway_bias is not None:
-                    Layer(be, seed, l, width, width, init, stream=GATES)(x, t)
+                    Layer(be, seed, l, width, width, init, stream=GATES, path=path)(x, t)
                     be.activation("sigmoid", t, t, bias=highway_bias)
                     be.highway(h, t, x, y)
-                    x_in, x_out = be.to_host(x), be.to_host(y)
-                    stats["gate"][l - 1] = float(np.mean(be.to_host(t), dtype=np.float64))
-                    stats["move"][l - 1] = float(np.linalg.norm(x_out - x_in) / np.linalg.norm(x_in))
+                    x_in, x_out = be.asarray(x), be.asarray(y)
+                    stats["gate"][l - 1] = float(xp.mean(be.asarray(t), dtype=xp.float64))
+                    stats["move"][l - 1] = float(xp.linalg.norm(x_out - x_in) / xp.linalg.norm(x_in))
                     x, y = y, x
                 else:
                     x, h = h, x
-                    x_out = be.to_host(x)
-                zh = be.to_host(z)
+                    x_out = be.asarray(x)
+                be.activation_grad(act, z, ones, d)          # phi'(z), evaluated in float64
                 i = l - 1
                 (stats["mean"][i], stats["var"][i], stats["stderr_mean"][i],
-                 stats["stderr_var"][i]) = pooled_moments(x_out)
-                stats["frac_zero"][i] = float(np.mean(x_out == 0))
-                with np.errstate(over="ignore", invalid="ignore"):
-                    stats["frac_saturated"][i] = float(np.mean(np.abs(dphi(zh.astype(np.float64))) < saturation))
-                hist[i], _ = np.histogram(x_out, edges)
-                stats["below"][i] = float(np.mean(x_out < edges[0]))
-                stats["above"][i] = float(np.mean(x_out > edges[-1]))
+                 stats["stderr_var"][i]) = pooled_moments(x_out, xp=xp)
+                stats["frac_zero"][i] = float(xp.mean(x_out == 0))
+                stats["frac_saturated"][i] = float(xp.mean(xp.abs(be.asarray(d)) < saturation))
+                hist[i] = xp.histogram(x_out, edges_xp)[0]
+                stats["below"][i] = float(xp.mean(x_out < edges[0]))
+                stats["above"][i] = float(xp.mean(x_out > edges[-1]))
                 if progress:
                     progress(len(runs) * depth + l, total)
             if highway_bias is None:
                 stats["gate"] = stats["move"] = None
-            runs[f"{act}/{init}"] = ZooRun(**stats, histograms=hist)
+            runs[f"{act}/{init}"] = ZooRun(**stats, histograms=be.to_numpy(hist))
     return ZooResult(edges, runs, depth, width, samples, batchnorm, highway_bias, saturation, seed,
-                     time.perf_counter() - t0, be.description())
+                     time.perf_counter() - t0, be.description(), path="+".join(p for p in PATHS if p in paths))
 
 
 # --- d. backward pass ---------------------------------------------------------------------
@@ -586,6 +634,7 @@ class GradientsResult(Result):
     seconds: float
     backend: str
     evidence: str = EVIDENCE
+    path: str = ""
 
     def render(self):
         return "\n".join(
@@ -614,7 +663,7 @@ def parse_configs(text):
 
 
 def gradients(configs=GRADIENT_CONFIGS, depth=32, width=512, samples=128, seed=0, backend="auto",
-              progress=None):
+              progress=None, path="auto"):
     r"""Gradient norms per layer against the mean-field factor chi_1.
 
     For each ``(activation, init)``: inputs Normal(0, 1), ``depth`` layers
@@ -634,35 +683,38 @@ def gradients(configs=GRADIENT_CONFIGS, depth=32, width=512, samples=128, seed=0
         _check(act=act, init=init)
     _check(sizes=(("depth", depth), ("width", width)), samples=samples)
     be = get_backend(backend)
+    xp = be.xp
     t0 = time.perf_counter()
     shape = (width, samples)
+    ones = be.to_device(np.ones(shape, np.float32))
     runs = {}
     for c, (act, init) in enumerate(configs):
-        phi_prime = get_activation(act).numpy(derivative=True)
         x = be.zeros(shape)
         be.draw(x, derive_key(seed, INPUTS, 0), "normal", 0.0, 1.0)
-        layers = [Layer(be, seed, l, width, width, init) for l in range(1, depth + 1)]
+        layers = [Layer(be, seed, l, width, width, init, path=path) for l in range(1, depth + 1)]
         pre = []
+        g, d = be.zeros(shape), be.zeros(shape)
         pre_mean, pre_var, chi_q, chi_s = (np.empty(depth) for _ in range(4))
         for l, layer in enumerate(layers):
             z = be.zeros(shape)
             layer(x, z)
+            layer.release()        # one stored matrix at a time: the backward pass makes it again
             be.activation(act, z, x)
             pre.append(z)
-            zh = be.to_host(z).astype(np.float64)
-            pre_mean[l], pre_var[l] = float(zh.mean()), float(zh.var())
+            zx = be.asarray(z).astype(xp.float64)
+            pre_mean[l], pre_var[l] = float(zx.mean()), float(zx.var())
             tau_col = layer.tau * layer.n_out / layer.n_in
             chi_q[l] = tau_col * float(chi1_quad(get_activation(act), pre_mean[l], 1.0, max(pre_var[l], 1e-300), 1.0))
-            with np.errstate(over="ignore", invalid="ignore"):
-                chi_s[l] = tau_col * float(np.mean(phi_prime(zh) ** 2))
-        g, d = be.zeros(shape), be.zeros(shape)
+            be.activation_grad(act, z, ones, d)          # phi'(z), evaluated in float64
+            chi_s[l] = tau_col * float(xp.mean(xp.square(be.asarray(d).astype(xp.float64))))
         be.draw(g, derive_key(seed, GRADIENTS, 0), "normal", 0.0, 1.0)
         grad_sq, se = np.empty(depth + 1), np.empty(depth + 1)
-        grad_sq[depth], _, se[depth], _ = pooled_moments(np.square(be.to_host(g)))
+        grad_sq[depth], _, se[depth], _ = pooled_moments(xp.square(be.asarray(g)), xp=xp)
         for l in range(depth, 0, -1):
             be.activation_grad(act, pre[l - 1], g, d)
             layers[l - 1](d, g, transpose=True)
-            grad_sq[l - 1], _, se[l - 1], _ = pooled_moments(np.square(be.to_host(g)))
+            layers[l - 1].release()
+            grad_sq[l - 1], _, se[l - 1], _ = pooled_moments(xp.square(be.asarray(g)), xp=xp)
             if progress:
                 progress(c * depth + (depth - l + 1), len(configs) * depth)
         ratio = grad_sq[:-1] / grad_sq[1:]
@@ -670,7 +722,8 @@ def gradients(configs=GRADIENT_CONFIGS, depth=32, width=512, samples=128, seed=0
                                             float(np.exp(np.mean(np.log(ratio)))),
                                             float(np.exp(np.mean(np.log(chi_q)))),
                                             float(grad_sq[0] / grad_sq[depth]))
-    return GradientsResult(runs, depth, width, samples, seed, time.perf_counter() - t0, be.description())
+    return GradientsResult(runs, depth, width, samples, seed, time.perf_counter() - t0, be.description(),
+                           path=layers[0].path)
 
 
 # --- e. finite width ----------------------------------------------------------------------
@@ -700,6 +753,7 @@ class WidthResult(Result):
     seconds: float
     backend: str
     evidence: str = EVIDENCE
+    path: list = None
 
     def render(self):
         lines = [f"finite width: one SELU layer at (mu, nu) = ({self.mu:g}, {self.nu:g}), {self.inputs} inputs, "
@@ -719,7 +773,7 @@ class WidthResult(Result):
 
 def finite_width(widths=FINITE_WIDTHS, mu=0.0, nu=1.0, omega=0.0, tau=1.0, inputs="skewed",
                  weights="normalized", outputs=1 << 22, min_rows=128, max_rows=1024, seed=0, backend="auto",
-                 progress=None):
+                 progress=None, path="auto"):
     r"""Error of the one-layer empirical map against g as the width (fan-in) grows.
 
     At each width ``n``: ``rows = n`` clipped to ``[min_rows, max_rows]`` units with ``n``
@@ -750,13 +804,14 @@ def finite_width(widths=FINITE_WIDTHS, mu=0.0, nu=1.0, omega=0.0, tau=1.0, input
     g = np.array([float(t) for t in moment_map(mu, omega, nu, tau)])
     n = len(widths)
     emp, se = np.empty((n, 2)), np.empty((n, 2))
-    rows_used, samples_used = [], []
+    rows_used, samples_used, paths = [], [], []
     for k, width in enumerate(widths):
         rows = min(max(width, min_rows), max_rows)
         samples = max(2, outputs // rows)
         rows_used.append(rows)
         samples_used.append(samples)
-        layer = Layer(be, seed, k, width, rows, weights, omega, tau)
+        layer = Layer(be, seed, k, width, rows, weights, omega, tau, path=path)
+        paths.append(layer.path)
         x, z, y = be.zeros((width, samples)), be.zeros((rows, samples)), be.zeros((rows, samples))
         m, v, sm, sv = _one_layer_stats(be, layer, x, z, y, seed, k, mu, nu, inputs)
         emp[k], se[k] = (m, v), (sm, sv)
@@ -771,7 +826,7 @@ def finite_width(widths=FINITE_WIDTHS, mu=0.0, nu=1.0, omega=0.0, tau=1.0, input
         slope[name], slope_se[name], amplitude[name] = fit if fit else (None, None, None)
     return WidthResult(np.asarray(widths), g, emp, se, err, resolved, slope, slope_se, amplitude, rows_used,
                        samples_used, mu, nu, omega, tau, inputs, weights, seed, time.perf_counter() - t0,
-                       be.description())
+                       be.description(), path=paths)
 
 
 def _fit_rate(widths, signed, stderr):
@@ -841,17 +896,19 @@ def net_input_check(widths=(5, 20, 100), inputs="skewed", weights="normalized", 
     edges = np.linspace(-4.0, 4.0, 41) if bins is None else np.asarray(bins, dtype=float)
     centres = (edges[:-1] + edges[1:]) / 2
     g = [float(t) for t in moment_map(0.0, 0.0, 1.0, 1.0)]
+    xp = be.xp
     runs = {}
     for k, width in enumerate(widths):
         layer = Layer(be, seed, k, width, rows, weights)
         x, z, y = be.zeros((width, samples)), be.zeros((rows, samples)), be.zeros((rows, samples))
         mean, var, se_m, se_v = _one_layer_stats(be, layer, x, z, y, seed, k, 0.0, 1.0, inputs)
-        zh = be.to_host(z).astype(np.float64).ravel()
-        c = zh - zh.mean()
-        s2 = np.mean(c * c)
-        density, _ = np.histogram(zh, edges, density=True)
+        zx = be.asarray(z).astype(xp.float64).ravel()
+        c = zx - zx.mean()
+        s2 = float(xp.mean(c * c))
+        counts = be.to_numpy(xp.histogram(zx, xp.asarray(edges))[0])
+        density = counts / counts.sum() / np.diff(edges)      # numpy's density=True
         point = MapPoint(0.0, 1.0, g, [mean, var], [se_m, se_v], z_scores((mean, var), g, (se_m, se_v)))
-        runs[int(width)] = NetInputRun(density, float(np.mean(c**3) / s2**1.5), float(np.mean(c**4) / s2**2 - 3),
+        runs[int(width)] = NetInputRun(density, float(xp.mean(c**3)) / s2**1.5, float(xp.mean(c**4)) / s2**2 - 3,
                                        point)
     return NetInputResult(edges, np.exp(-centres**2 / 2) / math.sqrt(2 * math.pi), runs, inputs, weights, rows,
                           samples, be.description())

@@ -13,8 +13,11 @@ A backend holds arrays of its own kind (numpy arrays on the CPU, device arrays o
   dense grid (:mod:`snn_verify.proofs.evidence.grid`);
 - ``draw(out, key, dist, mean, std)``: iid inputs;
 - ``weight_scales(key, n_out, n_in, omega, tau, exact)`` and ``matmul(x, key, scales, out,
-  transpose=False)``: a layer ``z = W x`` (or ``W^T x``) with the weights hashed in-kernel
-  (``weights`` materialises W for tests and small figures);
+  transpose=False)``: a layer ``z = W x`` (or ``W^T x``) with the weights hashed in-kernel;
+  ``weight_matrix`` generates the same W once and ``stored_matmul`` multiplies it by BLAS
+  (``layer_path`` chooses between the two by memory: :mod:`.base`);
+- ``xp``, ``asarray``, ``to_numpy``: the array namespace the statistics are written against
+  (numpy; CuPy on a GPU);
 - ``activation``, ``activation_grad``, ``dropout``, ``batchnorm``, ``highway``: elementwise.
 
 The random numbers are counter-based (:mod:`snn_verify.proofs.evidence.backends.device`) and identical on both

@@ -1,10 +1,33 @@
 """The operations every backend shares, written once over a backend's primitives
-(:class:`Backend`); :mod:`.cpu` and :mod:`.cuda` implement the primitives."""
+(:class:`Backend`); :mod:`.cpu` and :mod:`.cuda` implement the primitives.
+
+Array namespace
+---------------
+Statistics and stored-weight products are written once against an array namespace ``xp``:
+numpy on the CPU, CuPy on a GPU (sharing memory with numba's device arrays through the CUDA
+array interface; imported only there, and without CuPy the CUDA backend reduces on the host
+and keeps the hashed products).  ``asarray`` views a backend array in ``xp`` (no copy),
+``to_numpy`` brings a (small) ``xp`` result to the host.
+
+Layers: stored or hashed
+------------------------
+A layer ``z = W x`` has two paths (:data:`PATHS`): ``stored`` generates ``W`` once with the
+counter-based hash (``weight_matrix``, the same numbers as the hashed products) and multiplies
+with BLAS (``stored_matmul``: numpy's on the CPU, cuBLAS through CuPy on a GPU); ``hashed``
+regenerates every weight inside the product kernel and never stores ``W`` (any width).
+:meth:`Backend.layer_path` picks ``stored`` when BLAS is there and ``W`` takes at most
+:data:`STORED_FRACTION` of the free memory.
+"""
 from __future__ import annotations
 
 import numpy as np
 
 from . import device
+
+#: the two ways to apply a layer (see the module docstring)
+PATHS = ("stored", "hashed")
+#: the share of the free memory one stored weight matrix may take
+STORED_FRACTION = 0.25
 
 
 class Backend:
@@ -13,7 +36,8 @@ class Backend:
     Subclasses set ``name``, ``jit`` (the device-function decorator) and implement
     ``zeros``, ``to_device``, ``to_host``, ``_compile_elementwise(body)``,
     ``_launch(kernel, key, a, b, c, p, out)``, ``_weight_row_sums``, ``_row_moments``,
-    ``matmul`` and ``grid_cells``.
+    ``matmul``, ``weight_matrix``, ``memory_available`` and ``grid_cells`` (and, off the host,
+    ``xp``, ``asarray``, ``to_numpy``, ``blas_available``).
     """
 
     name = "?"
@@ -30,6 +54,40 @@ class Backend:
 
     def synchronize(self):
         """Wait for queued device work (timings); nothing to wait for on the CPU."""
+
+    # --- array namespace -----------------------------------------------------------------
+    #: the array module of this backend's arrays (numpy here; CuPy on a GPU)
+    xp = np
+
+    def asarray(self, arr):
+        """``arr`` (a backend array) as an ``xp`` array, without a copy."""
+        return arr
+
+    def to_numpy(self, arr):
+        """A (small) ``xp`` array or scalar on the host."""
+        return np.asarray(arr)
+
+    @property
+    def blas_available(self):
+        """Can this backend multiply stored weights with a BLAS (``stored_matmul``)?"""
+        return True
+
+    def memory_available(self):
+        """Bytes free for a new allocation on this device (0 when unknown)."""
+        return 0
+
+    def layer_path(self, n_out, n_in):
+        """``"stored"`` when a float32 ``n_out x n_in`` matrix takes at most
+        :data:`STORED_FRACTION` of the free memory and BLAS is there, else ``"hashed"``."""
+        fits = 4 * n_out * n_in <= STORED_FRACTION * self.memory_available()
+        return "stored" if fits and self.blas_available else "hashed"
+
+    def stored_matmul(self, w, x, out, transpose=False):
+        """``out = W x`` (or ``W^T x``) for a stored ``W`` (from :meth:`weight_matrix`), by BLAS."""
+        xp = self.xp
+        a = self.asarray(w)
+        xp.matmul(a.T if transpose else a, self.asarray(x), out=self.asarray(out))
+        return out
 
     def description(self):
         return self.name

@@ -10,6 +10,13 @@ r"""The numba CUDA backend: the shared device code inside CUDA kernels.
   and loads 8 inputs into shared memory, then does 256 float32 multiply-adds.  The same
   kernel computes ``W^T x`` (the backward pass) by generating the transposed tile.
 - **Elementwise**: grid-stride loops around the shared bodies.
+- **Stored layers and statistics** (:mod:`.base`): ``fill_weights`` generates a layer's W once
+  with the same hash; the product is cuBLAS through CuPy, which views numba's device arrays
+  without a copy (CUDA array interface), and the statistics reduce with CuPy on the device.
+  CuPy is imported on first use; without it, layers stay hashed and statistics are reduced
+  on the host.
+- Kernels are compiled in every process (the CPU backend's on-disk cache, :mod:`snn_verify.theory.jitcache`,
+  is not applied to numba-cuda's dispatchers yet).
 
 Everything runs in numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) on tiny sizes; the
 test suite compares it with the CPU backend there (``tests/cuda_sim_checks.py``).
@@ -54,12 +61,18 @@ def _jit(fn):
     return cuda.jit(device=True)(fn)
 
 
+def _kernel(fn):
+    """A CUDA kernel (compiled per process: numba-cuda's ``cache=True`` keys closures by
+    pickles that differ per process, see :mod:`snn_verify.theory.jitcache`; not yet cached)."""
+    return cuda.jit(fn)
+
+
 @functools.lru_cache(maxsize=None)
 def _grid_kernel():
     g = device.grid_functions(_jit, make_kernels("cuda"))
     scan, takes_min, takes_max = g.scan, g.takes_min, g.takes_max
 
-    @cuda.jit
+    @_kernel
     def grid_cells(code, ax_a, ax_b, ax_c, ax_d, slots, row0, row1, lambda_, alpha,
                    vmin, jmin, vmax, jmax, bad):
         s_min = cuda.shared.array(GRID_THREADS, float64)
@@ -101,7 +114,7 @@ def _layer_kernels():
     rng = device.rng_functions(_jit)
     row_key, element, normal_pair, row_sums = rng.row_key, rng.element, rng.normal_pair, rng.weight_row_sums
 
-    @cuda.jit
+    @_kernel
     def gemm(transpose, x, key, mean, centre, scale, out):
         """``out = A x`` with ``A = W`` (forward) or ``A = W^T`` (``transpose``), W hashed.
 
@@ -162,24 +175,47 @@ def _layer_kernels():
                 if r < n_out and b < n_b:
                     out[r, b] = acc[m, c]
 
-    @cuda.jit
+    @_kernel
     def weight_row_sums(key, n_in, s1, s2):
         for i in range(cuda.grid(1), s1.shape[0], cuda.gridsize(1)):
             s1[i], s2[i] = row_sums(row_key(key, i), n_in)
 
+    @_kernel
+    def fill_weights(key, mean, centre, scale, w):
+        """w[i, j] = W_ij, the same hashed weights as ``gemm`` (one thread per pair of a row)."""
+        n_out, n_in = w.shape
+        half = (n_in + 1) // 2
+        for p in range(cuda.grid(1), n_out * half, cuda.gridsize(1)):
+            i = p // half
+            k = p % half
+            g0, g1 = normal_pair(element(row_key(key, i), k))
+            w[i, 2 * k] = mean[i] + (g0 - centre[i]) * scale[i]
+            if 2 * k + 1 < n_in:
+                w[i, 2 * k + 1] = mean[i] + (g1 - centre[i]) * scale[i]
+
     row_mean_var = device.row_statistics(_jit)
 
-    @cuda.jit
+    @_kernel
     def row_moments(z, mean, var):
         for i in range(cuda.grid(1), z.shape[0], cuda.gridsize(1)):
             mean[i], var[i] = row_mean_var(z, i)
 
-    return gemm, weight_row_sums, row_moments
+    return gemm, weight_row_sums, row_moments, fill_weights
+
+
+@functools.lru_cache(maxsize=None)
+def _cupy():
+    """CuPy, or None where it is not installed (imported on first use only)."""
+    try:
+        import cupy
+    except ImportError:
+        return None
+    return cupy
 
 
 def _elementwise_kernel(body):
     """A grid-stride kernel ``out[i] = body(i, key, a, b, c, p)`` around one shared body."""
-    @cuda.jit
+    @_kernel
     def run(key, a, b, c, p, out):
         for i in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
             out[i] = body(i, key, a, b, c, p)
@@ -202,7 +238,12 @@ class CudaBackend(Backend):
 
     def __init__(self):
         super().__init__()
-        self._gemm, self._row_sums, self._row_mom = _layer_kernels()
+        self._gemm, self._row_sums, self._row_mom, self._fill = _layer_kernels()
+        cp = _cupy()
+        from numba import config
+
+        #: CuPy where it is installed and this is a real GPU, else numpy on the host
+        self.xp = cp if cp is not None and not config.ENABLE_CUDASIM else np
 
     def self_test(self, cpu):
         """Run a tiny layer (forward and transposed) and grid reduction; ``None`` when they
@@ -221,9 +262,12 @@ class CudaBackend(Backend):
                 return f"hashed-weight product (transpose={transpose}) differs from the CPU backend"
         axes = [np.array([v]) for v in (0.05, 0.02, 1.1, 1.03)]
         slots = np.arange(4, dtype=np.int64)
-        lam, alpha = 1.0507009873554805, 1.6732632423543772
-        a = cpu.grid_cells(0, axes, slots, 0, 1, lam, alpha)
-        b = be.grid_cells(0, axes, slots, 0, 1, lam, alpha)
+        from snn_verify.theory.parameters import ALPHA01, LAMBDA01
+        from snn_verify.theory.quantities import code
+
+        mean = code("mean")
+        a = cpu.grid_cells(mean, axes, slots, 0, 1, LAMBDA01, ALPHA01)
+        b = be.grid_cells(mean, axes, slots, 0, 1, LAMBDA01, ALPHA01)
         if not np.allclose(a[0], b[0], rtol=1e-12, atol=1e-15):
             return "grid reduction differs from the CPU backend"
         be.synchronize()
@@ -239,6 +283,31 @@ class CudaBackend(Backend):
 
     def zeros(self, shape):
         return cuda.to_device(np.zeros(shape, dtype=np.float32))
+
+    def asarray(self, arr):
+        """A CuPy view of a numba device array (no copy); a host copy without CuPy."""
+        if self.xp is np:
+            return arr.copy_to_host() if hasattr(arr, "copy_to_host") else np.asarray(arr)
+        return self.xp.asarray(arr)
+
+    def to_numpy(self, arr):
+        return self.xp.asnumpy(arr) if self.xp is not np else np.asarray(arr)
+
+    @property
+    def blas_available(self):
+        return self.xp is not np
+
+    def memory_available(self):
+        try:
+            return int(cuda.current_context().get_memory_info()[0])
+        except Exception:  # noqa: BLE001 -- the simulator has no memory information
+            return 0
+
+    def weight_matrix(self, key, scales, n_out, n_in):
+        w = cuda.device_array((n_out, n_in), np.float32)
+        blocks, threads = _launch_1d(n_out * ((n_in + 1) // 2))
+        self._fill[blocks, threads](np.uint64(key), *scales, w)
+        return w
 
     def to_device(self, arr):
         return cuda.to_device(np.ascontiguousarray(arr))
@@ -305,13 +374,14 @@ def kernel_signatures():
     f32v, f64v, i64v = t.float32[::1], t.float64[::1], t.int64[::1]
     f32m = t.float32[:, ::1]
     grid = _grid_kernel()
-    gemm, row_sums, row_mom = _layer_kernels()
+    gemm, row_sums, row_mom, fill = _layer_kernels()
     rows = [
         ("grid_cells", grid, (t.int64, f64v, f64v, f64v, f64v, i64v, t.int64, t.int64, t.float64, t.float64,
                               f64v, i64v, f64v, i64v, i64v)),
         ("gemm", gemm, (t.boolean, f32m, t.uint64, f32v, f32v, f32v, f32m)),
         ("weight_row_sums", row_sums, (t.uint64, t.int64, f64v, f64v)),
         ("row_moments", row_mom, (f32m, f64v, f64v)),
+        ("fill_weights", fill, (t.uint64, f32v, f32v, f32v, f32m)),
     ]
     rng = device.rng_functions(_jit)
     bodies = dict(device.elementwise_bodies(_jit, rng))

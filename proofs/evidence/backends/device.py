@@ -204,7 +204,9 @@ def rng_functions(jit):
 def _host_rng():
     import numba
 
-    return rng_functions(numba.njit)
+    from snn_verify.theory.jitcache import cached
+
+    return rng_functions(lambda fn: cached(numba.njit(fn)))
 
 
 def derive_key(seed, *parts):
