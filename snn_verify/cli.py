@@ -857,6 +857,33 @@ def _add_figures(sub):
         for f in r["figures"]))
 
 
+# --- training (evidence, not proof; needs the ``train`` extra) ---------------------------
+
+def _add_train(sub):
+    from snn_verify.proofs.evidence.training.experiments import command, defaults_help
+
+    p = sub.add_parser("train", help="training experiments: Figure 1, a UCI comparison, weight drift (JAX)")
+    tr = p.add_subparsers(dest="experiment", metavar="EXPERIMENT", parser_class=Parser, required=True)
+    helps = {"figure1": "the paper's Figure 1: SNN vs BatchNorm training loss and its roughness per depth",
+             "uci": "SNN vs ReLU, BatchNorm, LayerNorm, WeightNorm, Highway, ResNet: accuracy and average rank",
+             "drift": "per-layer activations and per-unit (omega, tau) vs Theorem 1's box during training"}
+    sizes = {"figure1": dict(width=count, depths=lambda t: [count(v) for v in t.split(",")], seeds=count,
+                             steps=count, batch=count, lr=positive_float),
+             "uci": dict(folds=count, steps=count, batch=count),
+             "drift": dict(depth=count, width=count, steps=count, checkpoints=count, batch=count, lr=positive_float)}
+    for name, flags in sizes.items():
+        q = tr.add_parser(name, help=helps[name])
+        q.add_argument("--data", metavar="PATH", help="MNIST idx folder, CIFAR-10 batches folder, CSV folder or file "
+                                                      "(default: scikit-learn's bundled sets)")
+        for key, kind in flags.items():
+            q.add_argument(f"--{key}", type=kind, default=None, help=defaults_help(name, key))
+        if name != "figure1":
+            q.add_argument("--methods", type=names, default=None, help="comma list (default: all)")
+        q.add_argument("--quick", action="store_true", default=argparse.SUPPRESS, help="reduced sizes")
+        q.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="random seed (default: the global --seed)")
+        q.set_defaults(func=command)
+
+
 #: ``bench`` sub-subcommand registrations: functions ``add(bench_subparsers)``
 BENCH_COMMANDS = [_add_bench_grid, _add_bench_montecarlo, _bench_certify]
 
@@ -870,7 +897,7 @@ def _add_bench(sub):
 
 #: subcommand registrations, in the order ``-h`` lists them
 COMMANDS = [_add_params, _add_point, _add_dropout, _add_theorems, _add_claim, _add_recheck, _add_fixed_point,
-            _add_grid, _add_montecarlo, _add_figures, _add_bench]
+            _add_grid, _add_montecarlo, _add_figures, _add_bench, _add_train]
 
 
 def _add_json_flags(sub):

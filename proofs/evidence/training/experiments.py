@@ -36,20 +36,20 @@ EVIDENCE = "training runs (float32 SGD): evidence, not proof"
 #: Figure 1 sizes: full and quick
 FIGURE1 = {
     False: dict(width=256, depths=(8, 16, 32), seeds=5, steps=1000, batch=128, lr=0.01),
-    True: dict(width=32, depths=(8, 16, 32), seeds=5, steps=60, batch=64, lr=0.01),
+    True: dict(width=16, depths=(2, 4, 8), seeds=5, steps=50, batch=32, lr=0.01),
 }
 #: UCI comparison sizes and hyperparameter grid (the same grid for every method)
 UCI = {
     False: dict(depths=(2, 4), widths=(64, 256), lrs=(0.01, 0.1), dropouts=(0.0, 0.05), folds=4, steps=300,
                 batch=64, validation=0.25),
-    True: dict(depths=(2,), widths=(32,), lrs=(0.01, 0.1), dropouts=(0.0, 0.05), folds=2, steps=40, batch=32,
+    True: dict(depths=(2,), widths=(16,), lrs=(0.01, 0.1), dropouts=(0.0, 0.05), folds=2, steps=40, batch=32,
                validation=0.25),
 }
 #: weight-drift sizes
 DRIFT = {
     False: dict(methods=("snn", "batchnorm"), depth=8, width=256, steps=2000, checkpoints=10, batch=128, lr=0.01,
                 probe=512),
-    True: dict(methods=("snn", "batchnorm"), depth=4, width=64, steps=80, checkpoints=4, batch=64, lr=0.01,
+    True: dict(methods=("snn", "batchnorm"), depth=4, width=32, steps=60, checkpoints=3, batch=32, lr=0.01,
                probe=256),
 }
 
@@ -80,6 +80,15 @@ def _one_dataset(data, default):
         raise ValueError(f"this experiment uses one data set; --data holds {len(data)} "
                          f"({', '.join(d.name for d in data[:5])}...)")
     return data[0]
+
+
+def _methods(methods):
+    from .models import METHODS
+
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise ValueError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
+    return tuple(methods)
 
 
 def _sizes(table, quick, overrides):
@@ -211,7 +220,7 @@ def uci(data=None, quick=False, seed=0, methods=None, **overrides):
     from .train import accuracy, fit
 
     s = _sizes(UCI, quick, overrides)
-    methods = tuple(methods or METHODS)
+    methods = _methods(methods or METHODS)
     sets = data if data is not None else [datasets.builtin(n) for n in datasets.UCI_DATASETS]
     t0 = time.perf_counter()
     acc, chosen = {}, {}
@@ -317,6 +326,7 @@ def drift(data=None, quick=False, seed=0, **overrides):
     from .train import init, run, unstack
 
     s = _sizes(DRIFT, quick, overrides)
+    _methods(s["methods"])
     d = _one_dataset(data, datasets.FIGURE1_DATASET)
     (x,) = datasets.standardise(d.x)
     probe = x[np.random.default_rng(seed).choice(len(x), min(s["probe"], len(x)), replace=False)]
@@ -342,3 +352,29 @@ def drift(data=None, quick=False, seed=0, **overrides):
     sizes = dict(s, methods=list(s["methods"]), seed=seed, steps_per_checkpoint=every)
     box = {"omega": list(BOX.omega), "tau": list(BOX.tau)}
     return DriftResult(d.name, sizes, box, runs, time.perf_counter() - t0, clouds)
+
+
+# --- command line -------------------------------------------------------------------------
+
+#: ``verify.py train EXPERIMENT``: the function and its sizes table
+EXPERIMENTS = {"figure1": (figure1, FIGURE1), "uci": (uci, UCI), "drift": (drift, DRIFT)}
+
+
+def defaults_help(name, key):
+    """``"default X, quick Y"`` for the CLI's help, read from the sizes table."""
+    table = EXPERIMENTS[name][1]
+
+    def show(v):
+        return ",".join(map(str, v)) if isinstance(v, tuple) else str(v)
+    return f"default {show(table[False][key])}; quick {show(table[True][key])}"
+
+
+def command(args):
+    """Run ``verify.py train <args.experiment>``: load ``--data`` (if given), take every size
+    flag that was set as an override of the sizes table, and return the result object."""
+    fn, table = EXPERIMENTS[args.experiment]
+    data = datasets.load(args.data) if args.data else None
+    overrides = {k: getattr(args, k) for k in table[False] if getattr(args, k, None) is not None}
+    if getattr(args, "methods", None):
+        overrides["methods"] = tuple(args.methods)
+    return fn(data, quick=args.quick, seed=args.seed, **overrides)

@@ -38,15 +38,13 @@ def _cross_entropy(logits, y):
     return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
 
 
-@lru_cache(maxsize=None)
-def _init_fn(model, features):
+def _init_one(model, features):
     def one(key):
         return model.init({"params": key}, jnp.zeros((1, features), jnp.float32))
-    return jax.jit(jax.vmap(one))
+    return one
 
 
-@lru_cache(maxsize=None)
-def _run_fn(model, steps, batch):
+def _run_one(model, steps, batch):
     def one(variables, key, lr, drop, x, y, n):
         tx = optax.sgd(lr)
         params = variables["params"]
@@ -69,7 +67,27 @@ def _run_fn(model, steps, batch):
 
         (params, state, _), losses = jax.lax.scan(step, (params, state, tx.init(params)), jax.random.split(key, steps))
         return {"params": params, **state}, losses
-    return jax.jit(jax.vmap(one, in_axes=(0, 0, 0, 0, None, None, None)))
+    return one
+
+
+#: vmapped over the copies: variables or init key, run key, lr, drop; shared x, y, n
+_AXES = (0, 0, 0, 0, None, None, None)
+
+
+@lru_cache(maxsize=None)
+def _init_fn(model, features):
+    return jax.jit(jax.vmap(_init_one(model, features)))
+
+
+@lru_cache(maxsize=None)
+def _run_fn(model, steps, batch):
+    return jax.jit(jax.vmap(_run_one(model, steps, batch), in_axes=_AXES))
+
+
+@lru_cache(maxsize=None)
+def _fit_fn(model, features, steps, batch):
+    init_one, run_one = _init_one(model, features), _run_one(model, steps, batch)
+    return jax.jit(jax.vmap(lambda key, *rest: run_one(init_one(key), *rest), in_axes=_AXES))
 
 
 def keys(seeds):
@@ -82,6 +100,16 @@ def init(model, seeds, features):
     return _init_fn(model, int(features))(keys(seeds))
 
 
+def _call(fn, first, seeds, x, y, lr, drop):
+    k = len(seeds)
+    lr = jnp.broadcast_to(jnp.asarray(lr, jnp.float32), (k,))
+    drop = tuple(jnp.broadcast_to(jnp.asarray(v, jnp.float32), (k,)) for v in drop)
+    rows = _bucket(len(x))
+    variables, losses = fn(first, keys(seeds), lr, drop, jnp.asarray(_pad(x, rows)), jnp.asarray(_pad(y, rows)),
+                           len(x))
+    return variables, np.asarray(losses)
+
+
 def run(model, variables, seeds, x, y, steps, batch, lr, drop=(1.0, 1.0, 0.0)):
     """Continue training the stacked ``variables`` for ``steps`` SGD steps.
 
@@ -89,20 +117,14 @@ def run(model, variables, seeds, x, y, steps, batch, lr, drop=(1.0, 1.0, 0.0)):
     three entries are a number or one value per copy.  Returns ``(variables, losses)`` with
     losses a numpy array (copies, steps).
     """
-    k = len(seeds)
-    lr = jnp.broadcast_to(jnp.asarray(lr, jnp.float32), (k,))
-    drop = tuple(jnp.broadcast_to(jnp.asarray(v, jnp.float32), (k,)) for v in drop)
-    batch = min(int(batch), len(x))
-    rows = _bucket(len(x))
-    variables, losses = _run_fn(model, int(steps), batch)(variables, keys(seeds), lr, drop, jnp.asarray(_pad(x, rows)),
-                                                          jnp.asarray(_pad(y, rows)), len(x))
-    return variables, np.asarray(losses)
+    return _call(_run_fn(model, int(steps), min(int(batch), len(x))), variables, seeds, x, y, lr, drop)
 
 
 def fit(model, seeds, x, y, steps, batch, lr, drop=(1.0, 1.0, 0.0)):
-    """Initialise (key ``seed``) and train (key ``seed + 1``) one copy per seed: :func:`run`."""
-    variables = init(model, seeds, x.shape[1])
-    return run(model, variables, [s + 1 for s in seeds], x, y, steps, batch, lr, drop)
+    """Initialise (key ``seed``) and train (key ``seed + 1``) one copy per seed, in one
+    compiled call; otherwise as :func:`run`."""
+    fn = _fit_fn(model, int(x.shape[1]), int(steps), min(int(batch), len(x)))
+    return _call(fn, keys(seeds), [s + 1 for s in seeds], x, y, lr, drop)
 
 
 @lru_cache(maxsize=None)
