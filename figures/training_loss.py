@@ -13,6 +13,8 @@ import numpy as np
 
 from .common import evidence_title, new_figure
 
+#: optional packages this figure needs (the ``train`` extra)
+REQUIRES = ("jax", "optax", "flax")
 NAME = "training_loss"
 CAPTION = ("Figure 1 on scikit-learn's digits (8x8 optdigits, standing in for MNIST): training loss of SNN "
            "(solid) and BatchNorm (dashed) nets per depth under the same plain SGD, and each curve's roughness "

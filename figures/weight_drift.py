@@ -13,6 +13,8 @@ import numpy as np
 
 from .common import evidence_title, new_figure
 
+#: optional packages this figure needs (the ``train`` extra)
+REQUIRES = ("jax", "optax", "flax")
 NAME = "weight_drift"
 CAPTION = ("Per-unit (omega, tau) of an SNN's and a BatchNorm net's hidden layers at the first and last "
            "checkpoint of SGD training on scikit-learn's digits, over Theorem 1's box (rectangle), and the "

@@ -170,7 +170,7 @@ def cmd_dropout(args):
 def cmd_report(args):
     from snn_verify.proofs import report
 
-    ctx = report.Context(quick=args.quick, seed=args.seed, options={"device": args.report_device})
+    ctx = report.Context(quick=args.quick, seed=args.seed, options={"device": args.report_device, "train": args.train})
     with _progress(len(report.SECTIONS), "report") as bar:
         sections = report.build(ctx, progress=lambda name: (bar.set_postfix_str(name), bar.update(1)))
     result = report.to_json(sections)
@@ -824,6 +824,9 @@ def cmd_figures(args):
     from snn_verify.figures.common import Options, gallery_copy, render
 
     modules = [get(n) for n in (args.only or FIGURE_MODULES)]
+    if not args.only:                    # all figures: skip those whose optional extra is missing
+        import importlib.util
+        modules = [m for m in modules if all(importlib.util.find_spec(r) for r in getattr(m, "REQUIRES", ()))]
     opts = Options(quick=args.quick, device=_backend(args), seed=args.seed)
     output_dir(args.out, "out")
     if args.gallery:
@@ -916,6 +919,7 @@ def build_parser():
     parser.add_argument("--quick", action="store_true", help="short report (under 30 s)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.add_argument("--seed", type=int, default=0, help="random seed for sampled checks (default 0)")
+    parser.add_argument("--train", action="store_true", help="report: also run the training experiments (JAX)")
     _device_flag(parser, "report_device", "backend of the report's grids and Monte Carlo (default auto: CUDA when "
                                           "numba sees a GPU)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)

@@ -146,12 +146,13 @@ def load_mnist(folder):
 # --- CIFAR-10 python pickles -------------------------------------------------------------
 
 class _ArrayUnpickler(pickle.Unpickler):
-    """Unpickles dicts, lists and numpy arrays only: a CIFAR batch needs nothing else, and
+    """Unpickles dicts, lists, bytes and numpy arrays only: a CIFAR batch needs nothing else, and
     anything else in a pickle could run code."""
 
     ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
                ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
-               ("numpy._core.multiarray", "scalar")}
+               ("numpy._core.multiarray", "scalar"), ("numpy.core.numeric", "_frombuffer"),
+               ("numpy._core.numeric", "_frombuffer"), ("_codecs", "encode")}   # bytes under protocol 2
 
     def find_class(self, module, name):
         if (module, name) not in self.ALLOWED:
