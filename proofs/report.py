@@ -369,11 +369,12 @@ def section_training(ctx):
         return Section(title, [_row("evidence", "training experiments", f"not run: {exc}")])
     f1, dr = figure1(quick=ctx.quick, seed=ctx.seed), drift(quick=ctx.quick, seed=ctx.seed)
     s = f1.sizes
-    rows = [_row("evidence", f"Figure 1 roughness BN / SNN, {depth} layers", f"{ratio:.3f}",
+    rows = [_row("evidence", f"Figure 1 roughness BN / SNN, {depth} layers",
+                 f"{ratio['roughness']:.3f} (of log loss: {ratio['log_roughness']:.3f})",
                  "the paper: BN's curves vary far more (ratio > 1)",
                  detail=f"{f1.dataset}, width {s['width']}, lr {s['lr']}, batch {s['batch']}, {s['steps']} steps, "
-                        f"{s['seeds']} seeds; SNN {f1.curves['snn'][depth]['roughness']:.4f}, "
-                        f"BN {f1.curves['batchnorm'][depth]['roughness']:.4f}")
+                        f"{s['seeds']} seeds; roughness = std(diff L) / mean L: SNN "
+                        f"{f1.curves['snn'][depth]['roughness']:.4f}, BN {f1.curves['batchnorm'][depth]['roughness']:.4f}")
             for depth, ratio in f1.ratio.items()]
     for m, run in dr.runs.items():
         first, last = run["checkpoints"][0], run["checkpoints"][-1]

@@ -204,8 +204,11 @@ def test_cli_train_figure1_quick_json(capsys):
             c = r["methods"][method][depth]
             assert len(c["loss"]) == r["sizes"]["seeds"] >= 5
             assert all(len(seed) == r["sizes"]["steps"] for seed in c["loss"])
-            np.testing.assert_allclose(c["roughness"], roughness(c["loss"]).mean(), rtol=1e-6)
-    assert set(r["roughness_ratio_bn_over_snn"]) == set(map(str, r["sizes"]["depths"]))
+            loss = np.asarray(c["loss"])
+            np.testing.assert_allclose(c["roughness"], np.mean(np.diff(loss).std(1) / loss.mean(1)), rtol=1e-6)
+            np.testing.assert_allclose(c["log_roughness"], np.mean(np.diff(np.log(loss)).std(1)), rtol=1e-6)
+    for key in ("roughness_ratio_bn_over_snn", "log_roughness_ratio_bn_over_snn"):
+        assert set(r[key]) == set(map(str, r["sizes"]["depths"]))
 
 
 def test_cli_train_drift_quick_json(capsys):
@@ -238,3 +241,12 @@ def test_cli_train_uci_on_a_csv_folder(tmp_path, capsys):
     assert sorted(r["rank"].values()) in ([1.0, 2.0], [1.5, 1.5])
     code, _, err = _main(["train", "uci", "--quick", "--methods", "snn,lstm", "--data", str(tmp_path)], capsys)
     assert code == 2 and "lstm" in err
+
+
+def test_report_training_section_is_behind_a_flag():
+    from snn_verify.proofs import report
+
+    assert report.SECTIONS[-1] is report.section_training
+    sec = report.section_training(report.Context(quick=True))
+    assert sec.title == "12. Training (evidence, not proof)"
+    assert len(sec.rows) == 1 and "--train" in sec.rows[0]["value"] and sec.rows[0]["status"] == ""

@@ -12,7 +12,8 @@
   per data set and method is the mean over folds; methods are ranked per data set (1 =
   best) and the ranks averaged, as the paper ranks them.
 - :func:`drift`: during an SNN's (and, for contrast, a BN net's) training, at checkpoints:
-  per hidden layer the activations' mean and variance on a fixed probe batch, the
+  per hidden layer the activations' mean and variance on a fixed probe batch (inference
+  mode: BatchNorm uses its running averages), the
   quantiles of the units' (omega, tau) and the fraction of units inside Theorem 1's
   (omega, tau) box (:data:`snn_verify.proofs.theorem1.BOX`).
 
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import data as datasets
-from .stats import average_ranks, inside_fraction, quantiles, roughness, weight_sums
+from .stats import average_ranks, inside_fraction, log_roughness, quantiles, roughness, weight_sums
 
 EVIDENCE = "training runs (float32 SGD): evidence, not proof"
 
@@ -105,8 +106,9 @@ def _sizes(table, quick, overrides):
 @dataclass(frozen=True)
 class Figure1Result:
     """Training-loss curves ``curves[method][depth]`` = {"loss": [[per step] per seed],
-    "roughness": mean over seeds, "roughness_per_seed": [...]}; ``ratio[depth]`` is BN's
-    roughness over SNN's."""
+    "roughness": mean over seeds, "roughness_per_seed": [...], "log_roughness",
+    "log_roughness_per_seed"}; ``ratio[depth]`` = {"roughness": BN's over SNN's,
+    "log_roughness": the same}."""
 
     dataset: str
     sizes: dict
@@ -119,23 +121,26 @@ class Figure1Result:
     def to_json(self):
         return {"dataset": self.dataset, "sizes": self.sizes, "evidence": self.evidence,
                 "methods": {m: {str(d): c for d, c in by_depth.items()} for m, by_depth in self.curves.items()},
-                "roughness_ratio_bn_over_snn": {str(d): r for d, r in self.ratio.items()},
+                "roughness_ratio_bn_over_snn": {str(d): r["roughness"] for d, r in self.ratio.items()},
+                "log_roughness_ratio_bn_over_snn": {str(d): r["log_roughness"] for d, r in self.ratio.items()},
                 "seconds": round(self.seconds, 2)}
 
     def render(self):
         s = self.sizes
         lines = [f"Figure 1 on {self.dataset}: width {s['width']}, plain SGD lr {s['lr']}, batch {s['batch']}, "
                  f"{s['steps']} steps, {s['seeds']} seeds ({self.evidence})",
-                 f"  {'method':10s} {'depth':>5s} {'first loss':>10s} {'last loss':>10s} {'roughness':>18s}"]
+                 f"  {'method':10s} {'depth':>5s} {'first loss':>10s} {'last loss':>10s} {'roughness':>18s} "
+                 f"{'log roughness':>18s}"]
         for m, by_depth in self.curves.items():
             for d, c in by_depth.items():
                 loss = np.asarray(c["loss"])
-                spread = np.std(c["roughness_per_seed"])
                 lines.append(f"  {m:10s} {d:5d} {loss[:, 0].mean():10.4f} {loss[:, -1].mean():10.4f} "
-                             f"{c['roughness']:10.4f} +- {spread:.4f}")
-        lines.append("  roughness BN / SNN: " + ", ".join(f"depth {d}: {r:.2f}" for d, r in self.ratio.items()))
-        lines.append(f"  ({self.seconds:.1f} s; roughness = std of successive loss differences / mean loss, "
-                     "mean over seeds +- std over seeds)")
+                             f"{c['roughness']:10.4f} +- {np.std(c['roughness_per_seed']):.4f} "
+                             f"{c['log_roughness']:10.4f} +- {np.std(c['log_roughness_per_seed']):.4f}")
+        for k in ("roughness", "log_roughness"):
+            lines.append(f"  {k} BN / SNN: " + ", ".join(f"depth {d}: {r[k]:.2f}" for d, r in self.ratio.items()))
+        lines.append(f"  ({self.seconds:.1f} s; roughness = std of successive loss differences / mean loss; log "
+                     "roughness = std of successive log-loss differences; mean over seeds +- std over seeds)")
         return "\n".join(lines)
 
 
@@ -156,14 +161,27 @@ def figure1(data=None, quick=False, seed=0, **overrides):
             for m in FIGURE1_METHODS:
                 bar.set_postfix_str(f"{m} depth {depth}")
                 _, loss = fit(Net(m, depth, s["width"], d.classes), seeds, x, d.y, s["steps"], s["batch"], s["lr"])
-                r = roughness(loss)
-                curves[m][depth] = {"loss": loss.tolist(), "roughness": float(np.mean(r)),
-                                    "roughness_per_seed": [float(v) for v in r]}
+                curves[m][depth] = curve(loss)
                 bar.update(1)
-    snn, bn = FIGURE1_METHODS
-    ratio = {dp: curves[bn][dp]["roughness"] / curves[snn][dp]["roughness"] for dp in s["depths"]}
     sizes = dict(s, depths=list(s["depths"]), seed=seed)
-    return Figure1Result(d.name, sizes, curves, ratio, time.perf_counter() - t0)
+    return figure1_result(d.name, sizes, curves, time.perf_counter() - t0)
+
+
+def curve(loss):
+    """One method and depth's entry of Figure 1: the losses (seeds x steps) and roughness."""
+    r, lr = roughness(loss), log_roughness(loss)
+    return {"loss": np.asarray(loss).tolist(), "roughness": float(np.mean(r)), "roughness_per_seed": [float(v) for v in r],
+            "log_roughness": float(np.mean(lr)), "log_roughness_per_seed": [float(v) for v in lr]}
+
+
+def figure1_result(dataset, sizes, curves, seconds):
+    """A :class:`Figure1Result` with the BN / SNN ratios of both roughness figures."""
+    from .models import FIGURE1_METHODS
+
+    snn, bn = FIGURE1_METHODS
+    ratio = {dp: {k: curves[bn][dp][k] / curves[snn][dp][k] for k in ("roughness", "log_roughness")}
+             for dp in sizes["depths"]}
+    return Figure1Result(dataset, sizes, curves, ratio, seconds)
 
 
 # --- UCI comparison -----------------------------------------------------------------------

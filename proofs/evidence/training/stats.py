@@ -1,7 +1,8 @@
 """Statistics of training runs (numpy only): curve roughness, per-unit weight sums, ranks.
 
 - roughness of a loss curve L_1..L_T: ``std(L_{t+1} - L_t) / mean(L)``, the spread of the
-  step-to-step changes relative to the curve's level;
+  step-to-step changes relative to the curve's level, and the scale-free
+  ``std(log L_{t+1} - log L_t)``;
 - per-unit omega_j = sum_i w_ij and tau_j = sum_i w_ij^2 over unit j's incoming weights (the
   paper's definitions; column j of a (fan-in, width) kernel);
 - the fraction of units whose (omega, tau) lie in Theorem 1's box;
@@ -25,6 +26,18 @@ def roughness(loss):
     """
     loss = np.asarray(loss, dtype=float)
     r = np.std(np.diff(loss, axis=-1), axis=-1) / np.mean(loss, axis=-1)
+    return float(r) if np.ndim(r) == 0 else r
+
+
+def log_roughness(loss):
+    """std of successive differences of log L, per curve: the spread of the relative
+    step-to-step changes, which does not depend on the level the loss has reached.
+
+    >>> round(log_roughness([1.0, 2.0, 1.0, 2.0]), 6)   # log 2 up, down, up: std log(2) sqrt(8) / 3
+    0.653505
+    """
+    loss = np.asarray(loss, dtype=float)
+    r = np.std(np.diff(np.log(loss), axis=-1), axis=-1)
     return float(r) if np.ndim(r) == 0 else r
 
 
@@ -57,7 +70,7 @@ def average_ranks(accuracy):
     """``{method: mean rank}`` from ``{dataset: {method: accuracy}}``; per data set the most
     accurate method has rank 1 and tied methods share their mean rank.
 
-    >>> average_ranks({"a": {"x": 0.9, "y": 0.8, "z": 0.8}, "b": {"x": 0.5, "y": 0.7, "z": 0.6}})
+    >>> average_ranks({"a": {"x": 0.9, "y": 0.8, "z": 0.8}, "b": {"x": 0.5, "y": 0.7, "z": 0.6}})  # a: 1, 2.5, 2.5; b: 3, 1, 2
     {'x': 2.0, 'y': 1.75, 'z': 2.25}
     """
     from scipy.stats import rankdata
