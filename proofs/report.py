@@ -387,11 +387,41 @@ def section_evidence(ctx):
     return Section(title, rows, note=note)
 
 
+def section_training(ctx):
+    """Figure 1's roughness ratio and the drift fraction at the last checkpoint; runs only
+    with ``options["train"]`` (``verify.py --train``), since JAX training takes minutes."""
+    from snn_verify.proofs.evidence.training.experiments import EVIDENCE, drift, figure1, require_jax
+
+    title = "12. Training (evidence, not proof)"
+    if not ctx.options.get("train"):
+        return Section(title, [_row("evidence", "training experiments", "not run: pass --train (JAX, minutes; "
+                                    "quick sizes with --quick)", detail="`verify.py train figure1|uci|drift`")])
+    try:
+        require_jax()
+    except ValueError as exc:
+        return Section(title, [_row("evidence", "training experiments", f"not run: {exc}")])
+    f1, dr = figure1(quick=ctx.quick, seed=ctx.seed), drift(quick=ctx.quick, seed=ctx.seed)
+    s = f1.sizes
+    rows = [_row("evidence", f"Figure 1 roughness BN / SNN, {depth} layers",
+                 f"{ratio['roughness']:.3f} (of log loss: {ratio['log_roughness']:.3f})",
+                 "the paper: BN's curves vary far more (ratio > 1)",
+                 detail=f"{f1.dataset}, width {s['width']}, lr {s['lr']}, batch {s['batch']}, {s['steps']} steps, "
+                        f"{s['seeds']} seeds; roughness = std(diff L) / mean L: SNN "
+                        f"{f1.curves['snn'][depth]['roughness']:.4f}, BN {f1.curves['batchnorm'][depth]['roughness']:.4f}")
+            for depth, ratio in f1.ratio.items()]
+    for m, run in dr.runs.items():
+        first, last = run["checkpoints"][0], run["checkpoints"][-1]
+        rows.append(_row("evidence", f"{m}: hidden units with (omega, tau) in Theorem 1's box, step {last['step']}",
+                         f"{last['inside_theorem1']:.3f}", f"{first['inside_theorem1']:.3f} at step 0",
+                         detail=f"depth {dr.sizes['depth']}, width {dr.sizes['width']}, lr {dr.sizes['lr']}"))
+    return Section(title, rows, note=f"{EVIDENCE}; `verify.py train` prints the full tables")
+
+
 #: report sections in reading order
 SECTIONS = (
     section_integrals, section_moments, section_parameters, section_fixed_point, section_jacobian,
     section_cross_checks, section_dropout, section_variants, section_activations, section_theorems,
-    section_beyond, section_evidence,
+    section_beyond, section_evidence, section_training,
 )
 
 

@@ -48,7 +48,7 @@ def cmd_dropout(args):
 def cmd_report(args):
     from snn_verify.proofs import report
 
-    ctx = report.Context(quick=args.quick, seed=args.seed, options={"device": args.report_device})
+    ctx = report.Context(quick=args.quick, seed=args.seed, options={"device": args.report_device, "train": args.train})
     with _progress(len(report.SECTIONS), "report") as bar:
         return report.report(ctx, progress=lambda name: (bar.set_postfix_str(name), bar.update(1)))
 
@@ -533,6 +533,9 @@ def cmd_figures(args):
     from snn_verify.figures.common import Options, render_all
 
     modules = [get(n) for n in (args.only or FIGURE_MODULES)]
+    if not args.only:                    # all figures: skip those whose optional extra is missing
+        import importlib.util
+        modules = [m for m in modules if all(importlib.util.find_spec(r) for r in getattr(m, "REQUIRES", ()))]
     opts = Options(quick=args.quick, device=_backend(args), seed=args.seed)
     output_dir(args.out, "out")
     if args.gallery:
@@ -596,6 +599,33 @@ def _add_inspect(sub):
     p.set_defaults(func=cmd_inspect)
 
 
+# --- training (evidence, not proof; needs the ``train`` extra) ---------------------------
+
+def _add_train(sub):
+    from snn_verify.proofs.evidence.training.experiments import command, defaults_help
+
+    p = sub.add_parser("train", help="training experiments: Figure 1, a UCI comparison, weight drift (JAX)")
+    tr = p.add_subparsers(dest="experiment", metavar="EXPERIMENT", parser_class=Parser, required=True)
+    helps = {"figure1": "the paper's Figure 1: SNN vs BatchNorm training loss and its roughness per depth",
+             "uci": "SNN vs ReLU, BatchNorm, LayerNorm, WeightNorm, Highway, ResNet: accuracy and average rank",
+             "drift": "per-layer activations and per-unit (omega, tau) vs Theorem 1's box during training"}
+    sizes = {"figure1": dict(width=count, depths=lambda t: [count(v) for v in t.split(",")], seeds=count,
+                             steps=count, batch=count, lr=positive_float),
+             "uci": dict(folds=count, steps=count, batch=count),
+             "drift": dict(depth=count, width=count, steps=count, checkpoints=count, batch=count, lr=positive_float)}
+    for name, flags in sizes.items():
+        q = tr.add_parser(name, help=helps[name])
+        q.add_argument("--data", metavar="PATH", help="MNIST idx folder, CIFAR-10 batches folder, CSV folder or file "
+                                                      "(default: scikit-learn's bundled sets)")
+        for key, kind in flags.items():
+            q.add_argument(f"--{key}", type=kind, default=None, help=defaults_help(name, key))
+        if name != "figure1":
+            q.add_argument("--methods", type=names, default=None, help="comma list (default: all)")
+        q.add_argument("--quick", action="store_true", default=argparse.SUPPRESS, help="reduced sizes")
+        q.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="random seed (default: the global --seed)")
+        q.set_defaults(func=command)
+
+
 #: ``bench`` sub-subcommand registrations: functions ``add(bench_subparsers)``
 BENCH_COMMANDS = [_add_bench_grid, _add_bench_montecarlo, _bench_certify, _bench_corners, _add_bench_startup]
 
@@ -608,8 +638,9 @@ def _add_bench(sub):
 
 
 #: subcommand registrations, in the order ``-h`` lists them
-COMMANDS = [_add_params, _add_point, _add_dropout, _add_theorems, _add_claim, _add_recheck, _add_fixed_point, _add_domain,
-            _add_grid, _add_montecarlo, _add_figures, _add_bench, _add_frameworks, _add_inspect]
+COMMANDS = [_add_params, _add_point, _add_dropout, _add_theorems, _add_claim, _add_recheck, _add_fixed_point,
+            _add_domain, _add_grid, _add_montecarlo, _add_figures, _add_bench, _add_frameworks, _add_inspect,
+            _add_train]
 
 
 def _add_json_flags(sub):
@@ -628,6 +659,7 @@ def build_parser():
     parser.add_argument("--quick", action="store_true", help="short report (under 30 s)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.add_argument("--seed", type=int, default=0, help="random seed for sampled checks (default 0)")
+    parser.add_argument("--train", action="store_true", help="report: also run the training experiments (JAX)")
     _device_flag(parser, "report_device", "backend of the report's grids and Monte Carlo (default auto: CUDA when "
                                           "numba sees a GPU)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
