@@ -15,6 +15,7 @@ import argparse
 import math
 import os
 import re
+import sys
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_UNDECIDED = 0, 1, 2, 3
 
@@ -137,3 +138,71 @@ def library_default(fn, name):
 def decimal_default(fn, name):
     """:func:`library_default` as the decimal string a ``number`` option holds (``0`` -> ``"0"``)."""
     return str(library_default(fn, name))
+
+
+def progress(total, desc):
+    """A tqdm bar on stderr (silent when stderr is not a terminal)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, file=sys.stderr, disable=None, leave=False)
+
+
+def device_flag(p, dest="device", help="auto: CUDA when numba sees a GPU"):
+    from snn_verify.proofs.evidence.backends import DEVICES
+
+    p.add_argument("--device", dest=dest, choices=DEVICES, default=DEVICES[0], help=help)
+
+
+def count(text):
+    """A positive integer (``1e7`` and ``10_000_000`` are accepted)."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value >= 1 and value == int(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive integer: {text!r}")
+    return int(value)
+
+
+def names(text):
+    """A comma-separated list of names (checked by the experiment: unknown ones exit 2)."""
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list (got {text!r})")
+    return items
+
+
+def counts(text):
+    """A comma-separated list of positive integers."""
+    return [count(v) for v in text.split(",")]
+
+
+def defaults_of(fn):
+    """The keyword defaults of the library function ``fn`` (each default is written once, there)."""
+    import inspect
+
+    return {k: p.default for k, p in inspect.signature(fn).parameters.items() if p.default is not p.empty}
+
+
+def backend_argument(args):
+    from snn_verify.proofs.evidence.backends import BackendUnavailable, get_backend
+
+    try:
+        get_backend(args.device)
+    except BackendUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    return args.device
+
+
+def box_argument(args):
+    """``--mu/--omega/--nu/--tau LO HI`` as ``{name: (lo, hi)}`` decimal strings, checked
+    (LO <= HI exactly; nu and tau > 0)."""
+    box = {}
+    for name in ("mu", "omega", "nu", "tau"):
+        lo, hi = getattr(args, name)
+        interval([lo, hi], name)
+        box[name] = (lo, hi)
+    for name in ("nu", "tau"):
+        if not float(box[name][0]) > 0:
+            raise UsageError(f"--{name}: must be > 0 on the whole interval")
+    return box
