@@ -54,8 +54,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from snn_verify.theory.activations import chi1 as chi1_quad
-from snn_verify.theory.activations import get as get_activation
 from snn_verify.theory.dropout import affine_correction, dropped_moments
 from snn_verify.theory.parameters import ALPHA01, LAMBDA01
 from snn_verify.theory.selu_map import moment_map
@@ -218,6 +216,22 @@ def dropout_moments(mode, rate, mean, var):
         return mean, var
     q, dropped, scale, shift = c
     return dropped_moments(q, dropped, scale, shift, mean, var)
+
+
+def get_activation(name):
+    """:func:`snn_verify.theory.activations.get`, imported on first use (sympy: about 0.3 s of
+    start-up that the command line and the other experiments need not pay)."""
+    from snn_verify.theory.activations import get
+
+    return get(name)
+
+
+def chi1_quad(*args):
+    """:func:`snn_verify.theory.activations.chi1` (mean-field chi_1 by quadrature), imported on
+    first use."""
+    from snn_verify.theory.activations import chi1
+
+    return chi1(*args)
 
 
 def _check(dist=None, init=None, act=None, sizes=(), samples=None):
