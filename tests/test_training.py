@@ -156,11 +156,11 @@ def test_fresh_selu_net_activations_near_0_1_on_standardised_inputs():
     from snn_verify.proofs.evidence.training.train import init, intermediates, unstack
 
     x = np.random.default_rng(6).normal(size=(1024, 64)).astype(np.float32)
-    net = Net("snn", 8, 512, 10)
+    net = Net("snn", 8, 256, 10)
     _, acts = intermediates(net, unstack(init(net, [0], 64), 0), x)
     for a in acts:
         assert abs(a.mean()) < 0.1 and abs(a.var() - 1) < 0.15, (a.mean(), a.var())
-    relu = Net("relu", 8, 512, 10)
+    relu = Net("relu", 8, 256, 10)
     _, relu_acts = intermediates(relu, unstack(init(relu, [0], 64), 0), x)
     assert all(a.mean() > 0.4 for a in relu_acts)         # ReLU + He: not centred
 
