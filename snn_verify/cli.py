@@ -855,8 +855,9 @@ def _add_bench(sub):
 
 
 #: subcommand registrations, in the order ``-h`` lists them
-COMMANDS = [_add_params, _add_point, _add_dropout, _add_theorems, _add_claim, _add_recheck, _add_fixed_point, _add_domain,
+COMMANDS = [_add_params, _add_point, _add_dropout, _add_theorems, _add_claim, _add_recheck, _add_fixed_point,
             _add_grid, _add_montecarlo, _add_figures, _add_bench]
+COMMANDS.insert(COMMANDS.index(_add_fixed_point) + 1, _add_domain)
 
 
 def _add_json_flags(sub):
