@@ -31,8 +31,8 @@ def _g_q_mp(mu, nu, omega, tau, rate, lam=None, alp=None):
     return a * (q * mean + (1 - q) * alpha_prime) + b, a ** 2 * (q * var + q * (1 - q) * (mean - alpha_prime) ** 2)
 
 
+@mpmath.workdps(40)
 def test_dropout_map_and_jacobian_against_finite_differences():
-    mpmath.mp.dps = 40
     mu, nu, omega, tau, rate = mpmath.mpf("0.07"), mpmath.mpf("1.2"), mpmath.mpf("-0.06"), mpmath.mpf("1.03"), "0.1"
     want = _g_q_mp(mu, nu, omega, tau, rate)
     assert abs(quantity_mp("mean", [mu, omega, nu, tau], Model(dropout=rate)) - want[0]) < 1e-30
@@ -90,9 +90,9 @@ def test_dropout_rows_certified_and_rechecked_tampering_rejected(tmp_path):
     assert not certificate.recheck(forged)["ok"]
 
 
+@mpmath.workdps(50)
 def test_float32_intervals_contain_the_constants_and_are_half_ulp_wide():
     m = float32_model()
-    mpmath.mp.dps = 50
     for (lo, hi), exact in ((m.alpha, alpha01()), (m.lambda_, lambda01())):
         assert mpmath.mpf(lo) < exact < mpmath.mpf(hi)
         f = np.float32(float(exact))
