@@ -365,6 +365,7 @@ def _add_fixed_point(sub):
     p.add_argument("--omega", type=number, default="0", help="sum of weights (default 0)")
     p.add_argument("--tau", type=positive, default="1", help="sum of squared weights (default 1)")
     p.set_defaults(func=cmd_fixed_point)
+    _add_domain(sub)   # listed after fixed-point
 
 
 def cmd_bench_certify(args):
@@ -857,7 +858,6 @@ def _add_bench(sub):
 #: subcommand registrations, in the order ``-h`` lists them
 COMMANDS = [_add_params, _add_point, _add_dropout, _add_theorems, _add_claim, _add_recheck, _add_fixed_point,
             _add_grid, _add_montecarlo, _add_figures, _add_bench]
-COMMANDS.insert(COMMANDS.index(_add_fixed_point) + 1, _add_domain)
 
 
 def _add_json_flags(sub):
