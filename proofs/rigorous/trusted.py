@@ -79,11 +79,13 @@ def interval_ball(lo, hi):
 
 # --- the generated expressions over plain Arb -------------------------------------------------
 
-def _exp(x):
+def arb_exp(x):
+    """``exp`` of a ball (Arb's outward-rounded enclosure)."""
     return arb(x).exp()
 
 
-def _sqrt(x):
+def arb_sqrt(x):
+    """``sqrt`` of a ball (Arb's outward-rounded enclosure)."""
     return arb(x).sqrt()
 
 
@@ -94,7 +96,7 @@ def plain_exp_erfc(A, D, B):
 
 @functools.lru_cache(maxsize=None)
 def _arb_system(prec):
-    return NumberSystem("arb", _exp, _sqrt, plain_exp_erfc, arb.pi(), arb(1))
+    return NumberSystem("arb", arb_exp, arb_sqrt, plain_exp_erfc, arb.pi(), arb(1))
 
 
 def arb_system():
