@@ -27,6 +27,25 @@ from snn_verify.theory.quantities import CLAIM_QUANTITIES as QUANTITIES
 
 VARIABLES = ("mu", "omega", "nu", "tau")
 
+#: The coordinates a claim's branch and bound runs in.  Every quantity depends on the box
+#: only through ``m = mu*omega`` and ``s^2 = nu*tau``, and besides through nu
+#: (``variance_change``) or omega and tau (the Jacobian's entries).  The image of a box
+#: under ``(mu, omega) -> mu*omega`` is exactly the interval between the least and the largest
+#: corner product (a bilinear map on a connected box), and the same holds for ``nu*tau``,
+#: so the extreme of ``mean`` or ``variance`` over the box is the extreme over the rectangle
+#: ``m x s2``: a ridge ``mu*omega = m*`` of maximisers becomes one point.
+REDUCED = {"mean": ("m", "s2"), "variance": ("m", "s2"), "variance_change": ("m", "nu", "tau"),
+           "spectral_norm": VARIABLES}
+
+
+def search_coordinates(quantity):
+    """The coordinates (:data:`REDUCED`) of a quantity name or :func:`spec` string.
+
+    >>> search_coordinates("variance|dropout=0.1"), search_coordinates("spectral_norm")
+    (('m', 's2'), ('mu', 'omega', 'nu', 'tau'))
+    """
+    return REDUCED[quantity.split("|")[0]]
+
 
 @dataclass(frozen=True)
 class Box:

@@ -2,6 +2,7 @@
 corners, largest domains), each checked by an independent route."""
 import copy
 import json
+from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -9,7 +10,8 @@ import pytest
 from flint import arb, ctx
 
 from snn_verify import cli
-from snn_verify.proofs.claims import Model, dropout_jacobian, dropout_map, dropout_scale, quantity_mp, spec
+from snn_verify.proofs.claims import (Model, dropout_jacobian, dropout_map, dropout_scale, quantity_mp,
+                                     search_coordinates, spec)
 from snn_verify.proofs.rigorous import certificate, recheck
 from snn_verify.proofs.rigorous.certify import CERTIFIED, REFUTED, certify, make_claim
 from snn_verify.proofs.rigorous.interval import box_balls, jet
@@ -113,6 +115,31 @@ def test_hard_corners_of_the_issue_are_decided():
     assert value <= mpmath.mpf("5.71e-7")
 
 
+def test_hard_corner_ridges_are_certified_and_rechecked():
+    """Claims whose extreme lies on a ridge ``mu*omega = m*`` of the box (the issue's
+    ``variance_change < 0.00116``, UNDECIDED after 1,693 boxes before the search ran in
+    (m, nu, tau); a variance maximum inside the m range): certified, and the certificates
+    (leaves in reduced coordinates) pass the independent re-check.  The claims are tight: a
+    point of the box (its value enclosed rigorously) comes within 10% of the bound."""
+    claims = [
+        make_claim("variance_change", "<", "0.00116", {"mu": ("-17.3", "-1.03"), "omega": ("-0.07", "0.47"),
+                                                      "nu": ("9e-5", "5.7e-4"), "tau": ("0.38", "1.04")}),
+        make_claim("variance", "<", "7.1088272", {"mu": ("-9.514", "19.96"), "omega": ("0.4227", "1.396"),
+                                                  "nu": ("0.1103", "2.807"), "tau": ("1.12", "2.294")}),
+    ]
+    for claim in claims:
+        r = certify(claim, workers=1, max_seconds=20)
+        assert r.verdict == CERTIFIED, (claim, r.verdict, r.boxes)
+        # the max lies inside m's range, not at a corner of the box: a ridge
+        m = Fraction(r.argext[0]) * Fraction(r.argext[1])
+        lo, hi = (Fraction(x) for x in r.region[0])
+        assert lo < m < hi
+        cert = certificate.build(r)
+        assert cert["coordinates"] == list(search_coordinates(claim.quantity))
+        assert certificate.recheck(cert).ok
+        assert r.extremum[1] < float(claim.bound_text) < r.extremum[0] * 1.1
+
+
 def test_dropout_scale_and_map_in_floats():
     a = dropout_scale(0.9, -1.7580993408473766, lambda x: x ** 0.5)
     a_ref, _ = affine_correction(0.9, -1.7580993408473766)
@@ -140,10 +167,19 @@ def test_extended_suite_and_domain_commands(capsys, tmp_path):
             quantity, relation, bound = w["claim"].split()
             value = quantity_mp(quantity, point)
             assert value >= mpmath.mpf(bound) if relation == "<" else value <= mpmath.mpf(bound)
-    code = cli.main(["domain", "omega-tau", "--theorem", "1", "--json", "--workers", "1"])
+    certs = tmp_path / "domain"
+    code = cli.main(["domain", "omega-tau", "--theorem", "1", "--json", "--workers", "1", "--certificates", str(certs)])
     d = json.loads(capsys.readouterr().out)
     assert code == 0 and {"box", "steps", "witnesses"} <= set(d)
     assert float(d["box"]["e"]) >= 0.1 and float(d["box"]["tau_lo"]) <= 0.95 and float(d["box"]["tau_hi"]) >= 1.1
+    # the final box's claims and the witnesses' refutations, each re-checked independently
+    written = sorted(certs.iterdir())
+    assert len(written) == len(d["certificates"]) == 5 + len(d["witnesses"])
+    for path in written:
+        cert = json.loads(path.read_text())
+        assert cert["verdict"] == (REFUTED if "witness" in path.name else CERTIFIED)
+        assert float(cert["claim"]["box"]["omega"][1]) == float(d["box"]["e"]) or "witness" in path.name
+    assert cli.main(["recheck", *map(str, written)]) == 0
 
 
 def test_claim_flags_for_dropout_and_parameter_intervals(capsys):

@@ -32,7 +32,45 @@ def resealed(cert):
 def test_honest_certificates_pass(certs, name):
     r = certificate.recheck(certs[name])
     assert r["ok"], r["problems"]
-    assert r["leaves"] == len(certs[name]["leaves"]) > 1
+    assert r["leaves"] == len(certs[name]["leaves"]) >= (1 if name == "T1 mean below 0.1" else 2)
+
+
+def test_mean_and_variance_certificates_live_in_reduced_coordinates(certs):
+    """mean and variance depend on the box only through m = mu*omega and s^2 = nu*tau."""
+    assert certs["T1 mean below 0.1"]["coordinates"] == ["m", "s2"]
+    assert certs["T3 variance increases (tau >= 0.9)"]["coordinates"] == ["m", "nu", "tau"]
+    assert "coordinates" not in certs["T1 contraction"]
+
+
+def test_full_coordinate_certificates_still_pass():
+    """The same claim searched in (mu, omega, nu, tau) gives a certificate without
+    ``coordinates`` (the older layout), which the checker accepts too."""
+    r = certify(by_name("T1 mean below 0.1"), workers=1, coordinates=("mu", "omega", "nu", "tau"))
+    cert = certificate.build(r)
+    assert "coordinates" not in cert and len(cert["leaves"][0]["box"]) == 4
+    assert certificate.recheck(cert)["ok"]
+
+
+def test_region_not_covering_the_box_is_detected(certs):
+    """Shrinking the reduced region (and the leaves with it) leaves part of the claim's box
+    uncovered: the checker recomputes the image of the search box exactly."""
+    cert = copy.deepcopy(certs["T1 mean below 0.1"])
+    lo, hi = cert["region"][1]
+    cut = lo + (hi - lo) / 2
+    cert["region"][1] = [lo, cut]
+    for leaf in cert["leaves"]:
+        leaf["box"][1] = [min(leaf["box"][1][0], cut), min(leaf["box"][1][1], cut)]
+        leaf["face"][1] = [min(leaf["face"][1][0], cut), min(leaf["face"][1][1], cut)]
+    r = certificate.recheck(resealed(cert))
+    assert not r["ok"] and any("image" in p for p in r["problems"])
+
+
+def test_spectral_norm_in_reduced_coordinates_is_rejected(certs):
+    """The Jacobian depends on omega and tau besides m and s^2: no reduced certificate."""
+    cert = copy.deepcopy(certs["T1 mean below 0.1"])
+    cert["claim"]["quantity"] = "spectral_norm"
+    r = certificate.recheck(resealed(cert))
+    assert not r["ok"] and any("cannot be checked" in p for p in r["problems"])
 
 
 def test_any_edit_breaks_the_digest(certs):
@@ -52,8 +90,8 @@ def test_removed_box_is_detected(certs, index):
 
 def test_shrunk_box_is_detected(certs):
     cert = copy.deepcopy(certs["T1 mean below 0.1"])
-    lo, hi = cert["leaves"][0]["box"][2]
-    cert["leaves"][0]["box"][2] = [lo, (lo + hi) / 2]
+    lo, hi = cert["leaves"][0]["box"][-1]
+    cert["leaves"][0]["box"][-1] = [lo, (lo + hi) / 2]
     assert not certificate.recheck(resealed(cert))["ok"]
 
 

@@ -4,7 +4,10 @@
 - :mod:`.trusted`: the trusted base (below), shared by the engine and the checker;
 - :mod:`.ball`: the engine's Arb number systems (:class:`snn_verify.theory.numbers.NumberSystem`
   objects: tight ``exp_erfc``, interval arithmetic) and the tiled enclosures in (m, s^2);
-- :mod:`.interval`: enclosures of the quantities over boxes (monotone faces, mean-value form);
+- :mod:`.coordinates`: the search's coordinates (``(m, s2)`` for mean and variance,
+  ``(m, nu, tau)`` for variance_change, ``(mu, omega, nu, tau)`` for the spectral norm);
+- :mod:`.interval`: enclosures of the quantities over boxes (monotone faces, mean-value form,
+  the spectral norm's row/column/Frobenius and singular-vector bounds);
 - :mod:`.certify`: branch and bound, verdicts CERTIFIED / REFUTED / UNDECIDED;
 - :mod:`.fixed_point`: the Krawczyk enclosure of g's fixed point;
 - :mod:`.suite`: the theorem suite (``verify.py theorems``);
@@ -24,7 +27,8 @@ Trusted base (what a CERTIFIED verdict and its re-check both rely on), all in :m
 5. SHA-256 digests of a certificate and of the generated expressions.
 
 Everything else that the engine uses to go fast (the erfcx enclosure, interval arithmetic,
-tiling, the monotone faces, the mean-value form, the hand-written chain rule) is checked,
-not trusted: :func:`.recheck.recheck` re-evaluates every leaf with its own forward-mode
-evaluator over plain Arb.  A REFUTED verdict rests on mpmath (50 digits) instead.
+tiling, the monotone faces, the mean-value form, the hand-written chain rule, the reduced
+coordinates, the spectral norm's extra bounds) is checked, not trusted:
+:func:`.recheck.recheck` re-evaluates every leaf with its own forward-mode evaluator over
+Arb balls, and recomputes the image of the search box exactly.  A REFUTED verdict rests on mpmath (50 digits) instead.
 """

@@ -1,6 +1,8 @@
 r"""Certificates: one JSON file per claim (engine side: building and writing them).
 
-A certificate lists the leaf boxes of the branch and bound, each with the bound proved on
+A certificate lists the leaf boxes (in the search's coordinates: ``(mu, omega, nu, tau)``,
+or ``(m, s2)`` / ``(m, nu, tau)`` with the searched region, which must contain the search
+box's image, see :mod:`snn_verify.proofs.rigorous.coordinates`) of the branch and bound, each with the bound proved on
 it (``Q <= bound`` for a "<" claim, ``Q >= bound`` for ">"), the verdict, the extremum
 enclosure and its point, the counterexample of a refuted claim, the working precision, the
 library versions, the SHA-256 of the generated expressions, and a SHA-256 of its own content.
@@ -51,13 +53,14 @@ def build(result):
     """The certificate (a JSON-ready dict) of a :class:`snn_verify.proofs.rigorous.certify.Result`."""
     claim = result.claim
     sense = 1 if claim.relation == "<" else -1
+    names = tuple(result.coordinates)
     leaves = []
     for b in result.leaves:
         bound = _weakened(sense * b.upper, sense) if math.isfinite(b.upper) else None
         leaves.append({"box": [list(iv) for iv in b.box],
                        "bound": bound,
                        "face": [list(iv) for iv in b.face],
-                       "steps": [[[VARIABLES[i], end] for i, end in step] for step in b.steps]})
+                       "steps": [[[names[i], end] for i, end in step] for step in b.steps]})
     lo, hi = result.extremum
     body = {
         "format": FORMAT,
@@ -71,6 +74,8 @@ def build(result):
         "argext": dict(zip(VARIABLES, result.argext)),
         "counterexample": result.counterexample,
         "search_box": [list(iv) for iv in result.search_box],
+        **({} if names == VARIABLES else {"coordinates": list(names),
+                                          "region": [list(iv) for iv in result.region]}),
         "leaves": leaves,
         "boxes": result.boxes,
         "seconds": round(result.seconds, 3),

@@ -40,6 +40,7 @@ from fractions import Fraction
 import mpmath
 
 from . import refute
+from .coordinates import by_names, for_quantity
 from .ball import float_down, float_up, lower_float
 from ..claims import DEFAULT_MODEL, VARIABLES, Box, Claim, parse_spec, quantity_mp, reference_parameters, spec
 from .interval import METHODS, enclose_point
@@ -159,6 +160,8 @@ class Result:
     tolerance: float = TOLERANCE
     note: str = ""
     certificate: str | None = None
+    coordinates: tuple = VARIABLES
+    region: tuple = ()
 
     @property
     def width(self):
@@ -217,17 +220,18 @@ def verdict_exit(verdicts):
     return 0
 
 
-def _split(bound):
+def _split(bound, zero_cut=(0, 1)):
     """Bisect a box (and its face) across the free coordinate with the largest weight.
 
-    mu and omega are cut at 0 when they straddle it (the chain-rule factors change sign
-    there); otherwise at the midpoint.  A coordinate whose ends are adjacent floats cannot be
+    The coordinates ``zero_cut`` (mu and omega, or m) are cut at 0 when they straddle it
+    (the sign of m selects the variance form, and the chain-rule factors change sign there);
+    otherwise at the midpoint.  A coordinate whose ends are adjacent floats cannot be
     cut and the next one is tried.  Returns ``None`` when nothing can be split.
     """
     free = [k for k, (lo, hi) in enumerate(bound.face) if lo < hi]
     for i in sorted(free, key=lambda k: (bound.weights[k], bound.face[k][1] - bound.face[k][0]), reverse=True):
         lo, hi = bound.face[i]
-        cut = 0.0 if VARIABLES[i] in ("mu", "omega") and lo < 0.0 < hi else lo + (hi - lo) / 2
+        cut = 0.0 if i in zero_cut and lo < 0.0 < hi else lo + (hi - lo) / 2
         if not lo < cut < hi:
             continue
         children = []
@@ -240,8 +244,13 @@ def _split(bound):
 
 
 def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_BOXES,
-           max_seconds=MAX_SECONDS, evaluator=None, progress=None, method="smart", seeds=()):
+           max_seconds=MAX_SECONDS, evaluator=None, progress=None, method="smart", seeds=(),
+           coordinates=None):
     """Branch and bound for ``max sense*Q`` over the decimal box (see module docstring).
+
+    The boxes live in ``coordinates`` (names; default the quantity's, see
+    :mod:`snn_verify.proofs.rigorous.coordinates`): the region searched is the image of the
+    outward-rounded decimal box, and every point reported lies in the decimal box.
 
     ``limit`` is ``sense*b`` (``None``: extremum only); ``method`` names the box bound
     (:data:`snn_verify.proofs.rigorous.interval.METHODS`: ``"smart"``, or ``"natural"`` for the benchmark).
@@ -252,7 +261,9 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
     final box), ``boxes`` (boxes bounded) and ``exhausted`` (a budget ran out).
     """
     t0 = time.perf_counter()
+    coords = for_quantity(quantity) if coordinates is None else by_names(coordinates)
     box = outward_box(decimals)
+    region = coords.region(box)
     snap = snap_table(decimals)
     evaluator = evaluator or Evaluator(1)
     counter = itertools.count()
@@ -276,7 +287,7 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
         value = lower_float(sense * enclose_point(quantity, point))
         if value > best[0]:
             best[:] = [value, tuple(point)]
-    add(evaluator.map([(method, quantity, sense, box, None, (), snap)]))
+    add(evaluator.map([(method, quantity, sense, region, None, (), snap, coords.names, limit)]))
     batch = BATCH * evaluator.workers if evaluator.workers > 1 else 1
     exhausted = False
     while heap:
@@ -293,11 +304,12 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
             if b.upper < best[0]:
                 leaves.append(b)
                 continue
-            children = _split(b)
+            children = _split(b, coords.zero_cut)
             if children is None:
                 final.append(b)
                 continue
-            tasks += [(method, quantity, sense, cb, cf, b.steps, snap) for cb, cf in children]
+            tasks += [(method, quantity, sense, cb, cf, b.steps, snap, coords.names, limit)
+                      for cb, cf in children]
         if tasks:
             add(evaluator.map(tasks))
             if progress:
@@ -306,7 +318,7 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
     hi = max((b.upper for b in open_), default=best[0])
     return {"best": best[0], "point": best[1], "upper": max(hi, best[0]), "leaves": leaves + open_,
             "boxes": n_boxes, "exhausted": exhausted, "seconds": time.perf_counter() - t0,
-            "search_box": box}
+            "search_box": box, "region": region, "coordinates": coords.names}
 
 
 def confirm_violation(quantity, point, relation, bound, digits=REFUTATION_DIGITS):
@@ -333,8 +345,11 @@ def _refutation_effort(quantity, sense, decimals, s):
 
 
 def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, workers=None,
-            evaluator=None, progress=None):
+            evaluator=None, progress=None, coordinates=None):
     """Verdict, extremum enclosure and leaves for one :class:`snn_verify.proofs.claims.Claim`.
+
+    The search runs in the quantity's reduced coordinates
+    (:data:`snn_verify.proofs.claims.REDUCED`) unless ``coordinates`` names others.
 
     Float endpoints and bound are taken as the decimals they print as (``0.8`` is 8/10); a
     :class:`DecimalClaim` carries its decimal strings.
@@ -348,7 +363,8 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
     def run(ev):
         # prove "sense*Q <= upper < limit": compare with the float just below sense*b
         return search(quantity, sense, decimals, limit=limit_down, tol=tol, max_boxes=max_boxes,
-                      max_seconds=max_seconds, evaluator=ev, progress=progress, seeds=seeds)
+                      max_seconds=max_seconds, evaluator=ev, progress=progress, seeds=seeds,
+                      coordinates=coordinates)
 
     if evaluator is None:
         with Evaluator(workers) as ev:
@@ -378,7 +394,7 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
     open_boxes = [b for b in s["leaves"] if not b.upper < limit_down]
     return Result(claim, verdict, extremum, s["point"], s["boxes"], s["seconds"], tuple(s["leaves"]),
                   tuple(open_boxes) if verdict == UNDECIDED else (), counterexample, decimals, text, s["search_box"],
-                  tol, note)
+                  tol, note, coordinates=s["coordinates"], region=s["region"])
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,11 @@ values; so the final box is the last all-certified one.
 - ``omega-tau`` (on the theorem's own (mu, nu) ranges): the box ``[-e, e] x [tau_lo, tau_hi]``
   in (omega, tau); Theorem 1's five claims, Theorem 2's or Theorem 3's.
 
-Values are decimals with :data:`DIGITS` significant digits.
+Values are decimals with :data:`DIGITS` significant digits.  With ``certificates`` (a
+directory), the final box's claims are certified once more and each writes its certificate
+(``domain_<kind>_T<theorem>_<claim>.json``), and so does every claim refuted beyond a side
+(``..._witness_<side>.json``, its counterexample inside): ``verify.py recheck`` validates
+them all.
 """
 from __future__ import annotations
 
@@ -22,9 +26,11 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+import os
+
 from ..claims import VARIABLES
 from ..theorems import theorem_claims
-from .certify import CERTIFIED, REFUTED, Evaluator, certify, make_claim
+from .certify import CERTIFIED, REFUTED, Evaluator, certificate_name, certify, make_claim
 
 #: bisection rounds per side, doublings at most, significant digits of the values
 STEPS, DOUBLINGS, DIGITS = 6, 6, 4
@@ -86,11 +92,15 @@ class DomainResult:
     steps: tuple
     witnesses: dict
     seconds: float
+    certificates: tuple = ()
     exit_code = 0
 
     def to_json(self):
-        return {"kind": self.kind, "theorem": self.theorem, "box": self.box, "steps": list(self.steps),
-                "witnesses": self.witnesses, "seconds": round(self.seconds, 3)}
+        out = {"kind": self.kind, "theorem": self.theorem, "box": self.box, "steps": list(self.steps),
+               "witnesses": self.witnesses, "seconds": round(self.seconds, 3)}
+        if self.certificates:
+            out["certificates"] = list(self.certificates)
+        return out
 
     def render(self):
         lines = [f"largest {self.kind} box (Theorem {self.theorem}'s conclusions), certified: {self.box}"]
@@ -99,22 +109,33 @@ class DomainResult:
                          (f" ({s['failed']})" if s.get("failed") else ""))
         for side, w in self.witnesses.items():
             lines.append(f"  witness beyond {side}: {w['claim']} broken at {w['point']} (value {w['value'][:20]})")
+        if self.certificates:
+            lines.append(f"  {len(self.certificates)} certificates written (verify.py recheck validates them)")
         return "\n".join(lines)
 
 
 def _check(claims, evaluator):
-    """``(verdict, failed claim name, counterexample)`` of the claims: CERTIFIED if all are."""
+    """``(verdict, failed claim name, counterexample, result)`` of the claims: CERTIFIED if
+    all are (the result is the failed claim's)."""
     for c in claims:
         r = certify(c, tol=math.inf, max_seconds=SECONDS, evaluator=evaluator)   # a verdict, no narrowing
         if r.verdict != CERTIFIED:
-            return r.verdict, c.name, r.counterexample
-    return CERTIFIED, None, None
+            return r.verdict, c.name, r.counterexample, r
+    return CERTIFIED, None, None, None
 
 
-def grow(kind="omega-tau", theorem=1, workers=1, progress=None, steps_per_side=STEPS, doublings=DOUBLINGS):
+def _write(result, directory, stem):
+    from . import certificate
+
+    return certificate.write(result, os.path.join(directory, f"{stem}_{certificate_name(result.claim)}"))
+
+
+def grow(kind="omega-tau", theorem=1, workers=1, progress=None, steps_per_side=STEPS, doublings=DOUBLINGS,
+         certificates=None):
     """Grow the sides of ``kind``'s box (module docstring): a :class:`DomainResult`.  A side
     that no claim breaks within ``doublings`` doublings stays at its last certified value
-    and has no witness."""
+    and has no witness.  ``certificates``: a directory for the final box's and the
+    witnesses' certificates."""
     import time
 
     if kind not in KINDS:
@@ -128,7 +149,7 @@ def grow(kind="omega-tau", theorem=1, workers=1, progress=None, steps_per_side=S
         starts.update(tau_lo=(lo, -1), tau_hi=(hi, +1))
     make = _mu_nu_claims if kind == "mu-nu" else _omega_tau_claims(theorem)
     sides = {k: v for k, (v, _) in starts.items()}
-    steps, witnesses = [], {}
+    steps, witnesses, refuted = [], {}, {}
     with Evaluator(workers) as ev:
         for side, (start, direction) in starts.items():
             good, bad = Decimal(start), None
@@ -144,7 +165,7 @@ def grow(kind="omega-tau", theorem=1, workers=1, progress=None, steps_per_side=S
                 value = _fmt(x)
                 if value in (_fmt(good), _fmt(bad) if bad is not None else None):
                     break
-                verdict, failed, witness = _check(make(trial(x)), ev)
+                verdict, failed, witness, result = _check(make(trial(x)), ev)
                 steps.append({"side": side, "value": value, "verdict": verdict, "failed": failed})
                 if progress:
                     progress(side)
@@ -154,7 +175,14 @@ def grow(kind="omega-tau", theorem=1, workers=1, progress=None, steps_per_side=S
                     bad = Decimal(value)
                     if verdict == REFUTED:
                         witnesses[side] = {"value_of_side": value, "claim": failed, **witness}
+                        refuted[side] = result
                 if bad is None and k + 1 >= doublings:
                     break
             sides[side] = _fmt(good)
-    return DomainResult(kind, theorem, sides, tuple(steps), witnesses, time.perf_counter() - t0)
+        paths = []
+        if certificates:
+            stem = f"domain_{kind}_T{theorem}"
+            for c in make(sides):
+                paths.append(_write(certify(c, max_seconds=SECONDS, evaluator=ev), certificates, stem))
+            paths += [_write(r, certificates, f"{stem}_witness_{side}") for side, r in refuted.items()]
+    return DomainResult(kind, theorem, sides, tuple(steps), witnesses, time.perf_counter() - t0, tuple(paths))

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from dataclasses import dataclass
 
 from ..theorems import theorem_claims
-from .certify import CERTIFIED, MAX_SECONDS, REFUTED, TOLERANCE, Evaluator, certify, certify_suite, verdict_exit
+from .certify import (CERTIFIED, MAX_SECONDS, REFUTED, TOLERANCE, Evaluator, certificate_name, certify, certify_suite,
+                      verdict_exit)
 from .fixed_point import fixed_point
 
 
@@ -162,12 +164,18 @@ class ExtendedResult:
         return "\n".join(lines)
 
 
-def _scan_rates(evaluator):
+def _scan_rates(evaluator, certificates=None):
     """The largest rate of :data:`RATE_SCAN` up to which every dropout claim is certified
-    (verdicts only), and the first rate with a refuted claim, if any."""
+    (verdicts only), and the first rate with a refuted claim, if any.  ``certificates``: a
+    directory for every scanned claim's certificate."""
+    from . import certificate
+
     certified, refuted, failed = DROPOUT_RATES[-1], None, None
     for rate in RATE_SCAN:
         verdicts = [(c.name, certify(c, tol=math.inf, evaluator=evaluator)) for c in dropout_claims(rate)]
+        if certificates:
+            for _, r in verdicts:
+                certificate.write(r, os.path.join(certificates, "scan_" + certificate_name(r.claim)))
         bad = [(n, r) for n, r in verdicts if r.verdict != CERTIFIED]
         if bad:
             name, r = bad[0]
@@ -199,8 +207,8 @@ def extended(tol=TOLERANCE, workers=None, certificates=None, max_seconds=MAX_SEC
     f32 = certify_suite(float32_claims(), tol=tol, workers=workers, certificates=certificates,
                         max_seconds=max_seconds, progress=progress)
     with Evaluator(workers) as ev:
-        max_rate = _scan_rates(ev)
-    domains = tuple(grow(kind, 1, workers=workers or 1, steps_per_side=domain_steps, doublings=domain_steps)
-                    for kind in ("mu-nu", "omega-tau"))
+        max_rate = _scan_rates(ev, certificates)
+    domains = tuple(grow(kind, 1, workers=workers or 1, steps_per_side=domain_steps, doublings=domain_steps,
+                         certificates=certificates) for kind in ("mu-nu", "omega-tau"))
     return ExtendedResult(paper, tuple(drop), max_rate, tuple(f32), float32_model(), domains,
                           time.perf_counter() - t0)

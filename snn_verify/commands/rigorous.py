@@ -110,15 +110,15 @@ def _add_claim(sub):
 
 
 def cmd_recheck(args):
-    from snn_verify.proofs.rigorous.recheck import recheck_file
+    from snn_verify.proofs.rigorous.recheck import recheck_files
 
     with progress(None, "recheck") as bar:
-        return recheck_file(args.file, progress=lambda k: bar.update(1))
+        return recheck_files(args.file, progress=lambda k: bar.update(1))
 
 
 def _add_recheck(sub):
-    p = sub.add_parser("recheck", help="re-verify a certificate independently (exit 0 valid, 1 rejected)")
-    p.add_argument("file", help="certificate JSON file")
+    p = sub.add_parser("recheck", help="re-verify certificates independently (exit 0 all valid, 1 any rejected)")
+    p.add_argument("file", nargs="+", help="certificate JSON files")
     p.set_defaults(func=cmd_recheck)
 
 
@@ -142,8 +142,11 @@ def _add_fixed_point(sub):
 def cmd_domain(args):
     from snn_verify.proofs.rigorous.domain import grow
 
+    if args.certificates:
+        output_dir(args.certificates, "certificates")
     with progress(None, f"domain {args.kind}") as bar:
-        return grow(args.kind, args.theorem, workers=args.workers, progress=lambda side: bar.update(1))
+        return grow(args.kind, args.theorem, workers=args.workers, progress=lambda side: bar.update(1),
+                    certificates=args.certificates)
 
 
 def _add_domain(sub):
@@ -154,6 +157,8 @@ def _add_domain(sub):
     p.add_argument("--theorem", type=int, choices=(1, 2, 3), default=library_default(grow, "theorem"),
                    help="the theorem (default %(default)s)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--certificates", metavar="DIR", default=None,
+                   help="write the final box's and the witnesses' certificates to DIR")
     p.set_defaults(func=cmd_domain)
 
 
