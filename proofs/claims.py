@@ -163,6 +163,38 @@ def dropout_jacobian(entries, mean, q, alpha_prime, a):
     return a * q * j11, a * q * j12, c * j11 + a * a * q * j21, c * j12 + a * a * q * j22
 
 
+def parameter_corners(model):
+    """The models pinned at each corner of the parameter intervals (both ends of alpha's and
+    of lambda's; the model itself when it has none): where a claim that is false for some
+    parameter values is refuted.
+
+    >>> [m.alpha for m in parameter_corners(Model(alpha=("1.6", "1.7")))]
+    [('1.6', '1.6'), ('1.7', '1.7')]
+    """
+    alphas = [(a, a) for a in dict.fromkeys(model.alpha)] or [()]
+    lambdas = [(v, v) for v in dict.fromkeys(model.lambda_)] or [()]
+    return [Model(dropout=model.dropout, alpha=a, lambda_=v) for v in lambdas for a in alphas]
+
+
+def pinned(model, parameters):
+    """The model pinned at ``parameters`` (``{"lambda": text, "alpha": text}``, ``"lambda01"``
+    / ``"alpha01"`` for the constants), or ``None`` if a value lies outside its interval."""
+    from fractions import Fraction
+
+    out = {}
+    for key, name in (("alpha", "alpha"), ("lambda", "lambda_")):
+        value, interval = parameters.get(key), getattr(model, name)
+        if value in (None, f"{key}01"):
+            if interval:
+                return None
+            out[name] = ()
+            continue
+        if not interval or not Fraction(interval[0]) <= Fraction(value) <= Fraction(interval[1]):
+            return None
+        out[name] = (value, value)
+    return Model(dropout=model.dropout, **out)
+
+
 def reference_parameters(model):
     """The concrete ``(lambda_, alpha)`` decimal texts at which a counterexample of a claim
     with parameter intervals is evaluated (the lower ends; ``None`` for lambda01, alpha01)."""

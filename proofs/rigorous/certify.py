@@ -42,7 +42,8 @@ import mpmath
 from . import refute
 from .coordinates import by_names, for_quantity
 from .ball import float_down, float_up, lower_float
-from ..claims import DEFAULT_MODEL, VARIABLES, Box, Claim, parse_spec, quantity_mp, reference_parameters, spec
+from ..claims import (DEFAULT_MODEL, VARIABLES, Box, Claim, parameter_corners, parse_spec, quantity_mp,
+                      reference_parameters, spec)
 from .interval import METHODS, enclose_point
 
 CERTIFIED, REFUTED, UNDECIDED = "CERTIFIED", "REFUTED", "UNDECIDED"
@@ -201,7 +202,9 @@ class Result:
                          f"at {r['argext']}")
         if "counterexample" in r:
             ce = r["counterexample"]
-            lines.append(f"counterexample: {ce['point']} gives {r['quantity']} = {ce['value']} "
+            at = (f" at lambda = {ce['parameters']['lambda']}, alpha = {ce['parameters']['alpha']}"
+                  if "parameters" in ce else "")
+            lines.append(f"counterexample: {ce['point']}{at} gives {r['quantity']} = {ce['value']} "
                          f"(50-digit mpmath re-evaluation)")
         if "open_boxes" in r:
             lines.append(f"undecided ({r['note']}): {r['open_boxes']['count']} boxes remain, "
@@ -344,6 +347,24 @@ def _refutation_effort(quantity, sense, decimals, s):
             s["best"], s["point"] = value, tuple(point)
 
 
+def _corner_refutation(claim, sense, decimals, limit_up, text):
+    """A counterexample at fixed parameter values: a claim over parameter intervals is false
+    as soon as it fails at one value, which the search (it bounds Q at a point for all values
+    at once) cannot show.  At each corner of the intervals, candidate points are enclosed
+    and one beyond the bound is confirmed at 50 digits with those values."""
+    for model in parameter_corners(claim.model):
+        quantity = spec(claim.quantity, model)
+        for point in refute.candidates(quantity, sense, decimals)[:SEEDS]:
+            if lower_float(sense * enclose_point(quantity, point)) <= limit_up:
+                continue
+            value, violated = confirm_violation(quantity, point, claim.relation, text)
+            if violated:
+                lam, alpha = reference_parameters(model)
+                return {"point": dict(zip(VARIABLES, point)), "value": mpmath.nstr(value, REFUTATION_DIGITS),
+                        "parameters": {"lambda": lam or "lambda01", "alpha": alpha or "alpha01"}}
+    return None
+
+
 def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, workers=None,
             evaluator=None, progress=None, coordinates=None):
     """Verdict, extremum enclosure and leaves for one :class:`snn_verify.proofs.claims.Claim`.
@@ -389,6 +410,9 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
                 counterexample["parameters"] = {"lambda": lam or "lambda01", "alpha": alpha or "alpha01"}
         else:  # never refute without the independent confirmation
             note = "a point seemed to violate the bound but the 50-digit re-evaluation did not confirm it"
+    if verdict == UNDECIDED and not note and not claim.model.default and (claim.model.alpha or claim.model.lambda_):
+        counterexample = _corner_refutation(claim, sense, decimals, limit_up, text)
+        verdict = REFUTED if counterexample else UNDECIDED
     if verdict == UNDECIDED and not note:
         note = "budget spent" if s["exhausted"] else "bound within the enclosure's width"
     open_boxes = [b for b in s["leaves"] if not b.upper < limit_down]

@@ -57,7 +57,8 @@ from fractions import Fraction
 
 from flint import arb, ctx
 
-from ..claims import DEFAULT_MODEL, VARIABLES, Model, dropout_jacobian, dropout_map, dropout_scale, quantity_mp
+from ..claims import (DEFAULT_MODEL, VARIABLES, Model, dropout_jacobian, dropout_map, dropout_scale, pinned,
+                      quantity_mp)
 from . import trusted
 from .trusted import at_working_precision, decimal_ball, exact, interval_ball
 
@@ -714,6 +715,11 @@ def _check_counterexample(cert, quantity, relation, b, decimals, problems, model
     if None in point or not _inside(point, decimals):
         problems.append("REFUTED without a counterexample inside the box")
         return
+    if model.alpha or model.lambda_:   # the counterexample's parameter values, inside the claim's intervals
+        model = pinned(model, ce.get("parameters") or {})
+        if model is None:
+            problems.append("the counterexample's parameters lie outside the claim's intervals")
+            return
     value = quantity_mp(quantity, point, model, digits=50)
     with mpmath.workdps(70):
         bound = mpmath.mpf(str(cert["claim"]["bound"]))

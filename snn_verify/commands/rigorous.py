@@ -6,6 +6,8 @@ the library.
 """
 from __future__ import annotations
 
+import argparse
+
 from snn_verify.argtypes import (
     UsageError,
     box_argument,
@@ -200,6 +202,8 @@ def _bench_corners(bench_sub):
     p.add_argument("--budget-seconds", type=positive_float, default=SECONDS, help=f"per claim (default {SECONDS:g})")
     p.add_argument("--workers", type=int, default=library_default(run, "workers"),
                    help="worker processes per claim (default %(default)s)")
+    p.add_argument("--seed", type=int, default=argparse.SUPPRESS,
+                   help="random seed of the claims drawn (default: verify.py's --seed, 0)")
     p.set_defaults(func=cmd_bench_corners)
 
 
