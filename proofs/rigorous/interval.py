@@ -192,12 +192,16 @@ def _jacobian_jet(balls, m, s2, gradient, naive, params=None, dropout=None):
     return (entries if dropout is None else entries_q), entry_grads
 
 
-def _norm_jet(balls, m, s2, gradient, naive, params=None, dropout=None, parts=None):
-    entries, entry_grads = parts or _jacobian_jet(balls, m, s2, gradient, naive, params, dropout)
+def _norm_of(entries, entry_grads):
+    """``(||J||, grad ||J||)`` from the entries and their gradients (``None``: no gradient)."""
     value, dnorm = spectral_norm_parts(*entries)
-    if not gradient:
+    if entry_grads is None:
         return value, None
     return value, tuple(sum((dn * g[i] for dn, g in zip(dnorm, entry_grads)), arb(0)) for i in range(4))
+
+
+def _norm_jet(balls, m, s2, gradient, naive, params=None, dropout=None):
+    return _norm_of(*_jacobian_jet(balls, m, s2, gradient, naive, params, dropout))
 
 
 def jacobian_jet(quantity, balls, gradient=False):
@@ -221,8 +225,7 @@ def _face_jet(quantity, face, coords):
     """``jet(quantity, face, gradient=True)``; for the spectral norm from :func:`_face_jacobian`."""
     if parse_spec(quantity)[0] != "spectral_norm":
         return jet(quantity, box_balls(face), gradient=True, coords=coords)
-    parts = _face_jacobian(quantity, tuple(map(tuple, face)), ctx.prec)
-    return _norm_jet(None, None, None, True, False, parts=parts)
+    return _norm_of(*_face_jacobian(quantity, tuple(map(tuple, face)), ctx.prec))
 
 
 def jet(quantity, balls, gradient=False, naive=False, coords=FULL):
