@@ -29,6 +29,16 @@ def test_theorems_json_and_certificates(tmp_path, capsys):
     assert len(files) == 8
     code, out, _ = run(["recheck", str(files[0]), "--json"], capsys)
     assert code == 0 and json.loads(out)["ok"]
+    code, out, _ = run(["recheck", *map(str, files), "--json"], capsys)
+    r = json.loads(out)
+    assert code == 0 and r["ok"] and len(r["certificates"]) == 8 and r["rejected"] == 0
+    cert = json.loads(files[3].read_text())
+    cert["claim"]["bound"] = "0"          # one certificate altered: the batch is rejected, and says which
+    files[3].write_text(json.dumps(cert))
+    code, out, _ = run(["recheck", *map(str, files), "--json"], capsys)
+    r = json.loads(out)
+    assert code == 1 and not r["ok"] and r["rejected"] == 1
+    assert [c["ok"] for c in r["certificates"]] == [k != 3 for k in range(8)]
 
 
 @pytest.mark.parametrize("relation,bound,expected", [("--lt", "0.9", 0), ("--lt", "0.897", 1), ("--gt", "0.5", 0),
@@ -66,7 +76,7 @@ def test_claim_writes_certificate(tmp_path, capsys):
     cert["leaves"].pop()
     path.write_text(json.dumps(cert))
     code, out, _ = run(["recheck", str(path)], capsys)
-    assert code == 1 and "REJECTED" in out
+    assert code == 1 and "REJECTED" in out and "malformed" not in out
 
 
 BAD = [

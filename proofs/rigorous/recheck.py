@@ -689,6 +689,9 @@ def _check_verdict(cert, quantity, relation, sense, b, decimals, problems, model
             problems.append("CERTIFIED, but some leaf has no bound")
         return
     bounds = [Fraction(lf["bound"]) for lf in leaves]
+    if not bounds:
+        problems.append("the certificate has no leaves")
+        return
     if verdict == "CERTIFIED" and not all(sense * x < sense * b for x in bounds):
         problems.append("CERTIFIED, but some leaf bound does not prove the claim")
     lo, hi = (Fraction(x) for x in cert["extremum"])
