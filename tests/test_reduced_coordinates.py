@@ -21,7 +21,6 @@ from snn_verify.proofs.rigorous.ball import PREC, exact_decimal, to_fraction
 from snn_verify.proofs.rigorous.certify import outward_box, snap_table
 from snn_verify.proofs.rigorous.coordinates import FULL, MNT, MS, for_quantity
 from snn_verify.proofs.rigorous.interval import bound_box, box_balls, jacobian_jet, norm_lower_bound, norm_range
-from snn_verify.theory.jacobian import point_mp
 
 from conftest import FULL as FULL_RUN
 from test_certify_soundness import contains, mpf_fraction, random_box
