@@ -425,8 +425,8 @@ def norm_lower_bound(quantity, face, centre):
         centre = _centre(face)
         at_centre, _ = jacobian_jet(quantity, tuple(arb(c) for c in centre))
         bilinear = meet(bilinear, mean_value_form(form(at_centre), gradient, face, centre))
-    scale = (arb(float(u[0])) ** 2 + arb(float(u[1])) ** 2).sqrt() * (arb(float(v[0])) ** 2 + arb(float(v[1])) ** 2).sqrt()
-    return lower_float(bilinear / scale)
+    length_u, length_v = ((arb(float(x[0])) ** 2 + arb(float(x[1])) ** 2).sqrt() for x in (u, v))
+    return lower_float(bilinear / (length_u * length_v))
 
 
 @at_working_precision

@@ -17,9 +17,9 @@ products, squares, quotients, ``exp`` and ``sqrt`` are taken from exact endpoint
 (:func:`_product`, :func:`_increasing`; a centred ball product of two wide positive balls
 reaches below 0), and ``exp(A) erfc(B)`` is met with the ranges that the decreasing
 ``erfc`` and ``erfcx`` give (:func:`_exp_erfc_value`).  Over a leaf, the rectangle of
-``(m, s^2)`` it covers is bisected where wide (:func:`_rectangle`); on each piece the AD runs in ``(m, s^2)``, each output's value is met
-with its mean-value form, and mean's and var's AD gradients are met with the generated
-partials; the results are lifted to ``(mu, omega, nu, tau)`` (``m = mu*omega``,
+``(m, s^2)`` it covers is bisected where wide (:func:`_rectangle`); on each piece the AD
+runs in ``(m, s^2)``, each output's value is met with its mean-value form, and mean's and
+var's AD gradients are met with the generated partials; the results are lifted to ``(mu, omega, nu, tau)`` (``m = mu*omega``,
 ``s^2 = nu*tau``) and composed by Dual arithmetic (Jacobian entries, spectral norm, the
 alpha-dropout map of :mod:`snn_verify.proofs.claims`), so the gradients of the Jacobian
 entries come from AD of the generated first derivatives.  A variance is met with
