@@ -286,14 +286,44 @@ def _norm_bounds(a, b, c, d):
     return arb(lower).union(arb(upper))
 
 
+def _within_unit(x, r):
+    """``x / r`` where ``|x| <= r`` is known, as a ball inside [-1, 1] ([-1, 1] itself where
+    ``r`` may be 0)."""
+    unit = arb(0, 1)
+    if not (r > 0):
+        return unit
+    ratio = x / r
+    return ratio.intersection(unit) if ratio.is_finite() and ratio.overlaps(unit) else unit
+
+
 def _norm(a, b, c, d):
-    """||[[a, b], [c, d]]||_2 = ((a+d)^2 + (c-b)^2)^(1/2)/2 + ((a-d)^2 + (b+c)^2)^(1/2)/2,
-    its value met with :func:`_norm_bounds`."""
-    norm = (_sqrt((a + d) * (a + d) + (c - b) * (c - b)) + _sqrt((a - d) * (a - d) + (b + c) * (b + c))) / 2
-    bounds = _norm_bounds(*(_value(x) for x in (a, b, c, d)))
-    if not (bounds.is_finite() and _value(norm).is_finite()):
-        return norm
-    return Dual(_meet(norm.v, bounds), norm.d) if isinstance(norm, Dual) else _meet(norm, bounds)
+    r"""||[[a, b], [c, d]]||_2 = (p + q)/2 with ``p = |(a+d, c-b)|``, ``q = |(a-d, b+c)|``, its
+    value met with :func:`_norm_bounds`.  For Duals the gradient is the chain rule through
+
+    .. math:: \partial_a = \tfrac12\big(\tfrac{a+d}{p} + \tfrac{a-d}{q}\big),\
+              \partial_b = \tfrac12\big(\tfrac{b+c}{q} - \tfrac{c-b}{p}\big),\
+              \partial_c = \tfrac12\big(\tfrac{c-b}{p} + \tfrac{b+c}{q}\big),\
+              \partial_d = \tfrac12\big(\tfrac{a+d}{p} - \tfrac{a-d}{q}\big),
+
+    every ratio in [-1, 1]: where p or q may vanish the norm has a kink, and [-1, 1] holds
+    every limit of its gradient there (its generalised gradient, for which the mean-value
+    theorem and monotonicity still hold), so the gradient stays finite."""
+    values = [_value(x) for x in (a, b, c, d)]
+    av, bv, cv, dv = values
+    p = (_product(av + dv, av + dv, True) + _product(cv - bv, cv - bv, True)).nonnegative_part()
+    q = (_product(av - dv, av - dv, True) + _product(bv + cv, bv + cv, True)).nonnegative_part()
+    p, q = _increasing(arb.sqrt, p), _increasing(arb.sqrt, q)
+    value = (p + q) / 2
+    bounds = _norm_bounds(*values)
+    if bounds.is_finite() and value.is_finite():
+        value = _meet(value, bounds)
+    if not any(isinstance(x, Dual) for x in (a, b, c, d)):
+        return value
+    u, v, w, z = _within_unit(av + dv, p), _within_unit(cv - bv, p), _within_unit(av - dv, q), _within_unit(bv + cv, q)
+    partials = ((u + w) / 2, (z - v) / 2, (v + z) / 2, (u - w) / 2)
+    n = len(next(x for x in (a, b, c, d) if isinstance(x, Dual)).d)
+    grad = tuple(sum((k * _grad(x, n)[i] for k, x in zip(partials, (a, b, c, d))), arb(0)) for i in range(n))
+    return Dual(value, grad)
 
 
 #: a rectangle in (m, s^2) wider than this (relative to s^2, or |m| range relative to s) is
