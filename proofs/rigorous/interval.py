@@ -223,8 +223,8 @@ def _face_jacobian(quantity, face, prec):
 
 def _face_jet(quantity, face, coords):
     """``jet(quantity, face, gradient=True)``; for the spectral norm from :func:`_face_jacobian`."""
-    if parse_spec(quantity)[0] != "spectral_norm":
-        return jet(quantity, box_balls(face), gradient=True, coords=coords)
+    if parse_spec(quantity)[0] != "spectral_norm" or not coords.full:
+        return jet(quantity, box_balls(face), gradient=True, coords=coords)   # (raises for the norm)
     return _norm_of(*_face_jacobian(quantity, tuple(map(tuple, face)), ctx.prec))
 
 
