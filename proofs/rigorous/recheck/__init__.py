@@ -57,10 +57,10 @@ from fractions import Fraction
 
 from flint import arb, ctx
 
-from ..claims import (DEFAULT_MODEL, VARIABLES, Model, dropout_jacobian, dropout_map, dropout_scale, pinned,
+from ...claims import (DEFAULT_MODEL, VARIABLES, Model, dropout_jacobian, dropout_map, dropout_scale, pinned,
                       quantity_mp)
-from . import trusted
-from .trusted import at_working_precision, decimal_ball, exact, interval_ball
+from .. import trusted
+from ..trusted import at_working_precision, decimal_ball, exact, interval_ball
 
 FORMAT = "snn-verify certificate 1"
 #: the coordinates a certificate's leaves may live in, and the quantities each can carry:
