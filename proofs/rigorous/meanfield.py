@@ -1,0 +1,464 @@
+r"""Certified mean-field theory of wide SELU networks with LeCun-type weights (Arb).
+
+The model, the closed forms and the lemmas are derived in :mod:`snn_verify.theory.meanfield`:
+the layer maps the second moment ``q`` of its inputs to ``F(q) = E[selu(sqrt(Q) Z)^2]``,
+``Q = s_w^2 q + s_b^2``.  Here every quantity is a ball of python-flint's Arb (outward
+rounding) built from the trusted base's generated half-line integrals
+(:func:`snn_verify.proofs.rigorous.trusted.generated`, ``blocks`` at ``m = 0, s = sqrt(Q)``),
+with alpha and lambda the trusted balls of alpha01, lambda01 or intervals (float32).
+
+The length-map theorem, for one ``(s_w^2, s_b^2)``
+--------------------------------------------------
+*F is increasing on (0, inf), has exactly one fixed point q* on (0, inf), which lies in the
+certified enclosure [q_lo, q_hi], F(q) > q on (0, q*) and F(q) < q on (q*, inf); so every
+q > 0 converges monotonically to q*, at the rate F'(q*) < 1.*
+
+The proof covers ``(0, inf)`` with pieces, each closed by one rule (the lemmas are those of
+:mod:`snn_verify.theory.meanfield`):
+
+``monotone``  ``F'(q) >= s_w^2 lambda^2 (1/2 - alpha^2/16)`` for every q (``2y^2 - y >= -1/8``);
+              certified ``> 0``: F is increasing.
+``ratio``     ``(0, q0]``: ``F(q)/q`` is strictly decreasing, so ``F(q)/q >= F(q0)/q0 > 1``.
+``above``     ``[a, b]`` left of q*: ``F(q) >= F(a) > b >= q`` (F increasing).
+``crossing``  ``[a, b]`` around ``[q_lo, q_hi]``: ``F' < 1`` on ``[a, b]`` (balls over the
+              pieces of a split), so ``F(q) - q`` is strictly decreasing there, ``> 0`` at
+              ``q_lo`` and ``< 0`` at ``q_hi`` (point balls): one zero, in ``(q_lo, q_hi)``.
+``below``     ``[a, b]`` right of q*: ``F(q) <= F(b) < a <= q``.
+``linear``    ``[Q_max, inf)``: ``F(q) <= lambda^2 (s_w^2 q + s_b^2 + alpha^2)/2 < q`` since
+              ``lambda^2 s_w^2 < 2`` and the bound holds at ``Q_max``.
+
+The enclosure ``[q_lo, q_hi]`` comes from a Krawczyk operator: with ``g = F - id``, a centre
+``c`` (mpmath Newton) and ``y ~ 1/g'(c)``, ``K(X) = c - y g(c) + (1 - y g'(X))(X - c)``
+inside ``X`` proves one zero of g in X, and it lies in ``K(X)``.
+
+At the fixed point: ``F'(q*)``; ``chi_1 = s_w^2 E[selu'(sqrt(Q*) Z)^2]`` (> 1: chaotic); the
+pooled mean ``E[selu(sqrt(Q*) Z)]``; and without biases ``C(0) = E[selu]^2/q*``,
+``C'(0) = s_w^2 E[selu']^2`` and ``C(-1) = -2 lambda^2 alpha Q* N_1 / q*``.
+
+Correlation fixed points at LeCun (s_w^2 = 1, s_b^2 = 0, alpha01, lambda01).  By Mehler's
+expansion ``C(c) = sum_k a_k c^k`` with ``a_k >= 0``.  ``C(0) = 0`` (alpha01 makes ``E[selu(Z)]
+= 0``), ``C(1) = 1`` and ``C'(0) < 1 < C'(1) = chi_1`` make C strictly convex on [0, 1] and
+below the chord: ``C(c) < c`` on (0, 1).  On [-1, 0), ``|C(c)| <= C(|c|) < |c|`` for ``c > -1``
+and ``C(-1) > -1``.  So ``c = 0`` (attracting) and ``c = 1`` (unstable) are the only fixed
+points in [-1, 1].
+
+Every row is written as a certificate (format :data:`FORMAT`) that
+:mod:`snn_verify.proofs.rigorous.recheck.meanfield` re-checks independently.
+
+Example
+-------
+>>> row = certify_row("1", "0")
+>>> row.certified, row.enclosures["q_star"][0] <= 1 <= row.enclosures["q_star"][1]
+(True, True)
+>>> lo, hi = row.enclosures["chi_1"]
+>>> 1.0715749924 < lo < hi < 1.0715749925
+True
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
+from fractions import Fraction
+
+from flint import arb
+
+from .trusted import (PREC, at_working_precision, decimal_ball, digest, generated, generated_digest,
+                      parameters)
+
+#: the certificate's format string
+FORMAT = "snn-verify meanfield certificate 1"
+#: the default table of (s_w^2, s_b^2)
+TABLE = (("1", "0"), ("1", "0.05"), ("0.95", "0.05"), ("1.05", "0"))
+#: the ratio piece's end (0, Q0] when q* is well above it
+Q0 = "0.01"
+#: significant digits of the cover's piece ends
+POINT_DIGITS = 8
+#: significant digits of the enclosures' ends
+ENCLOSURE_DIGITS = 17
+
+
+# --- the maps in Arb ----------------------------------------------------------------------------
+
+def maps(Q, lam, alpha):
+    """Balls ``{F, dFdQ, mean, dphi, dphi2, N1}`` at net-input variance ``Q`` (a ball > 0)."""
+    _, M1, M2, N0, _, _, N1, N2 = generated()["blocks"](arb(0), Q.sqrt())
+    half = arb(1) / 2
+    return {"F": lam * lam * (M2 + alpha * alpha * (N2 - 2 * N1 + N0)),
+            "dFdQ": lam * lam * (half + alpha * alpha * (2 * N2 - N1)),
+            "mean": lam * (M1 + alpha * (N1 - N0)),
+            "dphi": lam * (half + alpha * N1),
+            "dphi2": lam * lam * (half + alpha * alpha * N2),
+            "N1": N1}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Balls of one row: ``sw2``, ``sb2``, ``lam``, ``alpha`` (and the row's decimal texts)."""
+
+    sw2_text: str
+    sb2_text: str
+    alpha_text: tuple = ()
+    lambda_text: tuple = ()
+
+    def balls(self):
+        lam, alpha = parameters()
+        if self.lambda_text:
+            lam = decimal_ball(self.lambda_text[0]).union(decimal_ball(self.lambda_text[1]))
+        if self.alpha_text:
+            alpha = decimal_ball(self.alpha_text[0]).union(decimal_ball(self.alpha_text[1]))
+        return decimal_ball(self.sw2_text), decimal_ball(self.sb2_text), lam, alpha
+
+    @property
+    def exact(self):
+        return not (self.alpha_text or self.lambda_text)
+
+    def model(self):
+        out = {"sw2": self.sw2_text, "sb2": self.sb2_text}
+        if self.alpha_text:
+            out["alpha"] = list(self.alpha_text)
+        if self.lambda_text:
+            out["lambda"] = list(self.lambda_text)
+        return out
+
+    def F(self, q):
+        sw2, sb2, lam, alpha = self.balls()
+        return maps(sw2 * q + sb2, lam, alpha)["F"]
+
+    def dF(self, q):
+        sw2, sb2, lam, alpha = self.balls()
+        return sw2 * maps(sw2 * q + sb2, lam, alpha)["dFdQ"]
+
+
+def span(lo, hi):
+    """A ball containing ``[lo, hi]`` (two decimal texts)."""
+    return decimal_ball(lo).union(decimal_ball(hi))
+
+
+# --- decimal ends ---------------------------------------------------------------------------------
+
+def _round(value, digits, rounding):
+    with localcontext() as c:
+        c.prec, c.rounding = digits, rounding
+        return +Decimal(value)
+
+
+def decimal_below(x, digits=ENCLOSURE_DIGITS):
+    """A decimal text ``t`` with ``t <= every point of x`` (checked in Arb)."""
+    d = _round(float(x.lower()), digits, ROUND_FLOOR)
+    while not decimal_ball(str(d)) <= x:
+        d = _round(d - _ulp(d, digits), digits, ROUND_FLOOR)
+    return str(d)
+
+
+def decimal_above(x, digits=ENCLOSURE_DIGITS):
+    """A decimal text ``t`` with ``t >= every point of x`` (checked in Arb)."""
+    d = _round(float(x.upper()), digits, ROUND_CEILING)
+    while not decimal_ball(str(d)) >= x:
+        d = _round(d + _ulp(d, digits), digits, ROUND_CEILING)
+    return str(d)
+
+
+def _ulp(d, digits):
+    """A few units in the last of ``digits`` places of ``d`` (1e-40 at 0)."""
+    return Decimal(4).scaleb(d.adjusted() - digits + 1) if d else Decimal("1e-40")
+
+
+def point(x, digits=POINT_DIGITS, rounding=ROUND_FLOOR):
+    """A short decimal text near the float ``x``."""
+    return str(_round(x, digits, rounding))
+
+
+# --- the fixed point: Krawczyk ------------------------------------------------------------------
+
+def krawczyk(setting, centre, radii=(1e-14, 1e-11, 1e-8, 1e-6, 1e-4)):
+    """``(X, K)``: the first box ``X = centre +- r`` with ``K(X)`` inside X (one zero of
+    ``F(q) - q`` in X, and it lies in ``K``), or ``None``."""
+    c = arb(centre)
+    gc = setting.F(c) - c
+    y = arb(1 / (float(setting.dF(c).mid()) - 1))
+    for r in radii:
+        X = arb(centre, r)
+        K = c - y * gc + (1 - y * (setting.dF(X) - 1)) * (X - c)
+        if K.lower() > X.lower() and K.upper() < X.upper():
+            return X, K
+    return None
+
+
+def _fixed_enclosure(setting, K):
+    """Decimal ends ``lo < hi`` around K with ``F(lo) > lo`` and ``F(hi) < hi`` in Arb."""
+    lo, hi = decimal_below(K), decimal_above(K)
+    for _ in range(60):
+        ok_lo = setting.F(decimal_ball(lo)) - decimal_ball(lo) > 0
+        ok_hi = setting.F(decimal_ball(hi)) - decimal_ball(hi) < 0
+        if ok_lo and ok_hi:
+            return lo, hi
+        w = max(float(K.rad()), 1e-17) * 2
+        if not ok_lo:
+            lo = decimal_below(decimal_ball(lo) - w)
+        if not ok_hi:
+            hi = decimal_above(decimal_ball(hi) + w)
+    raise ArithmeticError("no enclosure of q* with certified end signs")
+
+
+# --- the cover of (0, inf) ------------------------------------------------------------------------
+
+def _dF_below_one(setting, lo, hi, depth=0):
+    """Points splitting ``[lo, hi]`` into pieces with ``F' < 1`` over each ball, or ``None``."""
+    if setting.dF(span(lo, hi)) < 1:
+        return [lo, hi]
+    if depth >= 10:
+        return None
+    mid = point((float(lo) + float(hi)) / 2, 12)
+    if not Fraction(lo) < Fraction(mid) < Fraction(hi):
+        return None
+    left = _dF_below_one(setting, lo, mid, depth + 1)
+    right = left and _dF_below_one(setting, mid, hi, depth + 1)
+    return left[:-1] + right if right else None
+
+
+def _crossing(setting, q_lo, q_hi):
+    for f in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99):
+        a, b = point(float(q_lo) * f), point(float(q_hi) * (2 - f / 2) + 1e-6, rounding=ROUND_CEILING)
+        points = _dF_below_one(setting, a, b)
+        if points:
+            return {"rule": "crossing", "lo": a, "hi": b, "split": points[1:-1]}
+    raise ArithmeticError("F' < 1 not certified around q*")
+
+
+def _above(setting, lo, end):
+    """``above`` pieces from ``lo`` to ``end`` (F(a) > b on each)."""
+    pieces = []
+    while Fraction(lo) < Fraction(end):
+        F = setting.F(decimal_ball(lo))
+        step = 0.5 * (float(F.mid()) - float(lo))
+        for _ in range(60):
+            hi = point(float(lo) + step)
+            if Fraction(hi) >= Fraction(end):
+                hi = end
+            if Fraction(hi) > Fraction(lo) and F > decimal_ball(hi):
+                break
+            step /= 2
+        else:
+            raise ArithmeticError(f"no above-piece from {lo}")
+        pieces.append({"rule": "above", "lo": lo, "hi": hi})
+        lo = hi
+    return pieces
+
+
+def _below(setting, lo, end):
+    """``below`` pieces from ``lo`` to ``end`` (F(b) < a on each)."""
+    pieces = []
+    while Fraction(lo) < Fraction(end):
+        step = 0.5 * (float(lo) - float(setting.F(decimal_ball(lo)).mid()))
+        for _ in range(60):
+            hi = point(float(lo) + step, rounding=ROUND_CEILING)
+            if Fraction(hi) >= Fraction(end):
+                hi = end
+            if Fraction(hi) > Fraction(lo) and setting.F(decimal_ball(hi)) < decimal_ball(lo):
+                break
+            step /= 2
+        else:
+            raise ArithmeticError(f"no below-piece from {lo}")
+        pieces.append({"rule": "below", "lo": lo, "hi": hi})
+        lo = hi
+    return pieces
+
+
+def _q_max(setting, start):
+    """An integer text ``Q_max >= start`` with the ``linear`` rule's bound certified."""
+    sw2, sb2, lam, alpha = setting.balls()
+    if not lam * lam * sw2 < 2:
+        raise ArithmeticError("lambda^2 s_w^2 < 2 not certified: F(q)/q does not fall below 1")
+    bound = lam * lam * (sb2 + alpha * alpha) / (2 - lam * lam * sw2)
+    n = max(math.ceil(float(bound.upper()) * 1.25), math.ceil(float(start)) + 1)
+    while True:
+        Q = arb(n)
+        if lam * lam * (sw2 * Q + sb2 + alpha * alpha) < 2 * Q:
+            return str(n)
+        n *= 2
+
+
+# --- one row ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Row:
+    """One certified row: its setting, the certificate, the enclosures ``{name: (lo, hi)}``
+    (floats of the certified decimal ends) and the theorem's statements."""
+
+    setting: Setting
+    certificate: dict
+    enclosures: dict
+    statements: tuple
+    seconds: float
+    certified: bool = True
+    path: str = ""
+
+    @property
+    def name(self):
+        s = self.setting
+        tag = "" if s.exact else " (float32 alpha, lambda)"
+        return f"s_w^2 = {s.sw2_text}, s_b^2 = {s.sb2_text}{tag}"
+
+    def to_json(self):
+        return {"name": self.name, "model": self.setting.model(), "certified": self.certified,
+                "enclosures": {k: list(v) for k, v in self.enclosures.items()},
+                "statements": list(self.statements), "pieces": len(self.certificate["cover"]),
+                "seconds": round(self.seconds, 3), "certificate": self.path or None}
+
+
+def _claim(quantity, ball, relation=None, bound=None):
+    out = {"quantity": quantity, "lo": decimal_below(ball), "hi": decimal_above(ball)}
+    if relation:
+        out.update(relation=relation, bound=bound)
+    return out
+
+
+def _relation(ball, bound="1"):
+    b = decimal_ball(bound)
+    return ">" if ball > b else "<" if ball < b else None
+
+
+@at_working_precision
+def certify_row(sw2="1", sb2="0", alpha=(), lambda_=()):
+    """Certify the length-map theorem and the fixed-point quantities for one row; returns a
+    :class:`Row` (raises :class:`ArithmeticError` where a step cannot be certified)."""
+    from snn_verify.theory.meanfield import fixed_point
+
+    start = time.perf_counter()
+    setting = Setting(str(sw2), str(sb2), tuple(alpha), tuple(lambda_))
+    sw2_b, sb2_b, lam, al = setting.balls()
+    if not (sw2_b > 0 and sb2_b >= 0):
+        raise ValueError("s_w^2 > 0 and s_b^2 >= 0 expected")
+    mono = sw2_b * lam * lam * (arb(1) / 2 - al * al / 16)
+    if not mono > 0:
+        raise ArithmeticError("F increasing not certified")
+    centre = fixed_point(float(sw2), float(sb2), float(lam.mid()), float(al.mid()), digits=30)
+    box = krawczyk(setting, str(centre))
+    if box is None:
+        raise ArithmeticError("Krawczyk: no box around q* contracted")
+    q_lo, q_hi = _fixed_enclosure(setting, box[1])
+    crossing = _crossing(setting, q_lo, q_hi)
+    q0 = Q0 if float(q_lo) > 4 * float(Q0) else point(float(q_lo) / 4)
+    if not setting.F(decimal_ball(q0)) > decimal_ball(q0):
+        raise ArithmeticError("F(q0) > q0 not certified")
+    q_max = _q_max(setting, crossing["hi"])
+    cover = ([{"rule": "ratio", "lo": "0", "hi": q0}] + _above(setting, q0, crossing["lo"]) + [crossing]
+             + _below(setting, crossing["hi"], q_max) + [{"rule": "linear", "lo": q_max, "hi": "inf"}])
+
+    qs = span(q_lo, q_hi)
+    Qs = sw2_b * qs + sb2_b
+    m = maps(Qs, lam, al)
+    dF, chi = sw2_b * m["dFdQ"], sw2_b * m["dphi2"]
+    claims = [_claim("dF_lower", mono, ">", "0"), _claim("q_star", qs),
+              _claim("dF_at_q_star", dF, "<", "1"), _claim("chi_1", chi, _relation(chi), "1"),
+              _claim("mean_at_q_star", m["mean"])]
+    if not dF < 1:
+        raise ArithmeticError("F'(q*) < 1 not certified")
+    if claims[3]["relation"] is None:
+        del claims[3]["relation"], claims[3]["bound"]
+    if setting.sb2_text and Fraction(setting.sb2_text) == 0:
+        dC0 = sw2_b * m["dphi"] * m["dphi"]
+        Cm1 = -2 * lam * lam * al * Qs * m["N1"] / qs
+        claims += [_claim("C_at_0", m["mean"] * m["mean"] / qs),
+                   _claim("dC_at_0", dC0, _relation(dC0), "1"),
+                   _claim("C_at_minus_1", Cm1, ">", "-1")]
+        if claims[-2]["relation"] is None:
+            del claims[-2]["relation"], claims[-2]["bound"]
+    body = {"format": FORMAT, "model": setting.model(), "claims": claims, "cover": cover,
+            "generated_sha256": generated_digest()}
+    cert = dict(body, sha256=digest(body))
+    enclosures = {c["quantity"]: (float(c["lo"]), float(c["hi"])) for c in claims}
+    return Row(setting, cert, enclosures, statements(cert), time.perf_counter() - start)
+
+
+def statements(cert):
+    """The theorem a certificate states, in words (from its claims)."""
+    model, claims = cert["model"], {c["quantity"]: c for c in cert["claims"]}
+    q = claims["q_star"]
+    out = [f"F is increasing on (0, inf): F'(q) >= {claims['dF_lower']['lo'][:8]} > 0",
+           f"q* is the unique fixed point of F on (0, inf), q* in [{q['lo']}, {q['hi']}]",
+           "F(q) > q on (0, q*) and F(q) < q on (q*, inf): every q > 0 converges monotonically to q*",
+           f"rate F'(q*) in [{claims['dF_at_q_star']['lo']}, {claims['dF_at_q_star']['hi']}] < 1"]
+    chi = claims["chi_1"]
+    side = {">": "> 1: c = 1 is unstable (chaotic side)", "<": "< 1: c = 1 attracts (ordered side)"}
+    out.append(f"chi_1 in [{chi['lo']}, {chi['hi']}] " + side.get(chi.get("relation"), "(side undecided)"))
+    if "dC_at_0" in claims:
+        d, c0 = claims["dC_at_0"], claims["C_at_0"]
+        out.append(f"C(0) in [{c0['lo']}, {c0['hi']}], C'(0) in [{d['lo']}, {d['hi']}]"
+                   + (" < 1" if d.get("relation") == "<" else ""))
+        if ("alpha" not in model and "lambda" not in model and Fraction(model["sw2"]) == 1
+                and chi.get("relation") == ">" and d.get("relation") == "<"):
+            out.append("c = 0 (attracting) and c = 1 (unstable) are the only fixed points of C in [-1, 1]")
+    return tuple(out)
+
+
+# --- the suite --------------------------------------------------------------------------------------
+
+def float32_row():
+    """``(alpha, lambda_)`` intervals: alpha01, lambda01 rounded to float32 +- half an ulp."""
+    from .suite import float32_model
+
+    model = float32_model()
+    return tuple(model.alpha), tuple(model.lambda_)
+
+
+@dataclass(frozen=True)
+class MeanfieldResult:
+    """``verify.py meanfield``: the certified rows, each re-checked by the independent checker."""
+
+    rows: tuple
+    problems: tuple = field(default_factory=tuple)   # (row name, [checker problems]) per rejected row
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self):
+        return 1 if self.problems else 0
+
+    def to_json(self):
+        return {"format": FORMAT, "rows": [r.to_json() for r in self.rows],
+                "rechecked": not self.problems, "problems": [list(p) for p in self.problems],
+                "seconds": round(self.seconds, 3)}
+
+    def render(self):
+        lines = ["LeCun initialisation (mean field, certified): F(q) = E[selu(sqrt(s_w^2 q + s_b^2) Z)^2]"]
+        for r in self.rows:
+            lines.append(f"  {r.name}: CERTIFIED ({len(r.certificate['cover'])} pieces cover (0, inf), "
+                         f"{r.seconds:.2f} s){'  -> ' + r.path if r.path else ''}")
+            lines += [f"    - {s}" for s in r.statements]
+        verdict = ("every certificate re-checked and accepted by the independent checker" if not self.problems
+                   else "REJECTED by the checker: " + "; ".join(f"{n}: {p[0]}" for n, p in self.problems))
+        lines.append(f"  {verdict} ({self.seconds:.2f} s in all)")
+        return "\n".join(lines)
+
+
+def run(rows=None, certificates=None):
+    """Certify ``rows`` (``(sw2, sb2, alpha, lambda_)`` tuples; default: :data:`TABLE` and LeCun
+    with float32 constants), write each certificate to ``certificates/`` if given, and re-check
+    each with :func:`snn_verify.proofs.rigorous.recheck.meanfield.check`."""
+    from .recheck.meanfield import check
+
+    start = time.perf_counter()
+    if rows is None:
+        rows = [(sw2, sb2, (), ()) for sw2, sb2 in TABLE] + [("1", "0", *float32_row())]
+    done, problems = [], []
+    for i, (sw2, sb2, alpha, lambda_) in enumerate(rows):
+        row = certify_row(sw2, sb2, alpha, lambda_)
+        if certificates:
+            os.makedirs(certificates, exist_ok=True)
+            tag = "" if row.setting.exact else "-float32"
+            path = os.path.join(certificates, f"meanfield-{i}-sw2-{sw2}-sb2-{sb2}{tag}.json")
+            with open(path, "w") as fh:
+                json.dump(row.certificate, fh, indent=1)
+            row = Row(row.setting, row.certificate, row.enclosures, row.statements, row.seconds, path=path)
+        found = check(row.certificate)
+        if found:
+            problems.append((row.name, found))
+        done.append(row)
+    return MeanfieldResult(tuple(done), tuple(problems), time.perf_counter() - start)
+
+
+__all__ = ["FORMAT", "TABLE", "PREC", "certify_row", "run", "maps", "krawczyk", "statements"]
