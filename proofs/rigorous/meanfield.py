@@ -64,6 +64,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from fractions import Fraction
 
+import mpmath
 from flint import arb
 
 from .trusted import (PREC, at_working_precision, decimal_ball, digest, generated, generated_digest,
@@ -339,7 +340,15 @@ def certify_row(sw2="1", sb2="0", alpha=(), lambda_=()):
     mono = sw2_b * lam * lam * (arb(1) / 2 - al * al / 16)
     if not mono > 0:
         raise ArithmeticError("F increasing not certified")
-    centre = fixed_point(float(sw2), float(sb2), float(lam.mid()), float(al.mid()), digits=30)
+    if not lam * lam * sw2_b < 2:
+        raise ArithmeticError("lambda^2 s_w^2 < 2 not certified: F(q)/q need not fall below 1, "
+                              "q* may not exist")
+    try:
+        centre = fixed_point(float(sw2), float(sb2), float(lam.mid()), float(al.mid()), digits=30)
+        if not (isinstance(centre, mpmath.mpf) and mpmath.isfinite(centre) and centre > 0):
+            raise ValueError(centre)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError):
+        raise ArithmeticError("Newton found no fixed point q* > 0 (F(q) < q near 0?)") from None
     box = krawczyk(setting, str(centre))
     if box is None:
         raise ArithmeticError("Krawczyk: no box around q* contracted")
@@ -416,13 +425,16 @@ class MeanfieldResult:
     rows: tuple
     problems: tuple = field(default_factory=tuple)   # (row name, [checker problems]) per rejected row
     seconds: float = 0.0
+    undecided: tuple = field(default_factory=tuple)  # (row name, reason) per row not certified
 
     @property
     def exit_code(self):
-        return 1 if self.problems else 0
+        """1: a certificate was rejected; 3: a row was left undecided; else 0."""
+        return 1 if self.problems else 3 if self.undecided else 0
 
     def to_json(self):
         return {"format": FORMAT, "rows": [r.to_json() for r in self.rows],
+                "undecided": [{"name": n, "reason": why} for n, why in self.undecided],
                 "rechecked": not self.problems, "problems": [list(p) for p in self.problems],
                 "seconds": round(self.seconds, 3)}
 
@@ -432,24 +444,39 @@ class MeanfieldResult:
             lines.append(f"  {r.name}: CERTIFIED ({len(r.certificate['cover'])} pieces cover (0, inf), "
                          f"{r.seconds:.2f} s){'  -> ' + r.path if r.path else ''}")
             lines += [f"    - {s}" for s in r.statements]
+        lines += [f"  {n}: UNDECIDED ({why})" for n, why in self.undecided]
         verdict = ("every certificate re-checked and accepted by the independent checker" if not self.problems
                    else "REJECTED by the checker: " + "; ".join(f"{n}: {p[0]}" for n, p in self.problems))
         lines.append(f"  {verdict} ({self.seconds:.2f} s in all)")
         return "\n".join(lines)
 
 
+def default_rows(sw2=None, sb2=None):
+    """``(sw2, sb2, alpha, lambda_)`` rows: :data:`TABLE` and LeCun (1, 0) with float32
+    constants; with ``sw2`` or ``sb2`` given, that setting with alpha01/lambda01 and float32."""
+    if sw2 is None and sb2 is None:
+        return [(a, b, (), ()) for a, b in TABLE] + [("1", "0", *float32_row())]
+    sw2, sb2 = sw2 or "1", sb2 or "0"
+    return [(sw2, sb2, (), ()), (sw2, sb2, *float32_row())]
+
+
 def run(rows=None, certificates=None):
-    """Certify ``rows`` (``(sw2, sb2, alpha, lambda_)`` tuples; default: :data:`TABLE` and LeCun
-    with float32 constants), write each certificate to ``certificates/`` if given, and re-check
-    each with :func:`snn_verify.proofs.rigorous.recheck.meanfield.check`."""
+    """Certify ``rows`` (``(sw2, sb2, alpha, lambda_)`` tuples; default :func:`default_rows`),
+    write each certificate to ``certificates/`` if given, and re-check each with
+    :func:`snn_verify.proofs.rigorous.recheck.meanfield.check`.  A row that cannot be
+    certified (no fixed point, ...) is listed as undecided."""
     from .recheck.meanfield import check
 
     start = time.perf_counter()
-    if rows is None:
-        rows = [(sw2, sb2, (), ()) for sw2, sb2 in TABLE] + [("1", "0", *float32_row())]
-    done, problems = [], []
+    rows = default_rows() if rows is None else rows
+    done, problems, undecided = [], [], []
     for i, (sw2, sb2, alpha, lambda_) in enumerate(rows):
-        row = certify_row(sw2, sb2, alpha, lambda_)
+        try:
+            row = certify_row(sw2, sb2, alpha, lambda_)
+        except ArithmeticError as exc:
+            tag = " (float32 alpha, lambda)" if alpha or lambda_ else ""
+            undecided.append((f"s_w^2 = {sw2}, s_b^2 = {sb2}{tag}", str(exc)))
+            continue
         if certificates:
             os.makedirs(certificates, exist_ok=True)
             tag = "" if row.setting.exact else "-float32"
@@ -461,7 +488,7 @@ def run(rows=None, certificates=None):
         if found:
             problems.append((row.name, found))
         done.append(row)
-    return MeanfieldResult(tuple(done), tuple(problems), time.perf_counter() - start)
+    return MeanfieldResult(tuple(done), tuple(problems), time.perf_counter() - start, tuple(undecided))
 
 
 __all__ = ["FORMAT", "TABLE", "PREC", "certify_row", "run", "maps", "krawczyk", "statements"]
