@@ -35,3 +35,48 @@ def moments_by_quadrature(mu, omega, nu, tau, lambda_, alpha, dps=45):
 def central_difference(f, x, h):
     """``(f(x + h) - f(x - h)) / (2h)``: error O(h^2 f''')."""
     return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def jacobian_by_quadrature(mu, omega, nu, tau, lambda_, alpha, dps=45):
+    r"""``(mean, var, (j11, j12, j21, j22))`` of g at a point by quadrature, derivatives taken
+    under the integral (no closed form, no finite difference): with ``f = selu`` and
+    ``z = m + s t``, ``d/dm E[f(z)] = E[f'(z)]`` and, by the heat equation,
+    ``d/ds^2 E[h(z)] = E[h''(z)] / 2``, where ``f''`` has the point mass
+    ``(lambda - lambda alpha) delta(z)`` at the kink and ``(f^2)'' = 2 f'^2 + 2 f f''`` (the
+    point mass meets ``f(0) = 0``).  Then ``J = [[omega dmean/dm, tau dmean/ds2],
+    [omega dvar/dm, tau dvar/ds2]]`` with ``var = E[f^2] - mean^2``."""
+    with mpmath.workdps(dps):
+        mu, omega, nu, tau = (mpmath.mpf(v) for v in (mu, omega, nu, tau))
+        lam, alp = mpmath.mpf(lambda_), mpmath.mpf(alpha)
+        m, s = mu * omega, mpmath.sqrt(nu * tau)
+        points = [-mpmath.inf, *sorted({-m / s, mpmath.mpf(0)}), mpmath.inf]
+
+        def expect(h):
+            return mpmath.quad(lambda t: h(m + s * t) * mpmath.npdf(t), points)
+
+        f = lambda z: selu_mp(z, lam, alp)                                       # noqa: E731
+        df = lambda z: lam if z > 0 else lam * alp * mpmath.exp(z)               # noqa: E731
+        smooth_d2f = lambda z: 0 if z > 0 else lam * alp * mpmath.exp(z)         # noqa: E731
+        kink = (lam - lam * alp) * mpmath.npdf(-m / s) / s       # E[point mass at z = 0]
+        mean, second = expect(f), expect(lambda z: f(z) ** 2)
+        mean_m, mean_s2 = expect(df), (expect(smooth_d2f) + kink) / 2
+        second_m = expect(lambda z: 2 * f(z) * df(z))
+        second_s2 = expect(lambda z: df(z) ** 2 + f(z) * smooth_d2f(z))
+        var_m, var_s2 = second_m - 2 * mean * mean_m, second_s2 - 2 * mean * mean_s2
+        return +mean, second - mean ** 2, (omega * mean_m, tau * mean_s2, omega * var_m, tau * var_s2)
+
+
+def quantity_by_quadrature(quantity, point, lambda_, alpha, dropout=None, dps=45):
+    """A claim's quantity at a point (decimal strings) by :func:`jacobian_by_quadrature`, with
+    alpha dropout at rate ``dropout`` after the layer (the map of THEORY.md)."""
+    with mpmath.workdps(dps):
+        mean, var, (j11, j12, j21, j22) = jacobian_by_quadrature(*point, lambda_, alpha, dps)
+        if dropout is not None:
+            q, ap = 1 - mpmath.mpf(dropout), -mpmath.mpf(lambda_) * mpmath.mpf(alpha)
+            a = 1 / mpmath.sqrt(q + ap ** 2 * q * (1 - q))
+            c = 2 * a * a * q * (1 - q) * (mean - ap)
+            j11, j12, j21, j22 = a * q * j11, a * q * j12, c * j11 + a * a * q * j21, c * j12 + a * a * q * j22
+            mean, var = a * q * mean, a * a * (q * var + q * (1 - q) * (mean - ap) ** 2)
+        if quantity == "spectral_norm":
+            return (mpmath.sqrt((j11 + j22) ** 2 + (j21 - j12) ** 2) + mpmath.sqrt((j11 - j22) ** 2 + (j12 + j21) ** 2)) / 2
+        return {"mean": mean, "variance": var, "variance_change": var - mpmath.mpf(point[2])}[quantity]

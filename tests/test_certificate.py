@@ -163,7 +163,8 @@ def test_zero_width_leaf_is_rejected_and_tiling_terminates(certs):
     cert = copy.deepcopy(certs["T1 mean below 0.1"])
     leaf = cert["leaves"][0]
     i = next(k for k, (lo, hi) in enumerate(leaf["box"]) if lo < hi)
-    cert["leaves"].append(dict(leaf, box=[iv if k != i else [iv[0], iv[0]] for k, iv in enumerate(leaf["box"])]))
+    flat = [iv if k != i else [iv[0], iv[0]] for k, iv in enumerate(leaf["box"])]
+    cert["leaves"].append(dict(leaf, box=flat, face=flat))
     r = certificate.recheck(resealed(cert))
     assert not r["ok"] and any("tile" in p for p in r["problems"])
 

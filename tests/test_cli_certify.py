@@ -103,7 +103,7 @@ def test_bad_input_exit_2(argv, capsys):
 
 def test_recheck_missing_file_is_rejected(tmp_path, capsys):
     code, out, _ = run(["recheck", str(tmp_path / "nope.json")], capsys)
-    assert code == 1
+    assert code == 2 and out.startswith("MALFORMED") and "No such file" in out
 
 
 def test_fixed_point_enclosures():
@@ -124,4 +124,4 @@ def test_recheck_of_a_non_object_is_rejected_in_one_line(tmp_path, capsys, conte
     path = tmp_path / "c.json"
     path.write_text(content)
     code, out, err = run(["recheck", str(path)], capsys)
-    assert code == 1 and "REJECTED" in out and "Traceback" not in out + err
+    assert code == 2 and out.startswith("MALFORMED") and out.count("\n") == 1 and "Traceback" not in out + err

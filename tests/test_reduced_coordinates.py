@@ -16,7 +16,7 @@ import pytest
 from flint import ctx
 
 from snn_verify.proofs.claims import Model, spec
-from snn_verify.proofs.rigorous import recheck
+from snn_verify.proofs.rigorous.recheck import arithmetic, leaves, norm, quantities
 from snn_verify.proofs.rigorous.ball import PREC, exact_decimal, to_fraction
 from snn_verify.proofs.rigorous.certify import outward_box, snap_table
 from snn_verify.proofs.rigorous.coordinates import FULL, MNT, MS, for_quantity
@@ -115,7 +115,7 @@ def test_reduced_enclosures_contain_mpmath_values(dropout):
             hi = bound_box(q, 1, sub, snap=table, coordinates=coords.names)
             lo = bound_box(q, -1, sub, snap=table, coordinates=coords.names)
             with ctx.workprec(PREC):
-                dual = recheck.evaluate(quantity, recheck._duals(sub), model, coords.names)
+                dual = quantities.evaluate(quantity, quantities.duals(sub), model, coords.names)
             for b, sense in ((hi, 1), (lo, -1)):   # the lower bounds hold at their points
                 if math.isfinite(b.point_lower):
                     assert sense * mpf_fraction(reference(quantity, b.point, dropout)) >= b.point_lower
@@ -123,7 +123,7 @@ def test_reduced_enclosures_contain_mpmath_values(dropout):
                 x = [a + (c - a) * rng.random() for a, c in sub]
                 value = mpf_fraction(reference(quantity, _full_point(coords, x), dropout))
                 assert -lo.upper <= value <= hi.upper, (quantity, sub, x)
-                assert inside(recheck._value(dual), value), (quantity, sub, x)
+                assert inside(arithmetic.value_of(dual), value), (quantity, sub, x)
                 checked += 1
     assert checked >= 100
 
@@ -150,8 +150,8 @@ def test_spectral_norm_bounds_contain_mpmath_values(dropout):
             entries, _ = jacobian_jet(q, box_balls(box))
             enclosure = norm_range(*entries)
             lower = norm_lower_bound(q, box, centre)
-            checker_lower = recheck._singular_form_lower(box, model)
-            checker_bounds = recheck._norm_bounds(*recheck.jacobian_entries(box_balls(box), model))
+            checker_lower = leaves._singular_form_lower(box, model)
+            checker_bounds = norm.norm_bounds(*quantities.jacobian_entries(box_balls(box), model))
         values = [_norm_mp([lo + (hi - lo) * rng.random() for lo, hi in box], dropout) for _ in range(POINTS)]
         for v in values:
             assert contains(enclosure, v) and contains(checker_bounds, v)

@@ -88,7 +88,11 @@ def build(result):
 
 
 def write(result, path):
-    """Write the certificate of ``result`` to ``path`` atomically; returns the path."""
+    """Write the certificate of ``result`` to ``path`` atomically; returns the path.  An
+    UNDECIDED result proves nothing and has no certificate: nothing is written, ``None`` is
+    returned."""
+    if result.verdict not in ("CERTIFIED", "REFUTED"):
+        return None
     cert = build(result)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)

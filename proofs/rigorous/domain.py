@@ -185,4 +185,5 @@ def grow(kind="omega-tau", theorem=1, workers=1, progress=None, steps_per_side=S
             for c in make(sides):
                 paths.append(_write(certify(c, max_seconds=SECONDS, evaluator=ev), certificates, stem))
             paths += [_write(r, certificates, f"{stem}_witness_{side}") for side, r in refuted.items()]
+            paths = [p for p in paths if p]          # an UNDECIDED claim writes no certificate
     return DomainResult(kind, theorem, sides, tuple(steps), witnesses, time.perf_counter() - t0, tuple(paths))

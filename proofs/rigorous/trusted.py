@@ -35,6 +35,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from fractions import Fraction
 
 from flint import arb, ctx
@@ -58,13 +59,32 @@ def at_working_precision(fn):
 
 # --- exact numbers ----------------------------------------------------------------------------
 
+#: the largest decimal exponent, and the longest decimal text, that :func:`exact` builds
+MAX_EXPONENT, MAX_DECIMAL_CHARS = 1000, 2000
+_EXPONENT = re.compile(r"[eE]([+-]?[0-9]+)\s*\Z")
+
+
 def exact(x):
     """The exact rational value of a decimal string (``"0.1"`` is 1/10) or of a float/int.
+    A text longer than :data:`MAX_DECIMAL_CHARS` or with a decimal exponent beyond
+    :data:`MAX_EXPONENT` raises ``ValueError`` before any number is built
+    (``Fraction("1e-999999999")`` would build ``10**999999999``).
 
     >>> exact("0.1"), exact(0.5)
     (Fraction(1, 10), Fraction(1, 2))
+    >>> exact("1e-999999999")
+    Traceback (most recent call last):
+    ...
+    ValueError: decimal exponent out of range [-1000, 1000]: '1e-999999999'
     """
-    return Fraction(str(x).strip()) if isinstance(x, str) else Fraction(x)
+    if not isinstance(x, str):
+        return Fraction(x)
+    if len(x) > MAX_DECIMAL_CHARS:
+        raise ValueError(f"decimal longer than {MAX_DECIMAL_CHARS} characters")
+    match = _EXPONENT.search(x)
+    if match and abs(int(match.group(1))) > MAX_EXPONENT:
+        raise ValueError(f"decimal exponent out of range [-{MAX_EXPONENT}, {MAX_EXPONENT}]: {x.strip()[:40]!r}")
+    return Fraction(x.strip())
 
 
 def decimal_ball(text):
