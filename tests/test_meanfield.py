@@ -407,3 +407,46 @@ def test_cli_meanfield(capsys, tmp_path):
     assert main(["meanfield"]) == 0
     text = capsys.readouterr().out
     assert "chaotic side" in text and "LeCun initialisation (mean field, certified)" in text
+
+
+# --- the phase diagram ------------------------------------------------------------------------------
+
+def test_phase_points_bracket_chi_1_equal_1_by_quadrature():
+    """At s_b^2 = 0.1 the certified bracket [lo, hi] of the critical s_w^2 has chi_1 < 1 at lo
+    and > 1 at hi by quadrature too, and is narrower than 1e-12."""
+    result = _rows()
+    points = {p.sb2: p for p in result.phase}
+    assert set(points) == {"0.05", "0.1", "0.2"}
+    alpha, lam = _alpha_lambda()
+    p = points["0.1"]
+    assert mpmath.mpf(p.hi) - mpmath.mpf(p.lo) <= 1e-12
+    with mpmath.workdps(30):
+        b = mpmath.mpf("0.1")
+        for text, side in ((p.lo, -1), (p.hi, 1)):
+            a = mpmath.mpf(text)
+            q = mpmath.findroot(lambda t: F_quad(t, a, b) - t, mpmath.mpf(1))
+            s = mpmath.sqrt(a * q + b)
+            chi = a * _gauss(lambda z: dselu(s * z, alpha, lam) ** 2)
+            assert (chi - 1) * side > 0, text
+    for point in result.phase:
+        lo_row, hi_row = point.rows
+        assert check(lo_row.certificate) == [] and check(hi_row.certificate) == []
+        assert _claims(lo_row.certificate)["chi_1"]["relation"] == "<"
+        assert _claims(hi_row.certificate)["chi_1"]["relation"] == ">"
+    # more bias needs more weight variance to reach the edge of chaos
+    assert float(points["0.05"].lo) < float(points["0.1"].lo) < float(points["0.2"].lo)
+
+
+def test_bias_free_existence_threshold():
+    """Without biases F(q)/q -> s_w^2 lambda^2 (1 + alpha^2)/2 as q -> 0: q* > 0 exists only
+    above 2/(lambda^2 (1 + alpha^2)), where chi_1 -> 1."""
+    alpha, lam = _alpha_lambda()
+    ball = engine.critical_sw2_without_biases()
+    with mpmath.workdps(30):
+        threshold = 2 / (lam ** 2 * (1 + alpha ** 2))
+        assert abs(mpmath.mpf(ball.mid().str(25, radius=False)) - threshold) < 1e-20
+        tiny = mpmath.mpf("1e-12")
+        assert abs(F_quad(tiny, threshold) / tiny - 1) < 1e-5
+        # chi_1 at Q -> 0: s_w^2 lambda^2 (1/2 + alpha^2/2) = 1 at the threshold
+        s = mpmath.sqrt(threshold * tiny)
+        assert abs(threshold * _gauss(lambda z: dselu(s * z, alpha, lam) ** 2) - 1) < 1e-5

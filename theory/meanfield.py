@@ -112,8 +112,9 @@ def length_map_derivative(q, sw2=1.0, sb2=0.0, lam=LAMBDA01, alpha=ALPHA01, mp=F
 
 
 def fixed_point(sw2=1.0, sb2=0.0, lam=LAMBDA01, alpha=ALPHA01, digits=None):
-    """The fixed point ``q*`` of F by Newton's method from ``q = 1`` (float64; with
-    ``digits``, an mpmath number to that many digits)."""
+    """The fixed point ``q*`` of F by Newton's method from ``q = 1``, kept positive (float64;
+    with ``digits``, an mpmath number to that many digits).  Evidence only: the certified
+    enclosure is :func:`snn_verify.proofs.rigorous.meanfield.certify_row`'s."""
     mp = digits is not None
     ctx = mpmath.workdps(digits + 10) if mp else _Null()
     with ctx:
@@ -123,6 +124,8 @@ def fixed_point(sw2=1.0, sb2=0.0, lam=LAMBDA01, alpha=ALPHA01, digits=None):
         for _ in range(100):
             F, dF = _parts(sw2 * q + sb2, lam, alpha, mp)[:2]
             step = (F - q) / (sw2 * dF - 1)
+            if q - step <= 0:             # keep q > 0: a damped step toward 0 instead
+                step = q * 3 / 4
             q -= step
             if abs(step) <= (mpmath.mpf(10) ** (-digits - 3) if mp else 1e-16) * abs(q):
                 break

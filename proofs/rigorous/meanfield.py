@@ -408,6 +408,68 @@ def statements(cert):
     return tuple(out)
 
 
+# --- the phase diagram ------------------------------------------------------------------------------
+
+#: s_b^2 of the phase-diagram points
+PHASE_SB2 = ("0.05", "0.1", "0.2")
+#: half-width of the bracket of a phase-diagram point
+PHASE_HALF_WIDTH = 5e-14
+
+
+@dataclass(frozen=True)
+class PhasePoint:
+    r"""A point of the order-to-chaos curve ``chi_1(s_w^2, s_b^2) = 1``: at ``s_b^2 = sb2`` a
+    critical ``s_w^2`` lies in ``[lo, hi]``, proved by two certified rows: ``chi_1 < 1`` at ``lo``
+    and ``chi_1 > 1`` at ``hi``.
+
+    Between them q*(s_w^2) exists, is unique and continuous: ``F(q)/q`` is strictly decreasing
+    in q (lemma L2) and increasing in s_w^2, it exceeds 1 near 0 (``s_b^2 > 0``) and falls below
+    1 at infinity (``lambda^2 s_w^2 < 2``, certified at ``hi``); ``F'(q*) < F(q*)/q* = 1``, so
+    the implicit function theorem applies.  So ``chi_1`` is continuous in ``s_w^2`` and takes
+    the value 1 in ``(lo, hi)``."""
+
+    sb2: str
+    lo: str
+    hi: str
+    rows: tuple
+
+    def to_json(self):
+        return {"sb2": self.sb2, "sw2_critical": [self.lo, self.hi],
+                "certificates": [r.path or None for r in self.rows]}
+
+
+def phase_point(sb2, half_width=PHASE_HALF_WIDTH):
+    """The critical ``s_w^2`` at ``sb2 > 0`` as a :class:`PhasePoint` (brentq in float64 for the
+    centre, then the two rows certified in Arb)."""
+    from scipy.optimize import brentq
+
+    from snn_verify.theory.meanfield import chi1
+
+    if not float(sb2) > 0:
+        raise ValueError("phase points are for s_b^2 > 0 (at s_b^2 = 0, q* -> 0 where chi_1 -> 1)")
+    centre = brentq(lambda a: chi1(a, float(sb2)) - 1, 0.5, 1.6, xtol=1e-16)
+    w = half_width
+    for _ in range(8):
+        lo, hi = point(centre - w, 16), point(centre + w, 16, ROUND_CEILING)
+        rows = certify_row(lo, sb2), certify_row(hi, sb2)
+        rel = [_claims_of(r)["chi_1"].get("relation") for r in rows]
+        if rel == ["<", ">"]:
+            return PhasePoint(str(sb2), lo, hi, rows)
+        w *= 10
+    raise ArithmeticError(f"no certified bracket of chi_1 = 1 at s_b^2 = {sb2}")
+
+
+def _claims_of(row):
+    return {c["quantity"]: c for c in row.certificate["claims"]}
+
+
+def critical_sw2_without_biases():
+    """``2 / (lambda^2 (1 + alpha^2))`` as a ball: without biases q* > 0 exists iff s_w^2 is above
+    it (``F(q)/q -> s_w^2 lambda^2 (1 + alpha^2)/2`` at 0), and ``chi_1 -> 1`` there as q* -> 0."""
+    with_prec = at_working_precision(lambda: (lambda l, a: 2 / (l * l * (1 + a * a)))(*parameters()))
+    return with_prec()
+
+
 # --- the suite --------------------------------------------------------------------------------------
 
 def float32_row():
@@ -426,6 +488,7 @@ class MeanfieldResult:
     problems: tuple = field(default_factory=tuple)   # (row name, [checker problems]) per rejected row
     seconds: float = 0.0
     undecided: tuple = field(default_factory=tuple)  # (row name, reason) per row not certified
+    phase: tuple = field(default_factory=tuple)      # PhasePoint, ...
 
     @property
     def exit_code(self):
@@ -435,6 +498,7 @@ class MeanfieldResult:
     def to_json(self):
         return {"format": FORMAT, "rows": [r.to_json() for r in self.rows],
                 "undecided": [{"name": n, "reason": why} for n, why in self.undecided],
+                "phase_diagram": [p.to_json() for p in self.phase],
                 "rechecked": not self.problems, "problems": [list(p) for p in self.problems],
                 "seconds": round(self.seconds, 3)}
 
@@ -445,6 +509,12 @@ class MeanfieldResult:
                          f"{r.seconds:.2f} s){'  -> ' + r.path if r.path else ''}")
             lines += [f"    - {s}" for s in r.statements]
         lines += [f"  {n}: UNDECIDED ({why})" for n, why in self.undecided]
+        if self.phase:
+            lines.append("  order-to-chaos curve chi_1(s_w^2, s_b^2) = 1 (CERTIFIED brackets; chaotic above):")
+            lines += [f"    s_b^2 = {p.sb2}: critical s_w^2 in [{p.lo}, {p.hi}]" for p in self.phase]
+            c = critical_sw2_without_biases()
+            lines.append(f"    s_b^2 = 0: q* > 0 exists only for s_w^2 > 2/(lambda^2 (1 + alpha^2)) = "
+                         f"{c.str(12, radius=False)}, where chi_1 -> 1; LeCun (1, 0) has chi_1 = 1.0716 > 1")
         verdict = ("every certificate re-checked and accepted by the independent checker" if not self.problems
                    else "REJECTED by the checker: " + "; ".join(f"{n}: {p[0]}" for n, p in self.problems))
         lines.append(f"  {verdict} ({self.seconds:.2f} s in all)")
@@ -460,15 +530,26 @@ def default_rows(sw2=None, sb2=None):
     return [(sw2, sb2, (), ()), (sw2, sb2, *float32_row())]
 
 
-def run(rows=None, certificates=None):
+def _write(row, certificates, name):
+    os.makedirs(certificates, exist_ok=True)
+    path = os.path.join(certificates, name)
+    with open(path, "w") as fh:
+        json.dump(row.certificate, fh, indent=1)
+    return Row(row.setting, row.certificate, row.enclosures, row.statements, row.seconds, path=path)
+
+
+def run(rows=None, certificates=None, phase=None):
     """Certify ``rows`` (``(sw2, sb2, alpha, lambda_)`` tuples; default :func:`default_rows`),
     write each certificate to ``certificates/`` if given, and re-check each with
     :func:`snn_verify.proofs.rigorous.recheck.meanfield.check`.  A row that cannot be
-    certified (no fixed point, ...) is listed as undecided."""
+    certified (no fixed point, ...) is listed as undecided.  ``phase``: the s_b^2 of the
+    phase-diagram points (default :data:`PHASE_SB2` with the default rows, none otherwise);
+    their rows are written and re-checked too."""
     from .recheck.meanfield import check
 
     start = time.perf_counter()
-    rows = default_rows() if rows is None else rows
+    default = rows is None
+    rows = default_rows() if default else rows
     done, problems, undecided = [], [], []
     for i, (sw2, sb2, alpha, lambda_) in enumerate(rows):
         try:
@@ -478,17 +559,29 @@ def run(rows=None, certificates=None):
             undecided.append((f"s_w^2 = {sw2}, s_b^2 = {sb2}{tag}", str(exc)))
             continue
         if certificates:
-            os.makedirs(certificates, exist_ok=True)
             tag = "" if row.setting.exact else "-float32"
-            path = os.path.join(certificates, f"meanfield-{i}-sw2-{sw2}-sb2-{sb2}{tag}.json")
-            with open(path, "w") as fh:
-                json.dump(row.certificate, fh, indent=1)
-            row = Row(row.setting, row.certificate, row.enclosures, row.statements, row.seconds, path=path)
+            row = _write(row, certificates, f"meanfield-{i}-sw2-{sw2}-sb2-{sb2}{tag}.json")
         found = check(row.certificate)
         if found:
             problems.append((row.name, found))
         done.append(row)
-    return MeanfieldResult(tuple(done), tuple(problems), time.perf_counter() - start, tuple(undecided))
+    points = []
+    for sb2 in (PHASE_SB2 if phase is None and default else phase or ()):
+        try:
+            p = phase_point(sb2)
+        except ArithmeticError as exc:
+            undecided.append((f"phase point at s_b^2 = {sb2}", str(exc)))
+            continue
+        if certificates:
+            p = PhasePoint(p.sb2, p.lo, p.hi, tuple(_write(r, certificates, f"meanfield-phase-sb2-{sb2}-{side}.json")
+                                                    for r, side in zip(p.rows, ("lo", "hi"))))
+        for r in p.rows:
+            found = check(r.certificate)
+            if found:
+                problems.append((f"phase point at s_b^2 = {sb2}: {r.name}", found))
+        points.append(p)
+    return MeanfieldResult(tuple(done), tuple(problems), time.perf_counter() - start, tuple(undecided),
+                           tuple(points))
 
 
 __all__ = ["FORMAT", "TABLE", "PREC", "certify_row", "run", "maps", "krawczyk", "statements"]

@@ -17,7 +17,8 @@ def cmd_meanfield(args):
         raise UsageError(f"--sb2: must be >= 0: {args.sb2!r}")
     if args.certificates:
         output_dir(args.certificates, "certificates")
-    return meanfield.run(meanfield.default_rows(args.sw2, args.sb2), certificates=args.certificates)
+    rows = None if args.sw2 is None and args.sb2 is None else meanfield.default_rows(args.sw2, args.sb2)
+    return meanfield.run(rows, certificates=args.certificates)
 
 
 def _add_meanfield(sub):
