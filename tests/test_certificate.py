@@ -178,3 +178,14 @@ def test_tiles_against_hand_made_partitions():
     assert not certificate.tiles(R, [half(0.0, 0.6), half(0.5, 1.0)])        # an overlap
     assert not certificate.tiles(R, [half(0.0, 0.0), R])                     # zero width on a face
     assert not certificate.tiles(R, [half(0.0, 0.5), half(0.5, 0.5), half(0.5, 1.0)])
+
+
+def test_bench_recheck_table_rechecks_every_theorem_certificate():
+    """``verify.py bench recheck``: one row per theorem claim, each certificate accepted, with
+    both times measured in the same run (no timing is asserted)."""
+    from snn_verify.proofs.evidence import bench_recheck
+
+    result = bench_recheck.bench()
+    assert len(result.rows) == 8 and result.exit_code == 0
+    assert all(r["engine"] > 0 and r["recheck"] > 0 and r["leaves"] >= 1 for r in result.rows)
+    assert "recheck / engine" in result.render().splitlines()[-1]

@@ -207,7 +207,20 @@ def _bench_corners(bench_sub):
     p.set_defaults(func=cmd_bench_corners)
 
 
+def cmd_bench_recheck(args):
+    from snn_verify.proofs.evidence import bench_recheck
+
+    with progress(None, "bench recheck") as bar:
+        return bench_recheck.bench(extended=args.extended, progress=lambda name: bar.update(1))
+
+
+def _bench_recheck(bench_sub):
+    p = bench_sub.add_parser("recheck", help="the certificate checker's time against the engine's, per claim")
+    p.add_argument("--extended", action="store_true", help="also the claims beyond the paper (dropout, float32)")
+    p.set_defaults(func=cmd_bench_recheck)
+
+
 #: subcommand registrations of this group, in ``-h`` order
 COMMANDS = [_add_theorems, _add_claim, _add_recheck, _add_fixed_point, _add_domain]
 #: ``bench`` sub-subcommand registrations
-BENCH_COMMANDS = [_bench_certify, _bench_corners]
+BENCH_COMMANDS = [_bench_certify, _bench_corners, _bench_recheck]

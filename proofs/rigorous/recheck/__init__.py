@@ -4,13 +4,15 @@ It imports only the trusted base (:mod:`snn_verify.proofs.rigorous.trusted`: Arb
 exact decimals, alpha01/lambda01, the generated expressions over *plain* Arb), the claims
 data model and nothing of the engine (a test reads the imports).  Its rooms:
 
-- :mod:`.schema`: the strict certificate schema, checked first and completely;
+- :mod:`.schema`: the strict certificate schema, checked first and completely (its fields:
+  :mod:`.fields`);
 - :mod:`.arithmetic`: forward-mode AD (:class:`.arithmetic.Dual`) and endpoint forms over Arb;
 - :mod:`.norm`: the spectral norm of a 2x2 matrix and its bounds;
 - :mod:`.quantities`: mean, variance, nu~ - nu and ||J|| over a box or at a point;
 - :mod:`.leaves`: one leaf proves its bound, within a work budget;
 - :mod:`.coverage`: the leaves tile the search region, which holds the claim's box;
 - :mod:`.verdict`: what the leaves and the counterexample establish;
+- :mod:`.result`: the typed results (:class:`RecheckResult`, :class:`RecheckAll`);
 - :mod:`.meanfield`: the kernel of mean-field certificates (``snn-verify meanfield
   certificate 1``), to which :func:`recheck` hands them whole.
 
@@ -33,8 +35,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
-
 from flint import arb
 
 from ...claims import VARIABLES
@@ -44,6 +44,7 @@ from . import coverage, meanfield, schema, verdict
 from .coverage import tiles
 from .leaves import Budget, BudgetExceeded, prove_bound
 from .quantities import evaluate, quantity_dual
+from .result import RecheckAll, RecheckResult
 from .schema import FORMAT, Malformed
 
 __all__ = ["FORMAT", "VARIABLES", "RecheckAll", "RecheckResult", "evaluate", "load", "quantity_dual", "recheck",
@@ -57,55 +58,6 @@ MAX_FILE_BYTES = 256 * 2 ** 20
 _ARITHMETIC = (ArithmeticError, ValueError, OverflowError)
 
 
-# --- the result ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class RecheckResult:
-    """The outcome of re-checking one certificate: ``ok`` only if every check passed;
-    ``malformed`` when the input is not a well-formed certificate (exit status 2).
-
-    Item access (``r["ok"]``) reads the JSON fields."""
-
-    ok: bool
-    verdict: str | None
-    problems: tuple
-    leaves: int
-    seconds: float
-    file: str | None = None
-    claim: dict | None = None          # the claim checked (JSON), with its "statement" in words
-    malformed: bool = False
-
-    def to_json(self):
-        out = {"ok": self.ok, "verdict": self.verdict, "problems": list(self.problems), "leaves": self.leaves,
-               "seconds": round(self.seconds, 3)}
-        if self.claim is not None:
-            out["claim"] = self.claim
-        if self.malformed:
-            out["malformed"] = True
-        if self.file is not None:
-            out["file"] = self.file
-        return out
-
-    def __getitem__(self, key):
-        return self.to_json()[key] if key != "seconds" else self.seconds
-
-    @property
-    def exit_code(self):
-        return 0 if self.ok else 2 if self.malformed else 1
-
-    def render(self):
-        where = f"{self.file}: " if self.file else ""
-        if self.malformed:
-            return f"MALFORMED: {where}{self.problems[0]}"
-        head = (f"{'OK' if self.ok else 'REJECTED'}: {where}{self.verdict} {self.claim['statement']} "
-                f"({self.leaves} leaves, {round(self.seconds, 3)} s)")
-        return "\n".join([head] + [f"  - {p}" for p in self.problems])
-
-
-def _malformed(problem, file=None):
-    return RecheckResult(False, None, (problem,), 0, 0.0, file, malformed=True)
-
-
 # --- the checks, in order ------------------------------------------------------------------------
 
 @at_working_precision
@@ -117,7 +69,7 @@ def recheck(cert, progress=None, file=None):
     try:
         c = schema.validate(cert)
     except Malformed as exc:
-        return _malformed(f"malformed certificate: {exc}", file)
+        return RecheckResult.malformed_input(f"malformed certificate: {exc}", file)
     problems = []
     for check in (digest_problems, coverage_problems, lambda c: leaf_problems(c, progress),
                   verdict.certified_problems, verdict.extremum_problems, verdict.counterexample_problems):
@@ -213,31 +165,6 @@ def load(path):
                           parse_constant=lambda name: _no_nan(name) if name == "NaN" else float(name))
 
 
-@dataclass(frozen=True)
-class RecheckAll:
-    """The re-checks of several certificates: ``ok`` only if every one passed."""
-
-    results: tuple
-
-    @property
-    def ok(self):
-        return all(r.ok for r in self.results)
-
-    @property
-    def exit_code(self):
-        return max(r.exit_code for r in self.results)
-
-    def to_json(self):
-        return {"ok": self.ok, "certificates": [r.to_json() for r in self.results],
-                "rejected": sum(not r.ok for r in self.results)}
-
-    def render(self):
-        lines = [r.render() for r in self.results]
-        lines.append(f"{len(self.results)} certificates: {sum(r.ok for r in self.results)} OK, "
-                     f"{sum(not r.ok for r in self.results)} rejected")
-        return "\n".join(lines)
-
-
 def recheck_files(paths, progress=None):
     """:func:`recheck_file` of each path: one :class:`RecheckResult`, or :class:`RecheckAll`
     for several."""
@@ -251,8 +178,8 @@ def recheck_file(path, progress=None):
     try:
         cert = load(path)
     except RecursionError:
-        return _malformed("malformed certificate: JSON nested too deeply", path)
+        return RecheckResult.malformed_input("malformed certificate: JSON nested too deeply", path)
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return _malformed(f"cannot read the certificate: {reason[:200]}", path)
+        return RecheckResult.malformed_input(f"cannot read the certificate: {reason[:200]}", path)
     return recheck(cert, progress, file=path)

@@ -7,10 +7,7 @@ it proves integrity, never truth).  :func:`validate` accepts exactly the shape t
 
 - every key is whitelisted; unknown and missing keys are rejected by name;
 - types are exact (``bool`` is not a number, ``int`` is not a float);
-- a decimal is a string of the form ``[+-]digits[.digits][e[+-]digits]`` with at most
-  :data:`MAX_DECIMAL_CHARS` characters and a decimal exponent in
-  ``[-MAX_EXPONENT, MAX_EXPONENT]``, checked *before* any :class:`fractions.Fraction` is
-  built (``1e-999999999`` would otherwise build ``10**999999999``);
+- a decimal is a bounded decimal string, checked before it is built (:mod:`.fields`);
 - floats are finite (the extremum's open ends may be infinite); intervals are ordered;
 - ``relation`` is exactly ``<`` or ``>``, ``verdict`` exactly ``CERTIFIED`` or ``REFUTED``,
   ``extremum_kind`` agrees with the relation;
@@ -18,135 +15,21 @@ it proves integrity, never truth).  :func:`validate` accepts exactly the shape t
   rate lies in ``[0, 1)``; alpha and lambda intervals satisfy ``0 < lo <= hi``;
 - a REFUTED certificate carries a counterexample, a CERTIFIED one none.
 
-Example
--------
->>> decimal("1.5e-3", "bound")
-Fraction(3, 2000)
->>> try:
-...     decimal("1e-999999999", "claim.bound")
-... except Malformed as exc:
-...     print(exc)
-claim.bound: decimal exponent out of range [-1000, 1000]
 """
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 
 from ...claims import QUANTITIES, VARIABLES, Model
+from .fields import HEX, Malformed, array, decimal, decimal_interval, float_interval, number, obj, point, text, typed
 from .quantities import COORDINATES
 
 FORMAT = "snn-verify certificate 1"
 VERDICTS = ("CERTIFIED", "REFUTED")
 RELATIONS = {"<": "max", ">": "min"}
-MAX_DECIMAL_CHARS = 2000
-MAX_EXPONENT = 1000
-MAX_TEXT = 1000
 #: the most leaves a certificate may have (the engine stops at 200,000 boxes)
 MAX_LEAVES = 250_000
-
-_DECIMAL = re.compile(r"([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?")
-_HEX = re.compile(r"[0-9a-f]{64}")
-
-
-class Malformed(ValueError):
-    """A certificate that does not have the schema's shape: ``field: reason``."""
-
-    def __init__(self, where, reason):
-        super().__init__(f"{where}: {reason}")
-        self.where = where
-
-
-# --- leaves of the schema ----------------------------------------------------------------------
-
-def _kind(x):
-    return "null" if x is None else {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-                                     int: "an integer", float: "a number"}.get(type(x), type(x).__name__)
-
-
-def _typed(x, t, where, what):
-    if type(x) is not t:
-        raise Malformed(where, f"{what} expected, got {_kind(x)}")
-    return x
-
-
-def obj(x, where, required, optional=()):
-    """A JSON object with exactly the ``required`` keys and some of the ``optional`` ones."""
-    _typed(x, dict, where, "an object")
-    missing = [k for k in required if k not in x]
-    unknown = sorted(k for k in x if k not in required and k not in optional)
-    if missing:
-        raise Malformed(where, f"missing key {missing[0]!r}")
-    if unknown:
-        raise Malformed(where, f"unknown key {unknown[0]!r}")
-    return x
-
-
-def array(x, where, length=None, most=None):
-    _typed(x, list, where, "an array")
-    if length is not None and len(x) != length:
-        raise Malformed(where, f"{length} entries expected, got {len(x)}")
-    if most is not None and len(x) > most:
-        raise Malformed(where, f"at most {most} entries expected, got {len(x)}")
-    return x
-
-
-def text(x, where, choices=None):
-    """A printable string of at most :data:`MAX_TEXT` characters (or one of ``choices``)."""
-    _typed(x, str, where, "a string")
-    if choices is not None and x not in choices:
-        raise Malformed(where, f"one of {', '.join(map(repr, choices))} expected, got {x[:40]!r}")
-    if len(x) > MAX_TEXT or not x.isprintable():
-        raise Malformed(where, "a printable string of at most 1000 characters expected")
-    return x
-
-
-def decimal(x, where):
-    """The exact value of a decimal string, its size bounded before it is built."""
-    _typed(x, str, where, "a decimal string")
-    if len(x) > MAX_DECIMAL_CHARS:
-        raise Malformed(where, f"decimal longer than {MAX_DECIMAL_CHARS} characters")
-    match = _DECIMAL.fullmatch(x)
-    if not match:
-        raise Malformed(where, f"not a decimal number: {x[:40]!r}")
-    if match.group(3) is not None and abs(int(match.group(3))) > MAX_EXPONENT:
-        raise Malformed(where, f"decimal exponent out of range [-{MAX_EXPONENT}, {MAX_EXPONENT}]")
-    return Fraction(x)
-
-
-def number(x, where, infinite=False):
-    """A float (finite unless ``infinite``; never NaN, never an int or a bool)."""
-    _typed(x, float, where, "a number with a decimal point")
-    if math.isnan(x) or (math.isinf(x) and not infinite):
-        raise Malformed(where, f"a finite number expected, got {x!r}")
-    return x
-
-
-def float_interval(x, where, positive=False):
-    lo, hi = (number(v, f"{where}[{k}]") for k, v in enumerate(array(x, where, 2)))
-    if not lo <= hi:
-        raise Malformed(where, f"reversed interval [{lo!r}, {hi!r}]")
-    if positive and not lo > 0:
-        raise Malformed(where, "must be > 0 on the whole interval")
-    return lo, hi
-
-
-def decimal_interval(x, where, positive=False):
-    texts = tuple(array(x, where, 2))
-    lo, hi = (decimal(v, f"{where}[{k}]") for k, v in enumerate(texts))
-    if not lo <= hi:
-        raise Malformed(where, f"reversed interval [{texts[0]}, {texts[1]}]")
-    if positive and not lo > 0:
-        raise Malformed(where, "must be > 0 on the whole interval")
-    return texts, (lo, hi)
-
-
-def point(x, where):
-    """``{"mu": d, "omega": d, "nu": d, "tau": d}``: texts and exact values."""
-    obj(x, where, VARIABLES)
-    return tuple(x[v] for v in VARIABLES), tuple(decimal(x[v], f"{where}.{v}") for v in VARIABLES)
 
 
 # --- the certificate ---------------------------------------------------------------------------
@@ -317,11 +200,11 @@ def _informational(cert):
         raise Malformed("seconds", "must be >= 0")
     if not number(cert["tolerance"], "tolerance", infinite=True) >= 0:
         raise Malformed("tolerance", "must be >= 0")
-    versions = _typed(cert["versions"], dict, "versions", "an object")
+    versions = typed(cert["versions"], dict, "versions", "an object")
     if len(versions) > 32:
         raise Malformed("versions", "at most 32 entries expected")
     for k, v in versions.items():
         text(v, f"versions.{text(k, 'versions')}")
     for key in ("generated_sha256", "sha256"):
-        if type(cert[key]) is not str or not _HEX.fullmatch(cert[key]):
+        if type(cert[key]) is not str or not HEX.fullmatch(cert[key]):
             raise Malformed(key, "64 lowercase hexadecimal digits expected")
