@@ -92,6 +92,33 @@ def limits(claim):
     return sense, float_down(b), float_up(b)
 
 
+def in_box(point, decimals):
+    """Whether ``point`` (decimal strings or floats) lies in the decimal box ``decimals``,
+    decided exactly with rationals: ``lo <= x <= hi`` for every coordinate.  ``False`` for
+    ``None``, a point of another length, or a coordinate that is not a finite number.
+
+    The search box is the decimal box rounded outward, so a float point of it may lie
+    outside the claim; only a point for which this holds is used as a lower bound of the
+    extremum, reported as ``argext`` or offered as a counterexample.
+
+    >>> in_box(("0", "0", "1.1", "1"), (("0", "0"), ("0", "0"), ("1.1", "1.1"), ("1", "1")))
+    True
+    >>> in_box(("0", "0", 1.1, "1"), (("0", "0"), ("0", "0"), ("1.1", "1.1"), ("1", "1")))
+    False
+    """
+    if point is None or len(point) != len(decimals):
+        return False
+    try:
+        return all(Fraction(lo) <= _rational(x) <= Fraction(hi) for x, (lo, hi) in zip(point, decimals))
+    except (ValueError, TypeError, OverflowError, ZeroDivisionError):
+        return False
+
+
+def _rational(x):
+    """``x`` (a float, or a decimal string) as an exact rational."""
+    return Fraction(x) if isinstance(x, (int, float)) else Fraction(str(x).strip())
+
+
 def outward_box(decimals):
     """Float box containing the decimal box: each endpoint rounded outward."""
     return tuple((float_down(Fraction(lo)), float_up(Fraction(hi))) for lo, hi in decimals)
@@ -258,6 +285,9 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
     ``limit`` is ``sense*b`` (``None``: extremum only); ``method`` names the box bound
     (:data:`snn_verify.proofs.rigorous.interval.METHODS`: ``"smart"``, or ``"natural"`` for the benchmark).
     ``seeds``: points (decimal strings in the box) whose rigorous values start ``best``.
+    ``best`` is only ever the value at a point that :func:`in_box` accepts (a seed or box
+    point outside the decimal box is skipped), so it is a lower bound of the extremum over
+    the claim's own box.
     Once the claim is decided, the enclosure is narrowed for at most :data:`DECIDED_SHARE`
     of the time budget.
     Returns a dict with ``best`` (lower bound, at ``point``), ``upper``, ``leaves`` (every
@@ -278,7 +308,7 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
         nonlocal n_boxes
         n_boxes += len(bounds)
         for b in bounds:
-            if b.point_lower > best[0]:
+            if b.point_lower > best[0] and in_box(b.point, decimals):
                 best[:] = [b.point_lower, b.point]
         for b in bounds:
             if b.upper < best[0]:
@@ -287,6 +317,8 @@ def search(quantity, sense, decimals, limit=None, tol=TOLERANCE, max_boxes=MAX_B
                 heapq.heappush(heap, (-b.upper, next(counter), b))
 
     for point in seeds:
+        if not in_box(point, decimals):
+            continue
         value = lower_float(sense * enclose_point(quantity, point))
         if value > best[0]:
             best[:] = [value, tuple(point)]
@@ -342,9 +374,21 @@ def _refutation_effort(quantity, sense, decimals, s):
     open_ = sorted((b for b in s["leaves"] if b.upper >= s["best"]), key=lambda b: -b.upper)[:RESTARTS]
     starts = [s["point"]] + [b.point for b in open_]
     for point in refute.candidates(quantity, sense, decimals, starts=[p for p in starts if p])[:SEEDS]:
+        if not in_box(point, decimals):
+            continue
         value = lower_float(sense * enclose_point(quantity, point))
         if value > s["best"]:
             s["best"], s["point"] = value, tuple(point)
+
+
+def _keep_points_of_the_claim(s, decimals):
+    """The last guard before anything is reported: if the search's best point is not in the
+    decimal box (:func:`in_box`; the guards in :func:`search` keep it there), its value is
+    dropped, so it is neither the extremum's lower end, nor ``argext``, nor a counterexample."""
+    if s["point"] is not None and not in_box(s["point"], decimals):
+        s["best"], s["point"] = -math.inf, None
+    if s["point"] is None:
+        s["best"] = -math.inf
 
 
 def _corner_refutation(claim, sense, decimals, limit_up, text):
@@ -355,7 +399,7 @@ def _corner_refutation(claim, sense, decimals, limit_up, text):
     for model in parameter_corners(claim.model):
         quantity = spec(claim.quantity, model)
         for point in refute.candidates(quantity, sense, decimals)[:SEEDS]:
-            if lower_float(sense * enclose_point(quantity, point)) <= limit_up:
+            if not in_box(point, decimals) or lower_float(sense * enclose_point(quantity, point)) <= limit_up:
                 continue
             value, violated = confirm_violation(quantity, point, claim.relation, text)
             if violated:
@@ -394,6 +438,7 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
         s = run(evaluator)
     if s["upper"] >= limit_down and s["best"] <= limit_up:   # undecided: a last refutation effort
         _refutation_effort(quantity, sense, decimals, s)
+    _keep_points_of_the_claim(s, decimals)
     lo, hi = s["best"], s["upper"]
     extremum = (lo, hi) if sense == 1 else (-hi, -lo)
     verdict, counterexample, note = UNDECIDED, None, ""

@@ -10,7 +10,10 @@ points, so nothing here is trusted.  Candidates are
   :mod:`snn_verify.theory.kernels`, coordinates scaled to the unit cube, nu on a log scale)
   started from the best of those and from the points the branch and bound found.
 
-Every candidate is written as decimal strings inside the claim's decimal box.
+Every candidate is written as decimal strings lying exactly (checked with rationals) inside
+the claim's decimal box (:func:`clamp_point`): the search coordinates are floats, and a float
+computed from the box's ends (the centre of ``[1.1, 1.1]`` is the double
+1.100000000000000088...) may lie just outside it.
 
 Example
 -------
@@ -63,14 +66,27 @@ def float_value(quantity, point, params=None):
     return float({"mean": mean, "variance": var, "variance_change": var - nu}[quantity])
 
 
-def _to_decimal(x, lo, hi):
-    """``x`` (float) as a decimal string clamped into ``[lo, hi]`` (decimal strings)."""
-    q = Fraction(x)
+def clamp_coordinate(x, lo, hi):
+    """``x`` (a float or a decimal string) as a decimal string inside ``[lo, hi]`` (decimal
+    strings), compared exactly with rationals: an end is returned as its own text, any
+    other value as its exact decimal expansion.  ``None`` when ``x`` is not a finite number."""
+    try:
+        q = Fraction(x) if isinstance(x, (int, float)) else Fraction(str(x).strip())
+    except (ValueError, OverflowError, ZeroDivisionError):   # nan, inf, not a decimal
+        return None
     if q <= Fraction(lo):
         return lo
     if q >= Fraction(hi):
         return hi
-    return str(Decimal(x))
+    return str(Decimal(x)) if isinstance(x, float) else str(x).strip()
+
+
+def clamp_point(point, decimals):
+    """A point (floats or decimal strings) as decimal strings inside the decimal box
+    ``decimals`` (:func:`clamp_coordinate` per coordinate); ``None`` if a coordinate is not a
+    finite number."""
+    out = tuple(clamp_coordinate(x, lo, hi) for x, (lo, hi) in zip(point, decimals))
+    return None if None in out or len(out) != len(decimals) else out
 
 
 def _scales(decimals):
@@ -85,7 +101,7 @@ def _scales(decimals):
 def _unit_to_point(u, scales):
     out = []
     for t, (lo, hi, log) in zip(u, scales):
-        t = min(max(t, 0.0), 1.0)
+        t = min(max(float(t), 0.0), 1.0)   # a Python float: numpy scalars warn on overflow
         out.append(math.exp(math.log(lo) + t * (math.log(hi) - math.log(lo))) if log else lo + t * (hi - lo))
     return out
 
@@ -103,7 +119,12 @@ def _point_to_unit(p, scales):
 
 
 def local_maximum(quantity, sense, decimals, start, params=None):
-    """A local maximum of ``sense*Q`` over the box by L-BFGS-B from ``start`` (floats)."""
+    """A local maximum of ``sense*Q`` over the box by L-BFGS-B from ``start`` (floats).
+
+    Points outside the kernels' range score ``1e300``; the finite differences of such values
+    overflow in numpy, which is expected here and not reported (``np.errstate``, for this
+    call only)."""
+    import numpy as np
     from scipy.optimize import minimize
 
     scales = _scales(decimals)
@@ -113,17 +134,22 @@ def local_maximum(quantity, sense, decimals, start, params=None):
         return -sense * v if math.isfinite(v) else 1e300
 
     u0 = [min(max(t, 0.0), 1.0) for t in _point_to_unit(start, scales)]
-    res = minimize(objective, u0, method="L-BFGS-B", bounds=[(0.0, 1.0)] * 4,
-                   options={"maxiter": ITERATIONS, "eps": 1e-9})
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        res = minimize(objective, u0, method="L-BFGS-B", bounds=[(0.0, 1.0)] * 4,
+                       options={"maxiter": ITERATIONS, "eps": 1e-9})
     return _unit_to_point(res.x, scales)
 
 
 def candidates(quantity, sense, decimals, starts=(), params=None, n_starts=STARTS):
-    """Candidate points (decimal strings in the box), best first by their float64 value of
-    ``sense*Q``: the corners, the centre, ``starts``, and local maxima from the best of them."""
+    """Candidate points best first by their float64 value of ``sense*Q``: the corners, the
+    centre, ``starts``, and local maxima from the best of them.  Every candidate is a tuple of
+    decimal strings inside the decimal box ``decimals`` (:func:`clamp_point`; the centre, the
+    starts and the local maxima are clamped into it, non-finite ones dropped)."""
     corners = [tuple(c) for c in itertools.product(*decimals)]
-    centre = tuple(str(Decimal(float(lo) + (float(hi) - float(lo)) / 2)) for lo, hi in decimals)
-    points = list(dict.fromkeys(corners + [centre] + [tuple(p) for p in starts]))
+    centre = [float(lo) + (float(hi) - float(lo)) / 2 for lo, hi in decimals]
+    proposed = [centre] + [tuple(p) for p in starts]
+    clamped = [q for q in (clamp_point(p, decimals) for p in proposed) if q is not None]
+    points = list(dict.fromkeys(corners + clamped))
 
     def score(p):
         v = float_value(quantity, [float(x) for x in p], params)
@@ -131,6 +157,7 @@ def candidates(quantity, sense, decimals, starts=(), params=None, n_starts=START
 
     ranked = sorted(points, key=score, reverse=True)
     for p in ranked[:n_starts]:
-        x = local_maximum(quantity, sense, decimals, [float(v) for v in p], params)
-        ranked.append(tuple(_to_decimal(v, lo, hi) for v, (lo, hi) in zip(x, decimals)))
+        q = clamp_point(local_maximum(quantity, sense, decimals, [float(v) for v in p], params), decimals)
+        if q is not None:
+            ranked.append(q)
     return sorted(dict.fromkeys(ranked), key=score, reverse=True)
