@@ -174,7 +174,7 @@ def test_experiments_only_read_through_the_namespace(monkeypatch):
     be = mc.get_backend("cpu")
     kw = dict(depth=3, width=16, samples=8, highway_bias=-2.0, seed=3, backend="cpu")
     ref = replace(mc.zoo(("selu",), ("lecun",), path="hashed", **kw), seconds=0.0).to_json()
-    monkeypatch.setattr(mc, "get_backend", lambda name: _HostCopies(be))
+    monkeypatch.setattr(mc.blocks, "get_backend", lambda name: _HostCopies(be))
     assert replace(mc.zoo(("selu",), ("lecun",), **kw), seconds=0.0).to_json() == ref
 
 
