@@ -216,15 +216,40 @@ def section_activations(ctx):
                    "(quadrature; chi_1 = tau E[phi'(z)^2], > 1 means gradients grow per layer)", rows)
 
 
+def decimal_text(text, ends=()):
+    """A decimal as the user would write it: one of ``ends`` (the claim's own decimals) where
+    it equals one exactly, else the shortest text that rounds to the same double.
+
+    >>> decimal_text("0.0200000000000000004163336342344337026588618755340576171875"), decimal_text("0.1", ("0.10",))
+    ('0.02', '0.10')
+    """
+    from fractions import Fraction
+
+    value = Fraction(text)
+    return next((e for e in ends if Fraction(e) == value), repr(float(value)))
+
+
+def named_values(values, names=("mu", "omega", "nu", "tau"), ends=None):
+    """``name = value`` pairs of a point or a dict of decimals, each by :func:`decimal_text`.
+
+    >>> named_values({"d": "1.675", "nu_lo": "0.3684"})
+    'd = 1.675, nu_lo = 0.3684'
+    """
+    if isinstance(values, dict):
+        names, values = tuple(values), tuple(values.values())
+    ends = ends or [()] * len(names)
+    return ", ".join(f"{n} = {decimal_text(v, e)}" for n, v, e in zip(names, values, ends))
+
+
 def _theorem_row(r):
     c = r.claim
     lo, hi = r.extremum
     value = f"{c.extremum} of {c.quantity} in [{lo:.10f}, {hi:.10f}]"
     reference = f"paper: {c.published}" if c.published is not None else ""
-    point = ", ".join(r.argext)
+    point = named_values(r.argext, ends=r.decimals or None)
     return _row("proof", f"{c.name}: {c.statement}", value, reference, r.verdict,
                 f"{c.quantity} {c.relation} {c.bound}; {r.boxes} boxes, {r.seconds:.2f} s; "
-                f"attained at (mu, omega, nu, tau) = ({point}); enclosure width {hi - lo:.1e}")
+                f"attained at {point}; enclosure width {hi - lo:.1e}")
 
 
 def _end(name, certified, published, inside):
@@ -308,8 +333,9 @@ def section_beyond(ctx):
                                          f"[{f32.lambda_[0]}, {f32.lambda_[1]}]; " + _theorem_row(r)["detail"])
              for r in ext.float32]
     for d in ext.domains:
-        rows.append(_row("proof", f"largest {d.kind} box, Theorem {d.theorem}'s conclusions", str(d.box),
-                         status="CERTIFIED", detail="; ".join(f"beyond {side}: {w['claim']} broken at {w['point']}"
+        rows.append(_row("proof", f"largest {d.kind} box, Theorem {d.theorem}'s conclusions", named_values(d.box),
+                         status="CERTIFIED", detail="; ".join(f"beyond {side}: {w['claim']} broken at "
+                                                             f"{named_values(w['point'])}"
                                                              for side, w in d.witnesses.items())
                          or "no side refuted within the search"))
     note = ("each row an ordinary certified claim (Arb, outward rounding); `verify.py theorems --extended "
