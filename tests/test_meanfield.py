@@ -25,11 +25,11 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # --- the independent route: quadrature -------------------------------------------------------------
 
-def _gauss(f):
-    """E[f(Z)], Z ~ N(0, 1), by mpmath.quad split at the kink 0."""
+def _gauss(f, kink=0):
+    """E[f(Z)], Z ~ N(0, 1), by mpmath.quad split at the kink (default 0)."""
     density = lambda z: mpmath.exp(-z * z / 2) / mpmath.sqrt(2 * mpmath.pi)  # noqa: E731
-    return mpmath.quad(lambda z: f(z) * density(z), [-mpmath.inf, 0]) + \
-        mpmath.quad(lambda z: f(z) * density(z), [0, mpmath.inf])
+    return mpmath.quad(lambda z: f(z) * density(z), [-mpmath.inf, kink]) + \
+        mpmath.quad(lambda z: f(z) * density(z), [kink, mpmath.inf])
 
 
 @functools.lru_cache(maxsize=None)
@@ -404,9 +404,11 @@ def test_cli_meanfield(capsys, tmp_path):
     assert main(["meanfield", "--sw2", "3"]) == 3          # lambda^2 s_w^2 > 2: no certified q*
     assert "UNDECIDED" in capsys.readouterr().out
     assert main(["meanfield", "--sb2", "-1"]) == 2
-    assert main(["meanfield"]) == 0
+    assert main(["meanfield", "--sw2", "1"]) == 0
     text = capsys.readouterr().out
     assert "chaotic side" in text and "LeCun initialisation (mean field, certified)" in text
+    full = _rows().render()         # the default run (its rows and the phase diagram)
+    assert "order-to-chaos curve" in full and "c* in [0.7963452314" in full
 
 
 # --- the phase diagram ------------------------------------------------------------------------------
@@ -450,3 +452,73 @@ def test_bias_free_existence_threshold():
         # chi_1 at Q -> 0: s_w^2 lambda^2 (1/2 + alpha^2/2) = 1 at the threshold
         s = mpmath.sqrt(threshold * tiny)
         assert abs(threshold * _gauss(lambda z: dselu(s * z, alpha, lam) ** 2) - 1) < 1e-5
+
+
+# --- the correlation map's fixed point c* --------------------------------------------------------
+
+def _Phi(x):
+    return mpmath.erfc(-x / mpmath.sqrt(2)) / 2
+
+
+def _conditional(m, s, alpha, lam):
+    """E[selu(v)] and E[selu'(v)] for v ~ N(m, s^2), derived here:
+    E[v 1{v>0}] = m Phi(m/s) + s varphi(m/s), E[e^v 1{v<0}] = e^{m + s^2/2} Phi(-(m + s^2)/s)."""
+    pdf = mpmath.exp(-(m / s) ** 2 / 2) / mpmath.sqrt(2 * mpmath.pi)
+    ev = mpmath.exp(m + s * s / 2) * _Phi(-(m + s * s) / s)
+    mean = lam * (m * _Phi(m / s) + s * pdf) + lam * alpha * (ev - _Phi(-m / s))
+    return mean, lam * _Phi(m / s) + lam * alpha * ev
+
+
+def _pairs(Q, rho, alpha, lam):
+    """E[selu(u) selu(v)] and E[selu'(u) selu'(v)] by conditioning on u and mpmath.quad over u."""
+    s = mpmath.sqrt(Q * (1 - rho * rho))
+    sq = mpmath.sqrt(Q)
+    phi = _gauss(lambda z: selu(sq * z, alpha, lam) * _conditional(rho * sq * z, s, alpha, lam)[0])
+    dphi = _gauss(lambda z: dselu(sq * z, alpha, lam) * _conditional(rho * sq * z, s, alpha, lam)[1])
+    return phi, dphi
+
+
+def test_conditional_expectation_written_here_matches_quadrature():
+    alpha, lam = _alpha_lambda()
+    with mpmath.workdps(20):
+        for m, s in [(mpmath.mpf("0.3"), mpmath.mpf("0.7")), (mpmath.mpf("-1.2"), mpmath.mpf("0.4"))]:
+            mean, dmean = _conditional(m, s, alpha, lam)
+            assert abs(mean - _gauss(lambda z: selu(m + s * z, alpha, lam), -m / s)) < 1e-18
+            assert abs(dmean - _gauss(lambda z: dselu(m + s * z, alpha, lam), -m / s)) < 1e-18
+        # the rho = 0 pair is E[selu']^2 = C'(0) at LeCun
+        assert abs(_pairs(mpmath.mpf(1), mpmath.mpf(0), alpha, lam)[1] - mpmath.mpf("0.970680352300710")) < 1e-14
+
+
+@pytest.mark.parametrize("sw2,sb2", [("1", "0.05"), ("1.05", "0")])
+def test_c_star_against_quadrature(sw2, sb2):
+    """C(c) - c changes sign across the certified box of c* (evaluated 1e-7 outside it), and
+    C'(c*) by quadrature lies in its certified enclosure, which is < 1."""
+    alpha, lam = _alpha_lambda()
+    c = _claims(_row(sw2, sb2).certificate)
+    with mpmath.workdps(20):
+        a, b = mpmath.mpf(sw2), mpmath.mpf(sb2)
+        q = mpmath.findroot(lambda t: F_quad(t, a, b) - t, mpmath.mpf(c["q_star"]["lo"]))
+        Q = a * q + b
+
+        def G(x):
+            rho = (a * q * x + b) / Q
+            phiphi, dphidphi = _pairs(Q, rho, alpha, lam)
+            return phiphi / q - x, a * dphidphi
+
+        lo, hi = mpmath.mpf(c["c_star"]["lo"]), mpmath.mpf(c["c_star"]["hi"])
+        assert hi - lo <= 1e-12 and 0 < lo < hi < 1
+        assert G(lo - mpmath.mpf("1e-7"))[0] > 0 > G(hi + mpmath.mpf("1e-7"))[0]
+        dC = G((lo + hi) / 2)[1]
+        assert inside(c["dC_at_c_star"]["lo"], c["dC_at_c_star"]["hi"], dC) and dC < 1
+
+
+def test_checker_rejects_c_star_mutants():
+    row = ("1", "0.05")
+    assert check(_mutant(lambda c: None, row=row)) == []
+    moved = check(_mutant(_set("c_star", lo="0.7963452315", hi="0.7963452316"), row=row))
+    assert any("Krawczyk" in p for p in moved)
+    assert check(_mutant(_set("dC_at_c_star", relation=">"), row=row)) != []
+    assert check(_mutant(_set("dC_at_c_star", lo="0.5", hi="0.9"), row=row)) != []
+    assert check(_mutant(_set("c_star", relation=">", bound="0.9"), row=row)) != []
+    dropped = _mutant(lambda c: c.update(claims=[x for x in c["claims"] if x["quantity"] != "c_star"]), row=row)
+    assert any("needs c_star" in p for p in check(dropped))

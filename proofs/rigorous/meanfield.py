@@ -65,7 +65,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from fractions import Fraction
 
 import mpmath
-from flint import arb
+from flint import arb, ctx
 
 from .trusted import (PREC, at_working_precision, decimal_ball, digest, generated, generated_digest,
                       parameters)
@@ -80,6 +80,8 @@ Q0 = "0.01"
 POINT_DIGITS = 8
 #: significant digits of the enclosures' ends
 ENCLOSURE_DIGITS = 17
+#: significant digits of q*'s enclosure (narrow: c* depends on it)
+Q_STAR_DIGITS = 21
 
 
 # --- the maps in Arb ----------------------------------------------------------------------------
@@ -149,7 +151,7 @@ def _round(value, digits, rounding):
 
 def decimal_below(x, digits=ENCLOSURE_DIGITS):
     """A decimal text ``t`` with ``t <= every point of x`` (checked in Arb)."""
-    d = _round(float(x.lower()), digits, ROUND_FLOOR)
+    d = _round(_near(x.lower(), digits), digits, ROUND_FLOOR)
     while not decimal_ball(str(d)) <= x:
         d = _round(d - _ulp(d, digits), digits, ROUND_FLOOR)
     return str(d)
@@ -157,10 +159,16 @@ def decimal_below(x, digits=ENCLOSURE_DIGITS):
 
 def decimal_above(x, digits=ENCLOSURE_DIGITS):
     """A decimal text ``t`` with ``t >= every point of x`` (checked in Arb)."""
-    d = _round(float(x.upper()), digits, ROUND_CEILING)
+    d = _round(_near(x.upper(), digits), digits, ROUND_CEILING)
     while not decimal_ball(str(d)) >= x:
         d = _round(d + _ulp(d, digits), digits, ROUND_CEILING)
     return str(d)
+
+
+def _near(x, digits):
+    """A Decimal near the exact ball end ``x`` (to about ``digits + 5`` digits; the callers
+    round it and then confirm the side in Arb)."""
+    return Decimal(x.mid().str(digits + 5, radius=False).replace(" ", "")) if x != 0 else Decimal(0)
 
 
 def _ulp(d, digits):
@@ -191,18 +199,81 @@ def krawczyk(setting, centre, radii=(1e-14, 1e-11, 1e-8, 1e-6, 1e-4)):
 
 def _fixed_enclosure(setting, K):
     """Decimal ends ``lo < hi`` around K with ``F(lo) > lo`` and ``F(hi) < hi`` in Arb."""
-    lo, hi = decimal_below(K), decimal_above(K)
+    lo, hi = decimal_below(K, Q_STAR_DIGITS), decimal_above(K, Q_STAR_DIGITS)
     for _ in range(60):
         ok_lo = setting.F(decimal_ball(lo)) - decimal_ball(lo) > 0
         ok_hi = setting.F(decimal_ball(hi)) - decimal_ball(hi) < 0
         if ok_lo and ok_hi:
             return lo, hi
-        w = max(float(K.rad()), 1e-17) * 2
+        w = max(float(K.rad()), 1e-20) * 2
         if not ok_lo:
-            lo = decimal_below(decimal_ball(lo) - w)
+            lo = decimal_below(decimal_ball(lo) - w, Q_STAR_DIGITS)
         if not ok_hi:
-            hi = decimal_above(decimal_ball(hi) + w)
+            hi = decimal_above(decimal_ball(hi) + w, Q_STAR_DIGITS)
     raise ArithmeticError("no enclosure of q* with certified end signs")
+
+
+# --- the correlation map's fixed point c* ------------------------------------------------------------
+
+def correlation_parts(setting, qs, c):
+    """Balls ``(C(c) - c, C'(c))`` over the q* ball ``qs`` and the c ball ``c``:
+    ``C(c) = E[phi(u) phi(v)]/q*``, ``C'(c) = s_w^2 E[phi'(u) phi'(v)]``, with
+    ``rho = (s_w^2 q* c + s_b^2)/Q*`` (:mod:`snn_verify.proofs.rigorous.gaussian`)."""
+    from .gaussian import selu_pairs
+
+    sw2, sb2, lam, alpha = setting.balls()
+    Q = sw2 * qs + sb2
+    rho = (sw2 * qs * c + sb2) / Q
+    phiphi, dphidphi = selu_pairs(Q, rho, lam, alpha)
+    return phiphi / qs - c, sw2 * dphidphi
+
+
+#: half-widths tried for the Krawczyk box of c*
+C_RADII = (1e-16, 1e-15, 1e-14, 1e-13, 4e-13, 1e-11, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4)
+
+
+def _newton_start(setting, q_lo):
+    """c* to a few digits: Newton from c = 0 on the float64 Gauss-Hermite map (G = C - id is
+    convex where rho >= 0 and decreasing at 0, so Newton climbs to the smaller zero)."""
+    from snn_verify.theory.meanfield import correlation_map
+
+    sw2, sb2, lam, alpha = (float(v.mid()) for v in setting.balls())
+    C = lambda c: correlation_map(c, sw2, sb2, lam, alpha, q=float(q_lo))  # noqa: E731
+    c, h = 0.0, 1e-6
+    for _ in range(30):
+        G, dG = C(c) - c, (C(c + h) - C(c - h)) / (2 * h) - 1
+        step = G / dG
+        c = min(max(c - step, 0.0), 0.999)
+        if abs(step) < 1e-9:
+            break
+    return c
+
+
+def correlation_fixed_point(setting, q_lo, q_hi, radii=C_RADII):
+    """``(X, dC)``: decimal ends of a box X with one fixed point c* of C inside (Krawczyk), and
+    C' over X; the centre by Newton in Arb (64 bits) from :func:`_newton_start`."""
+    qs = span(q_lo, q_hi)
+    c = _newton_start(setting, q_lo)
+    with ctx.workprec(64):
+        for _ in range(8):
+            G, dC = correlation_parts(setting, span(q_lo, q_hi), arb(c))
+            step = float(G.mid()) / (float(dC.mid()) - 1)
+            c -= step
+            if abs(step) < 1e-17:
+                break
+    m = arb(repr(c))
+    G, dC = correlation_parts(setting, qs, m)
+    y = arb(1 / (float(dC.mid()) - 1))
+    for r in radii:
+        lo, hi = point(c - r, 17), point(c + r, 17, ROUND_CEILING)
+        X = span(lo, hi)
+        mid = (decimal_ball(lo) + decimal_ball(hi)) / 2
+        Gm, _ = correlation_parts(setting, qs, mid)
+        _, dCX = correlation_parts(setting, qs, X)
+        K = mid - y * Gm + (1 - y * (dCX - 1)) * (X - mid)
+        if K > decimal_ball(lo) and K < decimal_ball(hi):
+            return (lo, hi), dCX
+    raise ArithmeticError("Krawczyk: no box around c* contracted")
 
 
 # --- the cover of (0, inf) ------------------------------------------------------------------------
@@ -313,8 +384,9 @@ class Row:
 
 def _claim(quantity, ball, relation=None, bound=None):
     # padded, so that a checker evaluating the same closed form in another order of
-    # operations (ball radii differ in second order) still finds its ball inside
-    pad = ball.rad() / 1000 + (abs(ball.mid()) + 1) * arb("1e-19")
+    # operations, or integrating over another range (ball radii differ in second order),
+    # still finds its ball inside
+    pad = ball.rad() / 4 + (abs(ball.mid()) + 1) * arb("1e-19")
     out = {"quantity": quantity, "lo": decimal_below(ball - pad), "hi": decimal_above(ball + pad)}
     if relation:
         out.update(relation=relation, bound=bound)
@@ -327,9 +399,11 @@ def _relation(ball, bound="1"):
 
 
 @at_working_precision
-def certify_row(sw2="1", sb2="0", alpha=(), lambda_=()):
+def certify_row(sw2="1", sb2="0", alpha=(), lambda_=(), correlation=True):
     """Certify the length-map theorem and the fixed-point quantities for one row; returns a
-    :class:`Row` (raises :class:`ArithmeticError` where a step cannot be certified)."""
+    :class:`Row` (raises :class:`ArithmeticError` where a step cannot be certified).  With
+    ``correlation``, ``chi_1 > 1`` and alpha01, lambda01 (not intervals), also the correlation
+    map's fixed point c* (Krawczyk over rigorous integrals) and ``C'(c*) < 1``."""
     from snn_verify.theory.meanfield import fixed_point
 
     start = time.perf_counter()
@@ -380,11 +454,21 @@ def certify_row(sw2="1", sb2="0", alpha=(), lambda_=()):
                    _claim("C_at_minus_1", Cm1, ">", "-1")]
         if claims[-2]["relation"] is None:
             del claims[-2]["relation"], claims[-2]["bound"]
+    if correlation and setting.exact and _claim_relation(claims, "chi_1") == ">":
+        (c_lo, c_hi), dCX = correlation_fixed_point(setting, q_lo, q_hi)
+        if not (dCX < 1 and dCX > 0):
+            raise ArithmeticError("|C'(c*)| < 1 not certified")
+        claims += [{"quantity": "c_star", "lo": c_lo, "hi": c_hi},
+                   _claim("dC_at_c_star", dCX, "<", "1")]
     body = {"format": FORMAT, "model": setting.model(), "claims": claims, "cover": cover,
             "generated_sha256": generated_digest()}
     cert = dict(body, sha256=digest(body))
     enclosures = {c["quantity"]: (float(c["lo"]), float(c["hi"])) for c in claims}
     return Row(setting, cert, enclosures, statements(cert), time.perf_counter() - start)
+
+
+def _claim_relation(claims, name):
+    return next((c.get("relation") for c in claims if c["quantity"] == name), None)
 
 
 def statements(cert):
@@ -403,8 +487,13 @@ def statements(cert):
         out.append(f"C(0) in [{c0['lo']}, {c0['hi']}], C'(0) in [{d['lo']}, {d['hi']}]"
                    + (" < 1" if d.get("relation") == "<" else ""))
         if ("alpha" not in model and "lambda" not in model and Fraction(model["sw2"]) == 1
-                and chi.get("relation") == ">" and d.get("relation") == "<"):
+                and chi.get("relation") == ">" and d.get("relation") == "<"
+                and claims.get("C_at_minus_1", {}).get("relation") == ">"):
             out.append("c = 0 (attracting) and c = 1 (unstable) are the only fixed points of C in [-1, 1]")
+    if "c_star" in claims:
+        cs, dcs = claims["c_star"], claims["dC_at_c_star"]
+        out.append(f"c* in [{cs['lo']}, {cs['hi']}]: the only fixed point of C in that box and, with c = 1, "
+                   f"the only ones where rho(c) >= 0; C'(c*) in [{dcs['lo']}, {dcs['hi']}] < 1 (attracting)")
     return tuple(out)
 
 
@@ -451,7 +540,7 @@ def phase_point(sb2, half_width=PHASE_HALF_WIDTH):
     w = half_width
     for _ in range(8):
         lo, hi = point(centre - w, 16), point(centre + w, 16, ROUND_CEILING)
-        rows = certify_row(lo, sb2), certify_row(hi, sb2)
+        rows = certify_row(lo, sb2, correlation=False), certify_row(hi, sb2, correlation=False)
         rel = [_claims_of(r)["chi_1"].get("relation") for r in rows]
         if rel == ["<", ">"]:
             return PhasePoint(str(sb2), lo, hi, rows)

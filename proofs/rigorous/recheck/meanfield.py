@@ -49,6 +49,11 @@ What :func:`check` verifies
    E[phi'^2]``), ``mean_at_q_star`` (``E[phi]``), and without biases only (``s_b^2 = 0``):
    ``C_at_0`` (``E[phi]^2 / q*``), ``dC_at_0`` (``s_w^2 E[phi']^2``), ``C_at_minus_1``
    (``-2 lambda^2 alpha Q* N_1 / q*``).
+6. ``c_star``: a box X of the correlation map ``C(c) = E[phi(u) phi(v)]/q*`` (``(u, v)`` of
+   variance Q*, correlation ``rho = (s_w^2 q* c + s_b^2)/Q*``) whose Krawczyk operator lies
+   strictly inside X (one fixed point c* in X), with the pair expectations re-integrated here
+   (Arb's ``acb.integral`` on each side of the kink, tails bounded analytically; see
+   :func:`_pair_moments`); ``dC_at_c_star``: ``C'(X) = s_w^2 E[phi'(u) phi'(v)]`` in [lo, hi].
 
 Example
 -------
@@ -60,7 +65,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from flint import arb, ctx
+from flint import acb, arb, ctx
 
 from snn_verify.proofs.rigorous import trusted
 
@@ -69,7 +74,11 @@ TOP_KEYS = frozenset({"format", "model", "claims", "cover", "sha256", "generated
 MODEL_KEYS = frozenset({"sw2", "sb2", "alpha", "lambda"})
 #: quantities at the fixed point; the last three only without biases
 QUANTITIES = ("dF_lower", "q_star", "dF_at_q_star", "chi_1", "mean_at_q_star",
-              "C_at_0", "dC_at_0", "C_at_minus_1")
+              "C_at_0", "dC_at_0", "C_at_minus_1", "c_star", "dC_at_c_star")
+#: claims about the correlation map's fixed point c* (rigorous integrals)
+CORRELATION = frozenset({"c_star", "dC_at_c_star"})
+#: the integrals run over [-T, T], T = TAIL_SIGMAS sqrt(Q); the tails are bounded analytically
+TAIL_SIGMAS = 13
 BIAS_FREE = frozenset({"C_at_0", "dC_at_0", "C_at_minus_1"})
 RULES = ("ratio", "above", "crossing", "below", "linear")
 MAX_PIECES = 10_000
@@ -141,7 +150,7 @@ def _validate(cert):
 
     claims = cert["claims"]
     if type(claims) is not list or not 0 < len(claims) <= len(QUANTITIES):
-        raise Invalid("claims: a list of 1 to 8 claims expected")
+        raise Invalid(f"claims: a list of 1 to {len(QUANTITIES)} claims expected")
     parsed = {}
     for i, c in enumerate(claims):
         where = f"claims[{i}]"
@@ -165,6 +174,8 @@ def _validate(cert):
     for need in ("dF_lower", "q_star"):
         if need not in parsed:
             raise Invalid(f"claims: {need} missing")
+    if "dC_at_c_star" in parsed and "c_star" not in parsed:
+        raise Invalid("claims: dC_at_c_star needs c_star")
 
     cover = cert["cover"]
     if type(cover) is not list or not 3 <= len(cover) <= MAX_PIECES:
@@ -249,6 +260,63 @@ class _Maps:
                 "C_at_minus_1": -2 * lam * lam * alpha * Q * N1 / qs}
 
 
+# --- E[f(u) g(v)] for jointly normal (u, v): condition on u, integrate u rigorously ---------------
+
+def _acb_half_line_integrals():
+    """The generated half-line integrals ``blocks(m, s)`` over complex balls (entire in m)."""
+    system = trusted.NumberSystem("acb", lambda x: acb(x).exp(), lambda x: acb(x).sqrt(),
+                                  lambda A, D, B: acb(A).exp() * acb(B).erfc(), acb.pi(), acb(1))
+    return system.generated()["blocks"]
+
+
+def _pair_moments(Q, rho, lam, alpha):
+    """Balls ``(E[phi(u) phi(v)], E[phi'(u) phi'(v)])``, ``(u, v)`` of variance Q, correlation rho:
+    ``v | u ~ N(rho u, s^2)``, ``s^2 = Q (1 - rho^2)``; ``E[phi(v) | u] = lambda (M1 + alpha (N1 - N0))``,
+    ``E[phi'(v) | u] = lambda (P1 + alpha N1)`` at ``m = rho u``; the u-integral by ``acb.integral``
+    on [-T, 0] and [0, T] (the integrand is entire on each), the tails |u| > T bounded by
+    ``|phi(x)| <= lambda (|x| + alpha)``, ``|E[phi(v)|u]| <= lambda (|rho u| + s + alpha)``,
+    ``0 < phi' <= lambda max(1, alpha)``."""
+    if not (Q > 0 and rho < 1 and rho > -1):
+        raise ArithmeticError("Q > 0 and |rho| < 1 not certified")
+    blocks = _acb_half_line_integrals()
+    s = (Q * (1 - rho * rho)).sqrt()
+    S, R, L, A, Qc = acb(s), acb(rho), acb(lam), acb(alpha), acb(Q)
+    T = TAIL_SIGMAS * Q.sqrt()
+    scale = 1 / (2 * arb.pi() * Q).sqrt()
+
+    def integral(kind, side):
+        def f(u, analytic):
+            P1, M1, _, N0, _, _, N1, _ = blocks(R * u, S)
+            weight = (-(u * u) / (2 * Qc)).exp()
+            if kind == "phi":
+                outer = L * u if side > 0 else L * A * (u.exp() - 1)
+                return outer * L * (M1 + A * (N1 - N0)) * weight
+            outer = L if side > 0 else L * A * u.exp()
+            return outer * L * (P1 + A * N1) * weight
+        a, b = (arb(0), T) if side > 0 else (-T, arb(0))
+        return acb.integral(f, a, b).real * scale
+
+    density_T = (-(T * T) / (2 * Q)).exp() * scale
+    I0 = (T / (2 * Q).sqrt()).erfc() / 2            # int_T^inf u^k varphi_Q(u) du, k = 0, 1, 2
+    I1 = Q * density_T
+    I2 = Q * T * density_T + Q * I0
+    r, lam2 = abs(rho), lam * lam
+    tail_phi = 2 * lam2 * (r * I2 + (s + alpha + alpha * r) * I1 + alpha * (s + alpha) * I0)
+    big = arb.max(arb(1), alpha)
+    tail_dphi = 2 * lam2 * big * big * I0
+    phiphi = integral("phi", -1) + integral("phi", 1) + arb(0, tail_phi.upper())
+    dphidphi = integral("dphi", -1) + integral("dphi", 1) + arb(0, tail_dphi.upper())
+    return phiphi, dphidphi
+
+
+def _correlation(m, qs, c):
+    """``(C(c) - c, C'(c))`` over the q* ball qs: ``rho = (s_w^2 q c + s_b^2) / Q``,
+    ``C = E[phi phi]/q``, ``C' = s_w^2 E[phi' phi']``."""
+    Q = m.sw2 * qs + m.sb2
+    phiphi, dphidphi = _pair_moments(Q, (m.sw2 * qs * c + m.sb2) / Q, m.lam, m.alpha)
+    return phiphi / qs - c, m.sw2 * dphidphi
+
+
 def _span(lo, hi):
     return trusted.decimal_ball(str(lo)).union(trusted.decimal_ball(str(hi)))
 
@@ -328,7 +396,7 @@ def _verify(model, claims, pieces):
                 problems.append(f"{name}: lambda^2 (s_w^2 Q + s_b^2 + alpha^2) < 2 Q not certified")
 
     # 5. the quantities at the fixed point
-    others = [k for k in claims if k not in ("dF_lower", "q_star")]
+    others = [k for k in claims if k not in ("dF_lower", "q_star") and k not in CORRELATION]
     if others and not star_ok:
         problems.append("claims at q*: not checked, the q_star enclosure failed")
         return problems
@@ -339,6 +407,41 @@ def _verify(model, claims, pieces):
             problems.append(f"{k}: the value is not inside [{ck['lo']}, {ck['hi']}]")
         if "relation" in ck and not _relation_holds(values[k], ck):
             problems.append(f"{k}: {k} {ck['relation']} {ck['bound']} not certified")
+    if "c_star" in claims:
+        problems += _verify_c_star(m, star, claims)
+    return problems
+
+
+def _verify_c_star(m, star, claims):
+    """6. ``c_star``: the Krawczyk operator of ``G = C - id`` over the box ``X = [lo, hi]``,
+    ``K = c - y G(c) + (1 - y G'(X)) (X - c)`` with ``c`` the box's midpoint and ``y`` the
+    midpoint of ``1/G'(c)``, lies strictly inside (lo, hi): one fixed point c* of C in X.
+    ``dC_at_c_star``: ``C'(X)`` lies in its [lo, hi] and its relation holds."""
+    problems = []
+    qs = _span(star["lo"], star["hi"])
+    cs = claims["c_star"]
+    lo_b, hi_b = trusted.decimal_ball(cs["lo"]), trusted.decimal_ball(cs["hi"])
+    if not Fraction(cs["lo"]) < Fraction(cs["hi"]):
+        return ["c_star: lo < hi expected"]
+    X = _span(cs["lo"], cs["hi"])
+    mid = (lo_b + hi_b) / 2
+    G_mid, dC_mid = _correlation(m, qs, mid)
+    G_X, dC_X = _correlation(m, qs, X)
+    y = arb(1 / (dC_mid - 1).mid()) if (dC_mid - 1) != 0 else arb(0)
+    y = y.mid()
+    K = mid - y * G_mid + (1 - y * (dC_X - 1)) * (X - mid)
+    if not (K > lo_b and K < hi_b):
+        problems.append("c_star: the Krawczyk operator does not map the box strictly into itself")
+    if "relation" in cs:
+        bound = Fraction(cs["bound"])
+        if not (Fraction(cs["hi"]) < bound if cs["relation"] == "<" else Fraction(cs["lo"]) > bound):
+            problems.append("c_star: its relation to its bound fails")
+    if "dC_at_c_star" in claims:
+        d = claims["dC_at_c_star"]
+        if not _in(dC_X, d["lo"], d["hi"]):
+            problems.append("dC_at_c_star: the value is not inside [lo, hi]")
+        if "relation" in d and not _relation_holds(dC_X, d):
+            problems.append(f"dC_at_c_star: dC_at_c_star {d['relation']} {d['bound']} not certified")
     return problems
 
 
