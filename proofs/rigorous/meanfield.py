@@ -136,6 +136,20 @@ class Setting:
         return sw2 * maps(sw2 * q + sb2, lam, alpha)["dFdQ"]
 
 
+def canonical(text):
+    """The decimal text of ``text`` in the certificate's form (``".5"`` -> ``"0.5"``,
+    ``"1e-1"`` -> ``"0.1"``); :class:`ValueError` if it is not a finite decimal."""
+    from decimal import InvalidOperation
+
+    try:
+        d = Decimal(str(text).strip())
+    except InvalidOperation:
+        raise ValueError(f"not a decimal number: {text!r}") from None
+    if not d.is_finite():
+        raise ValueError(f"not a finite number: {text!r}")
+    return format(d.normalize(), "f") if d == d.to_integral_value() and abs(d) < 10 ** 6 else str(d)
+
+
 def span(lo, hi):
     """A ball containing ``[lo, hi]`` (two decimal texts)."""
     return decimal_ball(lo).union(decimal_ball(hi))
@@ -407,7 +421,7 @@ def certify_row(sw2="1", sb2="0", alpha=(), lambda_=(), correlation=True):
     from snn_verify.theory.meanfield import fixed_point
 
     start = time.perf_counter()
-    setting = Setting(str(sw2), str(sb2), tuple(alpha), tuple(lambda_))
+    setting = Setting(canonical(sw2), canonical(sb2), tuple(alpha), tuple(lambda_))
     sw2_b, sb2_b, lam, al = setting.balls()
     if not (sw2_b > 0 and sb2_b >= 0):
         raise ValueError("s_w^2 > 0 and s_b^2 >= 0 expected")
@@ -604,8 +618,12 @@ class MeanfieldResult:
             c = critical_sw2_without_biases()
             lines.append(f"    s_b^2 = 0: q* > 0 exists only for s_w^2 > 2/(lambda^2 (1 + alpha^2)) = "
                          f"{c.str(12, radius=False)}, where chi_1 -> 1; LeCun (1, 0) has chi_1 = 1.0716 > 1")
-        verdict = ("every certificate re-checked and accepted by the independent checker" if not self.problems
-                   else "REJECTED by the checker: " + "; ".join(f"{n}: {p[0]}" for n, p in self.problems))
+        if self.problems:
+            verdict = "REJECTED by the checker: " + "; ".join(f"{n}: {p[0]}" for n, p in self.problems)
+        elif self.rows or self.phase:
+            verdict = "every certificate re-checked and accepted by the independent checker"
+        else:
+            verdict = "no certificate made"
         lines.append(f"  {verdict} ({self.seconds:.2f} s in all)")
         return "\n".join(lines)
 
@@ -649,7 +667,8 @@ def run(rows=None, certificates=None, phase=None):
             continue
         if certificates:
             tag = "" if row.setting.exact else "-float32"
-            row = _write(row, certificates, f"meanfield-{i}-sw2-{sw2}-sb2-{sb2}{tag}.json")
+            row = _write(row, certificates,
+                         f"meanfield-{i}-sw2-{row.setting.sw2_text}-sb2-{row.setting.sb2_text}{tag}.json")
         found = check(row.certificate)
         if found:
             problems.append((row.name, found))

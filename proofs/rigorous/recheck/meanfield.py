@@ -461,3 +461,5 @@ def check(cert):
         return [str(exc)]
     except (ArithmeticError, ValueError, TypeError, OverflowError, RecursionError) as exc:
         return [f"rejected: {type(exc).__name__}: {exc}"]
+    except Exception as exc:  # noqa: BLE001  (anything unforeseen rejects; it never accepts)
+        return [f"rejected: unexpected {type(exc).__name__}: {exc}"]
