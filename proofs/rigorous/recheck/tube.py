@@ -1,0 +1,549 @@
+r"""Proof kernel: the independent check of a tube certificate ("snn-verify tube certificate 1",
+written by :mod:`snn_verify.proofs.rigorous.tube`).
+
+The model (the paper's, per unit): the inputs of a layer are independent and net inputs are
+Gaussian.  Unit ``k`` of a layer with weights ``W`` (one row per unit) and bias ``b`` then has
+
+.. math:: m_k = \sum_j W_{kj}\mu_j + b_k,\qquad s_k^2 = \sum_j W_{kj}^2\nu_j,\qquad
+          (\mu_k', \nu_k') = \text{SELU moments of } N(m_k, s_k^2)
+
+(the generated closed form in ``(m, s)`` of the trusted base, at alpha01, lambda01).  A
+certificate states, for a start box of the input moments (every feature's mean in
+``start.mean``, its variance in ``start.variance``), per layer and per unit, intervals that
+hold ``mu_k'`` and ``nu_k'`` for every point of the box, and the pooled moments
+``M = avg_k mu_k``, ``V = avg_k (nu_k + mu_k^2) - M^2``.
+
+This module imports only the trusted base (:mod:`snn_verify.proofs.rigorous.trusted`),
+python-flint, numpy (to read weight arrays, never to decide), :mod:`fractions`,
+:mod:`hashlib` and the standard library.  No decision rests on a float: decimal texts become
+exact :class:`~fractions.Fraction` values (validated by a bounded pattern first) or Arb balls,
+and balls are compared only by Arb's own comparisons (true only when every point of one ball
+is on that side of the other).  Over a wide ``(m, s^2)`` rectangle the unit moments are taken
+on bisected tiles, each the natural Arb extension met with the mean-value form from the
+generated first partials; ``m``'s sign picks the closed form (both, met, where it has both).
+
+What :func:`check` verifies, in order
+-------------------------------------
+1. Schema: exactly the keys of :data:`TOP_KEYS` (and of each object inside); the format
+   string; exact types (``bool`` is no number); every number a decimal text of bounded
+   length and exponent, checked before a Fraction is built; every interval ``lo <= hi``;
+   variances ``>= 0``; the start box inside the input box; ``refuted_at`` given exactly
+   when the verdict is REFUTED.
+2. Digests: ``sha256 = trusted.digest(body without sha256)``, ``generated_sha256 =
+   trusted.generated_digest()`` (integrity, never truth: everything below runs anyway).
+3. Weights: the arrays given (or read from the named file, whose SHA-256 must match) have the
+   certificate's per-layer shapes and SHA-256 (of their float64 little-endian bytes,
+   ``(units, inputs)`` row-major), the layers chain, the first takes ``input.features``.
+4. Every layer, from the previous layer's certified intervals (layer 1 from the start box):
+   ``m`` and ``s^2`` by Arb matrix products (``W`` exact, ``W^2`` entry by entry in Arb),
+   ``s^2 > 0`` in Arb, each unit's Arb
+   moments inside its two intervals, and the pooled ``M``, ``V`` (Arb, from the intervals)
+   inside the pooled intervals.
+5. The verdict, exactly (Fractions of the decimals): CERTIFIED needs the whole input box as
+   start, every layer present and every pooled interval (scope ``units``: every unit's
+   interval too) inside the target; REFUTED needs the interval at layer ``refuted_at`` to
+   lie strictly outside the target (so every trajectory from the start box, a sub-box of the
+   input box, leaves it there); UNDECIDED states only the tube.
+
+Example
+-------
+>>> check({"format": FORMAT}, [])[0]
+'keys: missing generated_sha256, input, layers, refuted_at, sha256, start, target, verdict, weights'
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import struct
+from fractions import Fraction
+
+import numpy as np
+from flint import arb, arb_mat, ctx
+
+from snn_verify.proofs.rigorous import trusted
+
+FORMAT = "snn-verify tube certificate 1"
+TOP_KEYS = frozenset({"format", "weights", "input", "start", "target", "verdict", "refuted_at", "layers",
+                      "sha256", "generated_sha256"})
+WEIGHT_KEYS = frozenset({"file", "file_sha256", "layout", "layers"})
+WEIGHT_LAYER_KEYS = frozenset({"name", "shape", "sha256", "bias"})
+BIAS_KEYS = frozenset({"name", "sha256"})
+INPUT_KEYS = frozenset({"features", "mean", "variance"})
+BOX_KEYS = frozenset({"mean", "variance"})
+TARGET_KEYS = frozenset({"scope", "mean", "variance"})
+LAYER_KEYS = frozenset({"mean", "variance", "pooled_mean", "pooled_variance"})
+VERDICTS = ("CERTIFIED", "REFUTED", "UNDECIDED")
+SCOPES = ("pooled", "units")
+LAYOUTS = ("out-in", "in-out")
+#: a decimal text: at most 40 digits before the point, 60 after, an exponent of 4 digits
+DECIMAL = re.compile(r"[+-]?([0-9]{1,40})(?:\.([0-9]{1,60}))?(?:[eE]([+-]?[0-9]{1,4}))?")
+MAX_EXPONENT = 300
+#: work limits: layers, units of one layer, weights in all, bytes of a weights file
+MAX_LAYERS, MAX_UNITS, MAX_WEIGHTS, MAX_FILE_BYTES = 1000, 100_000, 50_000_000, 2 ** 31
+HEX64 = re.compile(r"[0-9a-f]{64}")
+#: a rectangle of (m, s^2) wider than this (relative radius of s^2, or radius of m over s) is
+#: bisected, at most TILE_DEPTH times, before the closed forms run over it
+TILE, TILE_DEPTH = 0.03, 10
+#: below this relative width the natural extension alone is used (point tubes)
+THIN = 2.0 ** -40
+
+
+class Invalid(Exception):
+    """The certificate is malformed (schema)."""
+
+
+# --- 1. schema ------------------------------------------------------------------------------
+
+def _decimal(x, where):
+    """The exact value of the decimal text ``x`` (validated before a Fraction is built)."""
+    if type(x) is not str:
+        raise Invalid(f"{where}: a decimal text expected, got {type(x).__name__}")
+    m = DECIMAL.fullmatch(x)
+    if not m:
+        raise Invalid(f"{where}: not a decimal text: {x[:40]!r}")
+    if abs(int(m.group(3) or 0)) > MAX_EXPONENT:
+        raise Invalid(f"{where}: exponent out of range")
+    return Fraction(x)
+
+
+def _pair(x, where, nonnegative=False):
+    if type(x) is not list or len(x) != 2:
+        raise Invalid(f"{where}: a pair [lo, hi] expected")
+    lo, hi = _decimal(x[0], where), _decimal(x[1], where)
+    if lo > hi:
+        raise Invalid(f"{where}: lo > hi")
+    if nonnegative and lo < 0:
+        raise Invalid(f"{where}: a variance below 0")
+    return lo, hi
+
+
+def _keys(d, keys, where):
+    if type(d) is not dict:
+        raise Invalid(f"{where}: an object expected")
+    missing, extra = set(keys) - set(d), set(d) - set(keys)
+    if missing or extra:
+        parts = ([f"missing {', '.join(sorted(missing))}"] if missing else []) + \
+                ([f"unknown {', '.join(sorted(map(str, extra)))}"] if extra else [])
+        raise Invalid(f"{where + ': ' if where else ''}keys: {'; '.join(parts)}")
+
+
+def _hex(x, where):
+    if type(x) is not str or not HEX64.fullmatch(x):
+        raise Invalid(f"{where}: 64 hex digits expected")
+
+
+def _int(x, where, lo, hi):
+    if type(x) is not int or not lo <= x <= hi:
+        raise Invalid(f"{where}: an integer in [{lo}, {hi}] expected")
+    return x
+
+
+def validate(cert):
+    """Strict schema check (step 1); returns the parsed data.  Raises :class:`Invalid`."""
+    _keys(cert, TOP_KEYS, "")
+    if type(cert["format"]) is not str or cert["format"] != FORMAT:
+        raise Invalid("format: not " + FORMAT)
+    _hex(cert["sha256"], "sha256")
+    _hex(cert["generated_sha256"], "generated_sha256")
+    w = cert["weights"]
+    _keys(w, WEIGHT_KEYS, "weights")
+    if type(w["file"]) is not str or len(w["file"]) > 4096:
+        raise Invalid("weights.file: a path expected")
+    _hex(w["file_sha256"], "weights.file_sha256")
+    if type(w["layout"]) is not str or w["layout"] not in LAYOUTS:
+        raise Invalid("weights.layout: out-in or in-out expected")
+    if type(w["layers"]) is not list or not 0 < len(w["layers"]) <= MAX_LAYERS:
+        raise Invalid(f"weights.layers: a list of 1 to {MAX_LAYERS} layers expected")
+    shapes = []
+    for i, layer in enumerate(w["layers"]):
+        where = f"weights.layers[{i}]"
+        _keys(layer, WEIGHT_LAYER_KEYS, where)
+        if type(layer["name"]) is not str:
+            raise Invalid(f"{where}.name: a text expected")
+        _hex(layer["sha256"], f"{where}.sha256")
+        shape = layer["shape"]
+        if type(shape) is not list or len(shape) != 2:
+            raise Invalid(f"{where}.shape: [units, inputs] expected")
+        shapes.append((_int(shape[0], f"{where}.shape", 1, MAX_UNITS), _int(shape[1], f"{where}.shape", 1, MAX_UNITS)))
+        if layer["bias"] is not None:
+            _keys(layer["bias"], BIAS_KEYS, f"{where}.bias")
+            if type(layer["bias"]["name"]) is not str:
+                raise Invalid(f"{where}.bias.name: a text expected")
+            _hex(layer["bias"]["sha256"], f"{where}.bias.sha256")
+    if sum(a * b for a, b in shapes) > MAX_WEIGHTS:
+        raise Invalid(f"weights: more than {MAX_WEIGHTS} weights")
+
+    inp = cert["input"]
+    _keys(inp, INPUT_KEYS, "input")
+    features = _int(inp["features"], "input.features", 1, MAX_UNITS)
+    box = {"mean": _pair(inp["mean"], "input.mean"), "variance": _pair(inp["variance"], "input.variance", True)}
+    start = cert["start"]
+    _keys(start, BOX_KEYS, "start")
+    sbox = {"mean": _pair(start["mean"], "start.mean"), "variance": _pair(start["variance"], "start.variance", True)}
+    for k in ("mean", "variance"):
+        if not box[k][0] <= sbox[k][0] <= sbox[k][1] <= box[k][1]:
+            raise Invalid(f"start.{k}: not inside input.{k}")
+    target = cert["target"]
+    _keys(target, TARGET_KEYS, "target")
+    if type(target["scope"]) is not str or target["scope"] not in SCOPES:
+        raise Invalid("target.scope: pooled or units expected")
+    tbox = {"mean": _pair(target["mean"], "target.mean"), "variance": _pair(target["variance"], "target.variance")}
+
+    verdict = cert["verdict"]
+    if type(verdict) is not str or verdict not in VERDICTS:
+        raise Invalid("verdict: CERTIFIED, REFUTED or UNDECIDED expected")
+    layers = cert["layers"]
+    if type(layers) is not list or len(layers) > len(shapes):
+        raise Invalid("layers: a list of at most one entry per weight layer expected")
+    refuted_at = cert["refuted_at"]
+    if verdict == "REFUTED":
+        if not layers:
+            raise Invalid("layers: REFUTED needs the tube up to the layer it names")
+        _int(refuted_at, "refuted_at", 1, len(layers))
+    elif refuted_at is not None:
+        raise Invalid("refuted_at: null expected unless REFUTED")
+    parsed_layers = []
+    for i, layer in enumerate(layers):
+        where = f"layers[{i}]"
+        _keys(layer, LAYER_KEYS, where)
+        units = shapes[i][0]
+        row = {}
+        for k in ("mean", "variance"):
+            if type(layer[k]) is not list or len(layer[k]) != units:
+                raise Invalid(f"{where}.{k}: a list of {units} intervals expected")
+            row[k] = [_pair(x, f"{where}.{k}[{j}]", k == "variance") for j, x in enumerate(layer[k])]
+        row["texts"] = {k: layer[k] for k in ("mean", "variance")}
+        row["pooled_mean"] = _pair(layer["pooled_mean"], f"{where}.pooled_mean")
+        row["pooled_variance"] = _pair(layer["pooled_variance"], f"{where}.pooled_variance", True)
+        row["pooled_texts"] = (layer["pooled_mean"], layer["pooled_variance"])
+        parsed_layers.append(row)
+    return {"shapes": shapes, "features": features, "input": box, "start": sbox, "start_texts": start,
+            "target": tbox, "scope": target["scope"], "verdict": verdict, "refuted_at": refuted_at,
+            "layers": parsed_layers}
+
+
+# --- 3. weights -----------------------------------------------------------------------------
+
+def array_digest(a):
+    """SHA-256 of an array's float64 little-endian row-major bytes."""
+    return hashlib.sha256(np.ascontiguousarray(a, dtype="<f8").tobytes()).hexdigest()
+
+
+def file_digest(path):
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+_SAFETENSORS_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2"}
+
+
+def _read_safetensors(data):
+    """``{name: float64 array}`` of a safetensors file's bytes (the format: an 8-byte
+    little-endian header length, a JSON header, the raw tensors)."""
+    (n,) = struct.unpack("<Q", data[:8])
+    if not 0 < n <= len(data) - 8:
+        raise ValueError("bad safetensors header")
+    header = json.loads(data[8:8 + n])
+    out, base = {}, 8 + n
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        lo, hi = info["data_offsets"]
+        raw = data[base + lo:base + hi]
+        if info["dtype"] == "BF16":
+            a = (np.frombuffer(raw, "<u2").astype("<u4") << 16).view("<f4")
+        elif info["dtype"] in _SAFETENSORS_DTYPES:
+            a = np.frombuffer(raw, _SAFETENSORS_DTYPES[info["dtype"]])
+        else:
+            continue
+        out[name] = a.astype(np.float64).reshape(info["shape"])
+    return out
+
+
+def read_weights(spec):
+    """The ``[(W, b)]`` arrays a certificate's ``weights`` names, read from its file (npz or
+    safetensors; the file's SHA-256 must match), ``W`` as ``(units, inputs)``."""
+    path = spec["file"]
+    if os.path.getsize(path) > MAX_FILE_BYTES:
+        raise ValueError(f"{path}: larger than {MAX_FILE_BYTES} bytes")
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if hashlib.sha256(data).hexdigest() != spec["file_sha256"]:
+        raise ValueError(f"{path}: SHA-256 of the file differs from weights.file_sha256")
+    if data[:2] == b"PK":
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            arrays = {k: np.asarray(z[k], dtype=np.float64) for k in z.files}
+    elif data[8:9] == b"{":
+        arrays = _read_safetensors(data)
+    else:
+        raise ValueError(f"{path}: the checker reads npz and safetensors; pass the arrays to check() for other files")
+    out = []
+    for layer in spec["layers"]:
+        if layer["name"] not in arrays or (layer["bias"] and layer["bias"]["name"] not in arrays):
+            raise ValueError(f"{path}: no array named {layer['name']!r} or its bias")
+        w = arrays[layer["name"]]
+        if w.ndim != 2:
+            raise ValueError(f"{path}: {layer['name']!r} is not 2-D")
+        out.append((w if spec["layout"] == "out-in" else w.T,
+                    arrays[layer["bias"]["name"]] if layer["bias"] else None))
+    return out
+
+
+def weight_problems(spec, shapes, features, weights):
+    """Step 3: the arrays against the certificate's shapes and digests."""
+    problems = []
+    if len(weights) != len(shapes):
+        return [f"weights: {len(weights)} layers given, the certificate names {len(shapes)}"]
+    for i, ((w, b), shape, layer) in enumerate(zip(weights, shapes, spec["layers"])):
+        w = np.asarray(w)
+        if w.ndim != 2 or tuple(w.shape) != shape:
+            problems.append(f"weights.layers[{i}]: shape {tuple(w.shape)} is not {list(shape)}")
+            continue
+        if not np.all(np.isfinite(w)):
+            problems.append(f"weights.layers[{i}]: non-finite weights")
+        if array_digest(w) != layer["sha256"]:
+            problems.append(f"weights.layers[{i}]: SHA-256 of the weights differs")
+        if (b is None) != (layer["bias"] is None):
+            problems.append(f"weights.layers[{i}]: bias {'missing' if b is None else 'not in the certificate'}")
+        elif b is not None:
+            b = np.asarray(b)
+            if b.shape != (shape[0],) or not np.all(np.isfinite(b)):
+                problems.append(f"weights.layers[{i}].bias: shape {b.shape} or non-finite values")
+            elif array_digest(b) != layer["bias"]["sha256"]:
+                problems.append(f"weights.layers[{i}].bias: SHA-256 differs")
+    chain = [features] + [s[0] for s in shapes]
+    for i, s in enumerate(shapes):
+        if s[1] != chain[i]:
+            problems.append(f"weights.layers[{i}]: takes {s[1]} inputs, gets {chain[i]}")
+    return problems
+
+
+# --- 4. the Arb step of one layer ---------------------------------------------------------
+
+def matrices(w):
+    """``(W, W^2)`` as Arb matrices: the float64 weights (exact) and their squares, each an
+    Arb square of an exact ball (80 bits: relative radius ~2^-80)."""
+    rows = np.asarray(w, dtype=np.float64).tolist()
+    return arb_mat(rows), arb_mat([[arb(x) ** 2 for x in row] for row in rows])
+
+
+def meet(a, b):
+    """The intersection of two enclosures of one number."""
+    if not a.is_finite():
+        return b
+    if not b.is_finite():
+        return a
+    if not a.overlaps(b):
+        raise ArithmeticError(f"inconsistent enclosures {a} and {b}")
+    return a.intersection(b)
+
+
+def _forms(m):
+    return ("mneg",) if m < 0 else ("mpos",) if m >= 0 else ("mneg", "mpos")
+
+
+def _closed(name, m, s):
+    gen = trusted.generated()
+    lam, alpha = trusted.parameters()
+    out = None
+    for form in _forms(m):
+        r = gen[f"{name}_{form}"](m, s, lam, alpha)
+        out = r if out is None else tuple(meet(x, y) for x, y in zip(out, r))
+    return out
+
+
+def _tile(m, s2):
+    s = s2.sqrt()
+    if m.rad() <= THIN * s.mid() and s2.rad() <= THIN * s2.mid():
+        return _closed("moments", m, s)
+    mean, var, mean_m, mean_s2, var_m, var_s2 = _closed("moments_d1", m, s)
+    cm, cs2 = arb(m.mid()), arb(s2.mid())
+    c_mean, c_var = _closed("moments", cm, cs2.sqrt())
+    dm, ds2 = m - cm, s2 - cs2
+    return meet(mean, c_mean + mean_m * dm + mean_s2 * ds2), meet(var, c_var + var_m * dm + var_s2 * ds2)
+
+
+def unit_moments(m, s2, depth=TILE_DEPTH):
+    """Balls ``(mu', nu')`` holding the SELU moments of ``N(m, s^2)`` for every ``m`` in the
+    ball ``m`` and ``s^2`` in the ball ``s2`` (which must be > 0): bisected tiles (module
+    docstring), united."""
+    if not s2 > 0:
+        raise ArithmeticError(f"s^2 = {s2.str(5)} not certified > 0")
+    s_mid = s2.mid().sqrt()
+    wide_s2, wide_m = s2.rad() > TILE * s2.mid(), m.rad() > TILE * s_mid
+    if depth and (wide_s2 or wide_m):
+        cut_s2 = wide_s2 and (not wide_m or s2.rad() / s2.mid() >= m.rad() / s_mid)
+        x = s2 if cut_s2 else m
+        mid = arb(x.mid())
+        halves = [x.lower().union(mid), mid.union(x.upper())]
+        a, b = (unit_moments(m, h, depth - 1) if cut_s2 else unit_moments(h, s2, depth - 1) for h in halves)
+        mean, var = a[0].union(b[0]), a[1].union(b[1])
+    else:
+        mean, var = _tile(m, s2)
+    return mean, var.nonnegative_part()
+
+
+def layer_step(mats, bias, means, variances):
+    """One layer of the vector map over Arb: ``(means', variances')`` (lists of balls) from
+    the balls of the previous layer; ``mats = matrices(W)``."""
+    a, sq = mats
+    m = a * arb_mat([[x] for x in means])
+    s2 = sq * arb_mat([[x] for x in variances])
+    out_m, out_v = [], []
+    for k in range(a.nrows()):
+        mk = m[k, 0] + (arb(float(bias[k])) if bias is not None else 0)
+        mu, nu = unit_moments(mk, s2[k, 0])
+        out_m.append(mu)
+        out_v.append(nu)
+    return out_m, out_v
+
+
+def square(x):
+    """``x^2`` of a ball, from its exact endpoints (never below 0)."""
+    lo, hi = x.lower(), x.upper()
+    out = (lo * lo).union(hi * hi)
+    return out.union(arb(0)) if x.contains(0) else out
+
+
+def pooled(means, variances):
+    """Balls ``(M, V)``: ``M = avg mu_k``, ``V = avg (nu_k + mu_k^2) - M^2``."""
+    n = len(means)
+    total, second = arb(0), arb(0)
+    for mu, nu in zip(means, variances):
+        total += mu
+        second += nu + square(mu)
+    mean = total / n
+    return mean, (second / n - square(mean)).nonnegative_part()
+
+
+def ball(pair_texts):
+    """A ball containing the interval of two decimal texts."""
+    return trusted.decimal_ball(pair_texts[0]).union(trusted.decimal_ball(pair_texts[1]))
+
+
+def inside(x, pair_texts):
+    """Is the ball ``x`` inside the interval of two decimal texts?  (Arb comparisons.)"""
+    return bool(trusted.decimal_ball(pair_texts[0]) <= x) and bool(x <= trusted.decimal_ball(pair_texts[1]))
+
+
+def start_balls(start_texts, features):
+    mean, var = ball(start_texts["mean"]), ball(start_texts["variance"]).nonnegative_part()
+    return [mean] * features, [var] * features
+
+
+# --- 5. the verdict -------------------------------------------------------------------------
+
+def _within(pair, box):
+    return box[0] <= pair[0] and pair[1] <= box[1]
+
+
+def _outside(pair, box):
+    return pair[1] < box[0] or pair[0] > box[1]
+
+
+def verdict_problems(data):
+    layers, target, scope = data["layers"], data["target"], data["scope"]
+
+    def rows(layer):
+        out = [("pooled mean", layer["pooled_mean"], "mean"), ("pooled variance", layer["pooled_variance"], "variance")]
+        if scope == "units":
+            out += [(f"unit {j} {k}", p, k) for k in ("mean", "variance") for j, p in enumerate(layer[k])]
+        return out
+
+    if data["verdict"] == "CERTIFIED":
+        problems = []
+        if data["start"] != data["input"]:
+            problems.append("verdict CERTIFIED: the start box is not the whole input box")
+        if len(layers) != len(data["shapes"]):
+            problems.append(f"verdict CERTIFIED: {len(layers)} of {len(data['shapes'])} layers in the tube")
+        for i, layer in enumerate(layers):
+            bad = [name for name, pair, k in rows(layer) if not _within(pair, target[k])]
+            if bad:
+                problems.append(f"layers[{i}]: {bad[0]} not inside the target" + (f" (and {len(bad) - 1} more)"
+                                                                                    if len(bad) > 1 else ""))
+        return problems
+    if data["verdict"] == "REFUTED":
+        layer = layers[data["refuted_at"] - 1]
+        if not any(_outside(pair, target[k]) for _, pair, k in rows(layer)):
+            return [f"verdict REFUTED: at layer {data['refuted_at']} no interval lies outside the target"]
+    return []
+
+
+# --- the check ------------------------------------------------------------------------------
+
+def tube_problems(data, weights, max_problems=20):
+    """Step 4: every layer's intervals re-derived in Arb from the previous layer's."""
+    problems = []
+    means, variances = start_balls(data["start_texts"], data["features"])
+    for i, layer in enumerate(data["layers"]):
+        w, b = weights[i]
+        try:
+            out_m, out_v = layer_step(matrices(w), None if b is None else np.asarray(b, dtype=np.float64),
+                                      means, variances)
+        except (ArithmeticError, ValueError) as exc:
+            return problems + [f"layers[{i}]: {exc}"]
+        texts = layer["texts"]
+        for j, (mu, nu) in enumerate(zip(out_m, out_v)):
+            for name, x, t in (("mean", mu, texts["mean"][j]), ("variance", nu, texts["variance"][j])):
+                if not inside(x, t):
+                    problems.append(f"layers[{i}].{name}[{j}]: the Arb enclosure {x.str(8)} is not inside {t}")
+                    if len(problems) >= max_problems:
+                        return problems + ["(stopped after this many problems)"]
+        means = [ball(t) for t in texts["mean"]]
+        variances = [ball(t).nonnegative_part() for t in texts["variance"]]
+        pm, pv = pooled(means, variances)
+        for name, x, t in (("pooled_mean", pm, layer["pooled_texts"][0]),
+                           ("pooled_variance", pv, layer["pooled_texts"][1])):
+            if not inside(x, t):
+                problems.append(f"layers[{i}].{name}: the Arb enclosure {x.str(8)} is not inside {t}")
+    return problems
+
+
+@trusted.at_working_precision
+def check(cert, weights):
+    """Problems found in a tube certificate (an empty list: accepted).  ``weights``: the
+    ``[(W, b)]`` arrays, ``W`` as ``(units, inputs)``, ``b`` an array or ``None``; or a path
+    (``str``/``os.PathLike``), then the file the certificate names is read from there
+    (:func:`read_weights`; npz and safetensors)."""
+    try:
+        data = validate(cert)
+    except Invalid as exc:
+        return [str(exc)]
+    problems = []
+    body = {k: v for k, v in cert.items() if k != "sha256"}
+    if trusted.digest(body) != cert["sha256"]:
+        problems.append("sha256: not the digest of the certificate's body")
+    if cert["generated_sha256"] != trusted.generated_digest():
+        problems.append("generated_sha256: not the digest of the generated expressions")
+    if isinstance(weights, (str, os.PathLike)):
+        try:
+            weights = read_weights(dict(cert["weights"], file=os.fspath(weights)))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            return problems + [f"weights: {exc}"]
+    weights = [(np.asarray(w, dtype=np.float64), None if b is None else np.asarray(b, dtype=np.float64))
+               for w, b in weights]
+    wp = weight_problems(cert["weights"], data["shapes"], data["features"], weights)
+    if wp:
+        return problems + wp
+    problems += tube_problems(data, weights)
+    problems += verdict_problems(data)
+    return problems
+
+
+def check_file(path, weights=None):
+    """:func:`check` of a certificate file; ``weights`` defaults to the file it names."""
+    def no_constant(c):
+        raise Invalid(f"{c} is not JSON")
+
+    try:
+        with open(path) as fh:
+            cert = json.load(fh, parse_constant=no_constant)
+    except (Invalid, ValueError) as exc:
+        return [f"{path}: not a certificate ({str(exc)[:80]})"]
+    if weights is None:
+        spec = cert.get("weights") if type(cert) is dict else None
+        weights = spec.get("file", "") if type(spec) is dict and type(spec.get("file")) is str else ""
+    return check(cert, weights)
