@@ -111,6 +111,48 @@ def _add_claim(sub):
     p.set_defaults(func=cmd_claim)
 
 
+def cmd_claims(args):
+    import os
+
+    from snn_verify.proofs import sweep
+    from snn_verify.proofs.rigorous import batch
+
+    if not os.path.isfile(args.file):
+        raise UsageError(f"claims file not found: {args.file}")
+    if args.resume and not args.out:
+        raise UsageError("--resume needs --out FILE (the results file to resume)")
+    if args.out:
+        output_file(args.out, "out")
+    if args.certificates:
+        output_dir(args.certificates, "certificates")
+    tasks = batch.tasks(args.file, args.budget_seconds, args.certificates and os.path.abspath(args.certificates))
+    with progress(len(tasks), "claims") as bar:
+        def update(line):
+            bar.update(1)
+            bar.set_postfix_str(f"failed {failed.append(1) or len(failed)}" if "error" in line else "")
+
+        failed = []
+        result = sweep.run(tasks, out=args.out, resume=args.resume, scheduler=args.scheduler, workers=args.workers,
+                           progress=update)
+    return batch.ClaimsResult(result)
+
+
+def _add_claims(sub):
+    from snn_verify.proofs.rigorous.certify import CLAIM_SECONDS
+
+    p = sub.add_parser("claims", help="certify a JSON-lines file of claims as a Dask sweep (checkpointed, resumable)")
+    p.add_argument("file", help="one claim a line: {name, quantity, relation, bound, box, model?}")
+    p.add_argument("--out", metavar="FILE", default=None, help="append each result to this JSON-lines file as it arrives")
+    p.add_argument("--resume", action="store_true", help="skip the claims whose results --out already holds")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="a Dask scheduler (default: $SNN_VERIFY_SCHEDULER, else a local cluster of worker processes)")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    p.add_argument("--budget-seconds", type=positive_float, default=CLAIM_SECONDS,
+                   help=f"time budget per claim (default {CLAIM_SECONDS:g})")
+    p.add_argument("--certificates", metavar="DIR", default=None, help="write each decided claim's certificate to DIR")
+    p.set_defaults(func=cmd_claims)
+
+
 def cmd_recheck(args):
     from snn_verify.proofs.rigorous.recheck import recheck_files
 
@@ -221,6 +263,6 @@ def _bench_recheck(bench_sub):
 
 
 #: subcommand registrations of this group, in ``-h`` order
-COMMANDS = [_add_theorems, _add_claim, _add_recheck, _add_fixed_point, _add_domain]
+COMMANDS = [_add_theorems, _add_claim, _add_claims, _add_recheck, _add_fixed_point, _add_domain]
 #: ``bench`` sub-subcommand registrations
 BENCH_COMMANDS = [_bench_certify, _bench_corners, _bench_recheck]
