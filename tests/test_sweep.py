@@ -120,3 +120,13 @@ def test_claims_cli_writes_an_error_line_and_exits_1(tmp_path, capsys):
                                            (["claims", __file__, "--resume"], "--resume needs --out")])
 def test_claims_cli_bad_input_exits_2(argv, message, capsys):
     assert cli.main(argv) == 2 and message in capsys.readouterr().err
+
+
+def test_bench_sweep_compares_1_and_2_workers_on_the_same_claims():
+    """``verify.py bench sweep`` on a small draw: both runs give the same verdicts, and the
+    overhead is measured against the in-process calls (no timing is asserted)."""
+    from snn_verify.proofs.evidence import bench_sweep
+
+    r = bench_sweep.bench(claims=2, seconds=5.0, tasks=5)
+    assert r.same_verdicts and r.seconds_1 > 0 and r.seconds_2 > 0 and r.swept > r.in_process >= 0
+    assert "against 1 worker" in r.render()

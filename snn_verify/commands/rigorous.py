@@ -262,7 +262,26 @@ def _bench_recheck(bench_sub):
     p.set_defaults(func=cmd_bench_recheck)
 
 
+def cmd_bench_sweep(args):
+    from snn_verify.proofs.evidence import bench_sweep
+
+    with progress(2, "bench sweep") as bar:
+        return bench_sweep.bench(claims=args.claims, seconds=args.budget_seconds, seed=args.seed, tasks=args.tasks,
+                                 progress=lambda workers: bar.update(1))
+
+
+def _bench_sweep(bench_sub):
+    from snn_verify.proofs.evidence.bench_sweep import CLAIMS, SECONDS, TASKS
+
+    p = bench_sub.add_parser("sweep", help="a Dask claim sweep on 2 workers against 1, and the overhead per task")
+    p.add_argument("--claims", type=count, default=CLAIMS, help=f"hard-corner claims (default {CLAIMS})")
+    p.add_argument("--budget-seconds", type=positive_float, default=SECONDS, help=f"per claim (default {SECONDS:g})")
+    p.add_argument("--tasks", type=count, default=TASKS, help=f"trivial tasks for the overhead (default {TASKS})")
+    p.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="seed of the claims drawn (default: verify.py's --seed, 0)")
+    p.set_defaults(func=cmd_bench_sweep)
+
+
 #: subcommand registrations of this group, in ``-h`` order
 COMMANDS = [_add_theorems, _add_claim, _add_claims, _add_recheck, _add_fixed_point, _add_domain]
 #: ``bench`` sub-subcommand registrations
-BENCH_COMMANDS = [_bench_certify, _bench_corners, _bench_recheck]
+BENCH_COMMANDS = [_bench_certify, _bench_corners, _bench_recheck, _bench_sweep]
