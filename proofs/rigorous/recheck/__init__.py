@@ -13,8 +13,9 @@ data model and nothing of the engine (a test reads the imports).  Its rooms:
 - :mod:`.coverage`: the leaves tile the search region, which holds the claim's box;
 - :mod:`.verdict`: what the leaves and the counterexample establish;
 - :mod:`.result`: the typed results (:class:`RecheckResult`, :class:`RecheckAll`);
-- :mod:`.meanfield`: the kernel of mean-field certificates (``snn-verify meanfield
-  certificate 1``), to which :func:`recheck` hands them whole.
+- :mod:`.meanfield` and :mod:`.tube`: the kernels of mean-field certificates (``snn-verify
+  meanfield certificate 1``) and of a network's tube (``snn-verify tube certificate 1``), to
+  which :func:`recheck` hands them whole.
 
 :func:`recheck` reads as the list of checks, in order; each is one named function, and every
 one runs on every well-formed certificate (no early exit skips a check):
@@ -40,7 +41,7 @@ from flint import arb
 from ...claims import VARIABLES
 from .. import trusted
 from ..trusted import at_working_precision
-from . import coverage, meanfield, schema, verdict
+from . import coverage, meanfield, schema, tube, verdict
 from .coverage import tiles
 from .leaves import Budget, BudgetExceeded, prove_bound
 from .quantities import evaluate, quantity_dual
@@ -66,6 +67,8 @@ def recheck(cert, progress=None, file=None):
     t0 = time.perf_counter()
     if isinstance(cert, dict) and cert.get("format") == meanfield.FORMAT:
         return _recheck_meanfield(cert, t0, file)
+    if isinstance(cert, dict) and cert.get("format") == tube.FORMAT:
+        return _recheck_tube(cert, t0, file)
     try:
         c = schema.validate(cert)
     except Malformed as exc:
@@ -96,6 +99,28 @@ def _guarded(check, arg):
         return check(arg)
     except _ARITHMETIC as exc:
         return [f"a check could not be completed: {type(exc).__name__}: {str(exc)[:200]}"]
+
+
+def _weights_path(cert, file):
+    """The weights file a tube certificate names: as given, else beside the certificate."""
+    spec = cert.get("weights")
+    name = spec.get("file") if isinstance(spec, dict) and isinstance(spec.get("file"), str) else ""
+    if name and not os.path.isabs(name) and not os.path.exists(name) and file:
+        beside = os.path.join(os.path.dirname(os.path.abspath(file)), name)
+        return beside if os.path.exists(beside) else name
+    return name
+
+
+def _recheck_tube(cert, t0, file):
+    """A tube certificate, checked whole by :func:`.tube.check` against the weights file it
+    names (identified by its SHA-256)."""
+    problems = tuple(_guarded(lambda c: tube.check(c, _weights_path(c, file)), cert))
+    verdict = cert.get("verdict") if isinstance(cert.get("verdict"), str) else None
+    statement = f"the mean-field tube of the network in {_weights_path(cert, file)[:200] or '(no file)'}"
+    layers = cert.get("layers")
+    return RecheckResult(not problems, verdict if verdict in ("CERTIFIED", "REFUTED", "UNDECIDED") else None, problems,
+                         len(layers) if isinstance(layers, list) else 0, time.perf_counter() - t0, file,
+                         {"statement": statement})
 
 
 def digest_problems(cert):
