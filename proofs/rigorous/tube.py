@@ -125,8 +125,8 @@ def propagate(mats, biases, start, features, target=None, scope="pooled"):
     every feature alike): ``(layers, stop)``; each layer a dict of decimal texts (``mean``,
     ``variance``: one pair per unit; ``pooled_mean``, ``pooled_variance``); ``stop`` is
     ``None`` or ``(layer index, reason)`` where the map could not be enclosed further.
-    With a ``target``, the tube stops after the first layer not inside it (its intervals
-    only widen from there, and wide ones cost many tiles)."""
+    With a ``target`` (given for a box start), the tube stops after the first layer not
+    inside it (its intervals only widen from there, and wide ones cost many tiles)."""
     means, variances = kernel.start_balls(start, features)
     out = []
     for i, (m, b) in enumerate(zip(mats, biases)):
@@ -333,7 +333,8 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
     inp = {"features": features, **pairs}
     box = {"mean": pairs["mean"], "variance": pairs["variance"]}
 
-    layers, stop = propagate(mats, biases, box, features, target, scope)
+    point = _f(pairs["mean"][0]) == _f(pairs["mean"][1]) and _f(pairs["variance"][0]) == _f(pairs["variance"][1])
+    layers, stop = propagate(mats, biases, box, features, None if point else target, scope)
     outside, straddle = _status(layers, target, scope)
     start, tube_layers, refuted_at = box, layers, None
     if outside is None and straddle is None and stop is None:
@@ -345,9 +346,8 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
                 f"{float(_f(outside[2][1])):.10g}] for every point of the box, outside the target")
     else:
         verdict, note = UNDECIDED, ""
-        point = _f(pairs["mean"][0]) == _f(pairs["mean"][1]) and _f(pairs["variance"][0]) == _f(pairs["variance"][1])
         for cand in ([] if point else _candidates(box)):
-            c_layers, _ = propagate(mats, biases, cand, features, target, scope)
+            c_layers, _ = propagate(mats, biases, cand, features)
             c_out, _ = _status(c_layers, target, scope)
             if c_out is not None:
                 verdict, start, tube_layers, refuted_at = REFUTED, cand, c_layers, c_out[0] + 1

@@ -1,0 +1,60 @@
+"""Commands: ``tube``: is a given network self-normalising?  The certified tube of its
+per-unit mean-field map from standardised inputs (or a box of input moments), a verdict
+against a target band (CERTIFIED 0 / REFUTED 1 / UNDECIDED 3), re-checked by the proof
+kernel, with Monte Carlo evidence beside it (issue 19).
+
+Argument declarations and a few-line handler; every result is made (and rendered) by the
+library (:mod:`snn_verify.proofs.network_tube`).
+"""
+from __future__ import annotations
+
+from snn_verify.argtypes import UsageError, count, interval, number, output_file
+
+
+def cmd_tube(args):
+    from snn_verify.proofs import network_tube
+
+    if float(args.input_mean) < 0:
+        raise UsageError(f"--input-mean: must be >= 0: {args.input_mean!r}")
+    for name in ("input_var", "target_mean", "target_var"):
+        interval(getattr(args, name), name.replace("_", "-"))
+    if float(args.input_var[0]) < 0:
+        raise UsageError(f"--input-var: a variance must be >= 0: {args.input_var[0]!r}")
+    if args.samples > 10 ** 6:
+        raise UsageError(f"--samples: at most 1000000 (got {args.samples})")
+    if args.certificate:
+        output_file(args.certificate, "certificate")
+    return network_tube.run(args.weights, input_mean=args.input_mean, input_var=tuple(args.input_var),
+                            target_mean=tuple(args.target_mean), target_var=tuple(args.target_var),
+                            scope="units" if args.per_unit else "pooled", certificate=args.certificate,
+                            layers=args.layers, layout=args.layout, samples=args.samples, seed=args.seed)
+
+
+def _add_tube(sub):
+    from snn_verify.proofs.evidence.tube_montecarlo import SAMPLES
+    from snn_verify.proofs.inspect_weights import LAYOUTS
+    from snn_verify.proofs.rigorous.tube import TARGET_MEAN, TARGET_VARIANCE
+
+    p = sub.add_parser("tube", help="certified mean-field tube of a given network's weights: do the activations "
+                                    "stay near mean 0, variance 1 through all layers? (Arb, re-checked)")
+    p.add_argument("weights", help="weights file (.npz, .safetensors, or a PyTorch state_dict with torch installed)")
+    p.add_argument("--input-mean", type=number, default="0", metavar="E",
+                   help="every input feature's mean in [-E, E] (default 0: standardised inputs)")
+    p.add_argument("--input-var", type=number, nargs=2, default=["1", "1"], metavar=("LO", "HI"),
+                   help="every input feature's variance in [LO, HI] (default 1 1)")
+    p.add_argument("--target-mean", type=number, nargs=2, default=list(TARGET_MEAN), metavar=("LO", "HI"),
+                   help=f"target band of the pooled mean (default {' '.join(TARGET_MEAN)})")
+    p.add_argument("--target-var", type=number, nargs=2, default=list(TARGET_VARIANCE), metavar=("LO", "HI"),
+                   help=f"target band of the pooled variance (default {' '.join(TARGET_VARIANCE)})")
+    p.add_argument("--per-unit", action="store_true", help="every unit's mean and variance inside the target too")
+    p.add_argument("--certificate", metavar="FILE", default=None, help="write the tube certificate (JSON)")
+    p.add_argument("--layers", metavar="PATTERN", default=None, help="regex selecting the weight matrices")
+    p.add_argument("--layout", choices=LAYOUTS, default="auto", help="weight layout (default auto)")
+    p.add_argument("--samples", type=count, default=SAMPLES,
+                   help=f"Monte Carlo samples of the evidence (default {SAMPLES})")
+    p.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
+    p.set_defaults(func=cmd_tube)
+
+
+#: subcommand registrations of this group, in ``-h`` order
+COMMANDS = [_add_tube]

@@ -1,0 +1,315 @@
+"""The certified tube of a concrete network (issue 19): verdicts, the kernel's re-check,
+tampered certificates, bad files; numbers checked independently (mpmath quadrature written
+here, a float64 closed form written here)."""
+import copy
+import json
+import subprocess
+import sys
+import time
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+
+from snn_verify.cli import main
+from snn_verify.proofs.rigorous import trusted
+from snn_verify.proofs.rigorous import tube as engine
+from snn_verify.proofs.rigorous.recheck import tube as kernel
+
+# the framework constants (PyTorch, TensorFlow: alpha01, lambda01 to ~32 digits), not the project's
+ALPHA = "1.6732632423543772848170429916717"
+LAMBDA = "1.0507009873554804934193349852946"
+SIZES = (64, 256, 256, 256, 256, 10)
+
+
+def lecun(sizes=SIZES, seed=0, scale=1.0, bias=0.0):
+    rng = np.random.default_rng(seed)
+    return [(scale * rng.standard_normal((b, a)) / np.sqrt(a), bias * rng.standard_normal(b) if bias else None)
+            for a, b in zip(sizes, sizes[1:])]
+
+
+def normalised(n=64, layers=4, seed=1):
+    """Rows of +-1/8 with 32 of each sign: omega = 0 and tau = 1 exactly."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(layers):
+        rows = np.array([rng.permutation([1.0] * (n // 2) + [-1.0] * (n // 2)) for _ in range(n)]) / np.sqrt(n)
+        assert np.all(rows.sum(axis=1) == 0) and np.all((rows * rows).sum(axis=1) == 1)
+        out.append((rows, None))
+    return out
+
+
+F = Fraction
+
+
+def _width(pair):
+    return F(pair[1]) - F(pair[0])
+
+
+def _inside(x, pair, tol=0):
+    return F(pair[0]) - tol <= x <= F(pair[1]) + tol
+
+
+@pytest.fixture(scope="module")
+def lecun_run():
+    w = lecun()
+    t0 = time.perf_counter()
+    r = engine.run_tube(w)
+    seconds = time.perf_counter() - t0
+    return w, r, seconds
+
+
+# --- verdicts --------------------------------------------------------------------------
+
+def test_normalised_network_is_certified_at_the_fixed_point():
+    w = normalised()
+    r = engine.run_tube(w)
+    assert r.verdict == engine.CERTIFIED and r.exit_code == 0
+    for layer in r.certificate_body["layers"]:       # g(0, 1) = (0, 1) exactly, every unit
+        assert _inside(F(0), layer["pooled_mean"]) and _inside(F(1), layer["pooled_variance"])
+        assert all(_inside(F(0), p) and _width(p) < F(1, 10 ** 15) for p in layer["mean"])
+        assert all(_inside(F(1), p) for p in layer["variance"])
+    assert kernel.check(r.certificate_body, w) == []
+
+
+def test_lecun_network_certified_with_thin_pooled_bands(lecun_run):
+    w, r, seconds = lecun_run
+    assert r.verdict == engine.CERTIFIED and len(r.layers) == 5
+    widths = [max(_width(layer["pooled_mean"]), _width(layer["pooled_variance"])) for layer in r.certificate_body["layers"]]
+    assert max(widths) < F(1, 10 ** 10)
+    print(f"\nLeCun 64-256-256-256-256-10 tube: {seconds:.2f} s, pooled widths {[float(x) for x in widths]}")
+    assert seconds < 20
+    t0 = time.perf_counter()
+    assert kernel.check(r.certificate_body, w) == []
+    print(f"re-check: {time.perf_counter() - t0:.2f} s")
+
+
+def test_lecun_times_1_5_is_refuted_with_an_arb_witness():
+    w = lecun(scale=1.5)
+    r = engine.run_tube(w)
+    assert r.verdict == engine.REFUTED and r.exit_code == 1
+    body = r.certificate_body
+    layer = body["layers"][body["refuted_at"] - 1]
+    tm, tv = body["target"]["mean"], body["target"]["variance"]
+    outside = [F(layer["pooled_mean"][0]) > F(tm[1]) or F(layer["pooled_mean"][1]) < F(tm[0]),
+               F(layer["pooled_variance"][0]) > F(tv[1]) or F(layer["pooled_variance"][1]) < F(tv[0])]
+    assert any(outside)
+    assert kernel.check(body, w) == []                 # the Arb re-derivation confirms it
+    # and far down the net the variance blows up (the whole tube is kept for a point start)
+    assert F(body["layers"][-1]["pooled_variance"][0]) > 5
+
+
+def test_box_refuted_by_a_witness_point_or_the_box():
+    w = lecun(sizes=(16, 32, 32), scale=1.5)
+    r = engine.run_tube(w, input_mean="0.001", input_var=("0.99", "1.01"))
+    assert r.verdict == engine.REFUTED
+    assert kernel.check(r.certificate_body, w) == []
+
+
+def test_box_plain_intervals_are_undecided_with_the_layer(lecun_run):
+    w, _, _ = lecun_run
+    r = engine.run_tube(w, input_mean="0.01", input_var=("0.98", "1.02"))
+    assert r.verdict == engine.UNDECIDED and r.exit_code == 3
+    assert "layer 2" in r.note and "leaves the target by" in r.note
+    assert r.wrapping[0]["growth"] > 3               # wrapping: a unit's mean interval grows ~ ||W_k||_1
+    assert kernel.check(r.certificate_body, w) == []
+
+
+def test_tiny_box_certified_and_rechecked():
+    w = lecun(sizes=(16, 32, 32, 8), bias=0.05)
+    r = engine.run_tube(w, input_mean="1e-6", input_var=("0.999999", "1.000001"))
+    assert r.verdict == engine.CERTIFIED
+    assert kernel.check(r.certificate_body, w) == []
+
+
+def test_per_unit_scope():
+    w = lecun(sizes=(16, 32, 32))
+    r = engine.run_tube(w, target_mean=("-0.5", "0.5"), target_var=("0.3", "3"), scope="units")
+    assert r.verdict == engine.CERTIFIED
+    r = engine.run_tube(w, target_mean=("-0.001", "0.001"), scope="units")
+    assert r.verdict == engine.REFUTED
+    assert kernel.check(r.certificate_body, w) == []
+
+
+# --- numbers, independently --------------------------------------------------------------
+
+def _selu(x):
+    lam, alpha = mpmath.mpf(LAMBDA), mpmath.mpf(ALPHA)      # parsed at the working precision
+    return lam * x if x > 0 else lam * alpha * (mpmath.exp(x) - 1)
+
+
+def _quad_moments(m, s2):
+    """E selu(z), Var selu(z), z ~ N(m, s2), by quadrature split at the kink z = 0."""
+    s = mpmath.sqrt(s2)
+    dens = lambda z: mpmath.exp(-(z - m) ** 2 / (2 * s2)) / (s * mpmath.sqrt(2 * mpmath.pi))  # noqa: E731
+    pts = [-mpmath.inf, m - 8 * s, min(0, m), max(0, m), m + 8 * s, mpmath.inf]
+    pts = sorted(set(pts))
+    e1 = mpmath.quad(lambda z: _selu(z) * dens(z), pts)
+    e2 = mpmath.quad(lambda z: _selu(z) ** 2 * dens(z), pts)
+    return e1, e2 - e1 * e1
+
+
+def test_every_unit_against_mpmath_quadrature():
+    """A small net with biases: the whole chain in mpmath, every unit of every layer."""
+    w = lecun(sizes=(6, 5, 4), seed=3, bias=0.3)
+    with mpmath.workdps(30):
+        r = engine.run_tube(w, target_mean=("-10", "10"), target_var=("0", "100"))
+        body = r.certificate_body
+        mu = [mpmath.mpf(0)] * 6
+        nu = [mpmath.mpf(1)] * 6
+        for (W, b), layer in zip(w, body["layers"]):
+            new_mu, new_nu = [], []
+            for k in range(W.shape[0]):
+                m = mpmath.fsum(mpmath.mpf(W[k, j]) * mu[j] for j in range(W.shape[1])) + mpmath.mpf(b[k])
+                s2 = mpmath.fsum(mpmath.mpf(W[k, j]) ** 2 * nu[j] for j in range(W.shape[1]))
+                e, v = _quad_moments(m, s2)
+                tol = F(1, 10 ** 24)
+                assert _inside(F(str(e)), layer["mean"][k], tol), (k, e, layer["mean"][k])
+                assert _inside(F(str(v)), layer["variance"][k], tol), (k, v, layer["variance"][k])
+                new_mu.append(e)
+                new_nu.append(v)
+            mu, nu = new_mu, new_nu
+
+
+def _float_moments(m, s):
+    """float64 closed form written here (scipy): E selu, E selu^2 of N(m, s^2)."""
+    from scipy.special import erfc, erfcx
+
+    lam, alpha = float(LAMBDA), float(ALPHA)
+    Phi = lambda x: 0.5 * erfc(-x / np.sqrt(2))   # noqa: E731
+    phi = lambda x: np.exp(-x * x / 2) / np.sqrt(2 * np.pi)   # noqa: E731
+    a, c = m / s, (m + s * s) / s
+    c2 = (m + 2 * s * s) / s
+    # e^{m + s^2/2} Phi(-c) = phi(a) * erfcx(c/sqrt 2) * sqrt(pi/2); likewise for c2
+    t1 = phi(a) * erfcx(c / np.sqrt(2)) * np.sqrt(np.pi / 2)
+    t2 = phi(a) * erfcx(c2 / np.sqrt(2)) * np.sqrt(np.pi / 2)
+    mean = lam * (m * Phi(a) + s * phi(a)) + lam * alpha * (t1 - Phi(-a))
+    second = lam ** 2 * ((m * m + s * s) * Phi(a) + m * s * phi(a)) + (lam * alpha) ** 2 * (t2 - 2 * t1 + Phi(-a))
+    return mean, second - mean * mean
+
+
+def test_pooled_moments_against_float64(lecun_run):
+    w, r, _ = lecun_run
+    mu, nu = np.zeros(64), np.ones(64)
+    for (W, _), layer, summary in zip(w, r.certificate_body["layers"], r.layers):
+        mu, nu = _float_moments(W @ mu, np.sqrt((W * W) @ nu))
+        M = mu.mean()
+        V = np.mean(nu + mu * mu) - M * M
+        mid_m = float((F(layer["pooled_mean"][0]) + F(layer["pooled_mean"][1])) / 2)
+        mid_v = float((F(layer["pooled_variance"][0]) + F(layer["pooled_variance"][1])) / 2)
+        assert abs(M - mid_m) < 1e-12 and abs(V - mid_v) < 1e-12
+        assert summary["units"]["mean"]["min"][0] <= mu.min() + 1e-12 and mu.max() <= summary["units"]["mean"]["max"][1] + 1e-12
+
+
+# --- the kernel against tampering -----------------------------------------------------------
+
+def reseal(cert):
+    cert = copy.deepcopy(cert)
+    cert.pop("sha256", None)
+    cert["sha256"] = trusted.digest(cert)
+    return cert
+
+
+@pytest.fixture(scope="module")
+def small():
+    w = lecun(sizes=(16, 32, 32, 8), seed=5, bias=0.1)
+    r = engine.run_tube(w, target_mean=("-0.3", "0.3"), target_var=("0.5", "2"))
+    assert r.verdict == engine.CERTIFIED and kernel.check(r.certificate_body, w) == []
+    return w, r.certificate_body
+
+
+def _shift(pair, d):
+    return [repr(float(F(pair[0]) + d)), repr(float(F(pair[1]) + d))]
+
+
+@pytest.mark.parametrize("mutate, expect", [
+    (lambda c: c["layers"][1]["mean"].__setitem__(3, _shift(c["layers"][1]["mean"][3], F(1, 1000))), "layers[1].mean[3]"),
+    (lambda c: c["layers"][0]["variance"].__setitem__(0, _shift(c["layers"][0]["variance"][0], F(-1, 10 ** 6))),
+     "layers[0].variance[0]"),
+    (lambda c: c["layers"][2].__setitem__("pooled_mean", ["0.05", "0.06"]), "layers[2].pooled_mean"),
+    (lambda c: c["target"].__setitem__("variance", ["0.999", "1.001"]), "not inside the target"),
+    (lambda c: c["start"].__setitem__("variance", ["2", "2"]), "start.variance"),
+    (lambda c: c["input"].__setitem__("variance", ["2", "2"]) or c.__setitem__("start", c["input"] and
+                                                                               {"mean": ["0", "0"], "variance": ["2", "2"]}),
+     "layers[0]"),
+    (lambda c: c.__setitem__("verdict", "REFUTED") or c.__setitem__("refuted_at", 2), "no interval lies outside"),
+    (lambda c: c["layers"].pop(), "2 of 3 layers"),
+    (lambda c: c["weights"]["layers"][0].__setitem__("sha256", "0" * 64), "SHA-256 of the weights"),
+    (lambda c: c.__setitem__("extra", 1), "unknown extra"),
+    (lambda c: c["input"].__setitem__("features", True), "input.features"),
+    (lambda c: c["layers"][0]["mean"].__setitem__(0, ["1e-99999", "1"]), "not a decimal text"),
+    (lambda c: c["layers"][0]["mean"].__setitem__(0, ["1e-400", "1"]), "exponent out of range"),
+    (lambda c: c["layers"][0]["mean"].__setitem__(0, ["nan", "1"]), "not a decimal text"),
+    (lambda c: c["layers"][0]["mean"].__setitem__(0, [0.1, "1"]), "decimal text expected"),
+    (lambda c: c.__setitem__("format", "snn-verify tube certificate 2"), "format"),
+])
+def test_tampered_certificates_are_rejected(small, mutate, expect):
+    w, body = small
+    cert = copy.deepcopy(body)
+    mutate(cert)
+    problems = kernel.check(reseal(cert), w)
+    assert problems and any(expect in p for p in problems), problems
+
+
+def test_unsealed_and_wrong_weights_rejected(small):
+    w, body = small
+    cert = copy.deepcopy(body)
+    cert["layers"][0]["pooled_mean"] = ["-1", "1"]
+    assert any("sha256" in p for p in kernel.check(cert, w))
+    w2 = [(a.copy(), b) for a, b in w]
+    w2[1][0][0, 0] += 1e-12
+    assert any("SHA-256" in p for p in kernel.check(body, w2))
+
+
+def test_certificate_file_and_weights_file(tmp_path, capsys):
+    w = lecun(sizes=(16, 32, 8), seed=2)
+    path = tmp_path / "net.npz"
+    np.savez(path, **{f"l{i}.weight": a for i, (a, _) in enumerate(w)})
+    cert = tmp_path / "tube.json"
+    assert main(["tube", str(path), "--certificate", str(cert), "--json", "--samples", "2048"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "CERTIFIED" and out["recheck"]["problems"] == []
+    assert len(out["monte_carlo"]) == 2 and {"z_mean", "z_variance"} <= set(out["monte_carlo"][0])
+    assert kernel.check_file(str(cert)) == []
+    body = json.loads(cert.read_text())
+    assert body["weights"]["file_sha256"] == engine.file_sha256(path)
+    path.write_bytes(path.read_bytes() + b"\0")
+    assert any("SHA-256 of the file" in p for p in kernel.check_file(str(cert)))
+
+
+# --- the command line -------------------------------------------------------------------
+
+@pytest.mark.parametrize("content, args", [
+    (None, []),
+    (b"not an archive at all", []),
+    ("3d", []),
+    ("mismatch", []),
+    ("nan", []),
+    ("ok", ["--input-var", "1", "0.5"]),
+    ("ok", ["--input-mean", "-1"]),
+    ("ok", ["--target-mean", "nan", "1"]),
+])
+def test_bad_input_exit_2_one_line(tmp_path, capsys, content, args):
+    path = tmp_path / "w.npz"
+    if content == "3d":
+        np.savez(path, a=np.ones((2, 2, 2)))
+    elif content == "mismatch":
+        np.savez(path, a=np.ones((4, 3)), b=np.ones((5, 5)))
+    elif content == "nan":
+        np.savez(path, a=np.full((4, 3), np.nan))
+    elif content == "ok":
+        np.savez(path, a=np.eye(3))
+    elif content is not None:
+        path.write_bytes(content)
+    assert main(["tube", str(path), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("verify.py: error:")
+
+
+def test_subprocess_exit_codes(tmp_path):
+    path = tmp_path / "w.npz"
+    np.savez(path, **{f"l{i}": 1.5 * a for i, (a, _) in enumerate(lecun(sizes=(8, 16, 16)))})
+    p = subprocess.run([sys.executable, "verify.py", "tube", str(path), "--samples", "512"], capture_output=True,
+                       text=True, cwd=__file__.rsplit("/tests/", 1)[0])
+    assert p.returncode == 1 and "REFUTED" in p.stdout and "Traceback" not in p.stderr
