@@ -43,6 +43,7 @@ Example
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import time
@@ -202,8 +203,9 @@ class Layer:
 
 def load_network(path, layers=None, layout="auto"):
     """``(kind, layout, how, [Layer])`` from a weights file (see module docstring).  Raises
-    ``ValueError`` with one line for bad files: not an array archive, not 2-D, mismatched
-    shapes, non-finite weights."""
+    ``ValueError`` with one line for bad files: not an array archive, not 2-D, an empty weight
+    matrix, mismatched shapes, non-finite weights, a unit without weights, and weights whose
+    sums omega, tau are not normal doubles (:func:`check_sums`)."""
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)} (got {layout!r})")
     kind, arrays = read_arrays(path)
@@ -230,6 +232,9 @@ def load_network(path, layers=None, layout="auto"):
                              f"--layers PATTERN selects the weight matrices)")
     if not chosen:
         raise ValueError(f"{path}: no 2-D weight matrix" + (f" matches {layers!r}" if layers else ""))
+    for _, name, a in chosen:
+        if a.size == 0:
+            raise ValueError(f"layer {name} has no weights (empty array, shape {a.shape})")
     for _, name, a in chosen + vectors:
         if not np.issubdtype(a.dtype, np.number) or np.iscomplexobj(a):
             raise ValueError(f"{name}: dtype {a.dtype} is not real")
@@ -243,6 +248,7 @@ def load_network(path, layers=None, layout="auto"):
         dead = np.flatnonzero(~np.any(w != 0, axis=1))
         if dead.size:
             raise ValueError(f"{name}: unit {dead[0]} has all-zero incoming weights (tau = 0; g needs tau > 0)")
+        check_sums(name, w)
         bias_name, bias = _bias_for(name, vectors, w.shape[0], i)
         if bias is not None and bias.shape[0] != w.shape[0]:
             raise ValueError(f"mismatched shapes: bias {bias_name} {bias.shape} for {name} with {w.shape[0]} units")
@@ -256,6 +262,29 @@ def unit_sums(w):
     """``(omega, tau)`` per unit (row) of ``w``, float64."""
     w = np.asarray(w, dtype=np.float64)
     return w.sum(axis=1), (w * w).sum(axis=1)
+
+
+def check_sums(name, w):
+    """Refuse, with one line (``ValueError``), a layer whose sums are not normal doubles: a
+    unit's omega, tau or their rounding bounds overflow float64 (weights too large: ``1e200``
+    squared is past the largest double), or a unit's tau lies below the least normal double
+    (weights too small: the squares underflow, and the rounding bound of
+    :func:`rounding_bounds` holds for normal doubles only).  The sums are formed with numpy's
+    overflow and underflow warnings off, so nothing is printed on the way."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        omega, tau = unit_sums(w)
+        err_o, err_t = rounding_bounds(w)
+        ends = np.concatenate([omega - err_o, omega + err_o, tau + err_t])
+        largest = float(np.abs(w).max())
+    if not np.all(np.isfinite(ends)):
+        raise ValueError(f"{name}: weights too large: a unit's tau (its sum of squared weights) overflows float64 "
+                         f"(largest |w| = {largest:.3g}; tau must stay below 1.8e308)")
+    small = np.flatnonzero(tau < np.finfo(np.float64).tiny)
+    if small.size:
+        j = int(small[0])
+        raise ValueError(f"{name}: weights too small: unit {j}'s tau (its sum of squared weights, "
+                         f"largest |w| = {float(np.abs(w[j]).max()):.3g}) underflows float64 "
+                         f"(below {np.finfo(np.float64).tiny:.3g}, the least normal double)")
 
 
 def rounding_bounds(w):
@@ -289,7 +318,8 @@ def inside_box(omega, tau, box=THEOREM1_BOX):
 def certify_hull(omega_hull, tau_hull, max_boxes=BUDGET_BOXES, first_failure=False):
     """Theorem 1's claims over ``Omega x hull``: the one place this module calls the rigorous
     certifier (``Claim``, ``Box``, ``certify``).  Returns ``{"verdict", "claims": [...],
-    "witness", "seconds"}``: REFUTED when a claim is refuted (its counterexample, re-evaluated
+    "witness", "seconds"}`` (a row's ``extremum`` is ``None`` where the certifier bounded
+    nothing finite): REFUTED when a claim is refuted (its counterexample, re-evaluated
     at 50 digits by the certifier, is the witness), CERTIFIED when all are, else UNDECIDED.
     ``first_failure``: stop at the first claim not certified (cheap claims first)."""
     t0 = time.perf_counter()
@@ -299,7 +329,9 @@ def certify_hull(omega_hull, tau_hull, max_boxes=BUDGET_BOXES, first_failure=Fal
     for c in claims:
         r = certify(Claim(c.name, "inspect", c.quantity, box, c.relation, c.bound, statement=c.statement),
                     tol=CERTIFY_TOLERANCE, max_boxes=max_boxes, max_seconds=MAX_SECONDS, workers=1)
-        row = {"claim": c.name, "verdict": r.verdict, "extremum": [float(r.extremum[0]), float(r.extremum[1])]}
+        ends = [float(r.extremum[0]), float(r.extremum[1])]
+        row = {"claim": c.name, "verdict": r.verdict,
+               "extremum": ends if all(math.isfinite(x) for x in ends) else None}   # JSON has no inf
         if r.counterexample:
             ce = r.counterexample
             row["counterexample"] = {"point": {k: float(v) for k, v in ce["point"].items()}, "value": ce["value"]}
@@ -437,11 +469,11 @@ class InspectResult:
                      f"from the input")
         traj = net["trajectory"]
         lines.append("  predicted (mean, variance) from (0, 1), iterated g per unit (evidence, the mean-field model):")
-        lines.append("    " + "  ".join(f"({m:.3f}, {v:.3f})" for m, v in zip(traj["mean"], traj["var"])))
+        lines.append("    " + "  ".join(_moments_text(m, v) for m, v in zip(traj["mean"], traj["var"])))
         if "trajectory_with_biases" in net:
             tb = net["trajectory_with_biases"]
             lines.append("  with the biases:")
-            lines.append("    " + "  ".join(f"({m:.3f}, {v:.3f})" for m, v in zip(tb["mean"], tb["var"])))
+            lines.append("    " + "  ".join(_moments_text(m, v) for m, v in zip(tb["mean"], tb["var"])))
         return "\n".join(lines)
 
 
@@ -449,20 +481,38 @@ class InspectResult:
 
 def trajectory(layers, start=START, biases=False):
     """Predicted (mean, var) after each layer: g per unit with its own (omega_j, tau_j) (and
-    bias b_j: the net input is then Normal(mu omega_j + b_j, nu tau_j)), pooled over units."""
+    bias b_j: the net input is then Normal(mu omega_j + b_j, nu tau_j)), pooled over units.
+
+    Where the pooled moments leave the float64 range (huge weights or biases), that layer's
+    and every later layer's entries are ``None``: no inf or nan is reported, and numpy's
+    overflow warnings are off while the pooled sums are formed."""
     mu, nu = start
     means, variances = [mu], [nu]
     for layer in layers:
+        if mu is None:
+            means.append(None)
+            variances.append(None)
+            continue
         omega, tau = unit_sums(layer.weights)
-        if biases and layer.bias is not None:
-            m_j, v_j = moment_map(1.0, mu * omega + layer.bias, nu, tau)   # N(1 * m_j, nu * tau_j)
-        else:
-            m_j, v_j = moment_map(mu, omega, nu, tau)
-        mu = float(np.mean(m_j))
-        nu = float(np.mean(v_j + m_j * m_j) - mu * mu)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if biases and layer.bias is not None:
+                m_j, v_j = moment_map(1.0, mu * omega + layer.bias, nu, tau)   # N(1 * m_j, nu * tau_j)
+            else:
+                m_j, v_j = moment_map(mu, omega, nu, tau)
+            mu = float(np.mean(m_j))
+            nu = float(np.mean(v_j + m_j * m_j) - mu * mu)
+        if not (math.isfinite(mu) and math.isfinite(nu)):
+            mu = nu = None
         means.append(mu)
         variances.append(nu)
     return {"mean": means, "var": variances}
+
+
+def _moments_text(m, v):
+    """One (mean, variance) of the trajectory for the text report."""
+    if m is None:
+        return "(beyond float64)"
+    return f"({m:.3f}, {v:.3f})" if max(abs(m), abs(v)) < 1e6 else f"({m:.4g}, {v:.4g})"
 
 
 def analyse_layer(layer, max_boxes=BUDGET_BOXES):

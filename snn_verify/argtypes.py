@@ -38,23 +38,75 @@ class Parser(argparse.ArgumentParser):
 
 # --- argument types -----------------------------------------------------------------------
 
+#: bounds on a number's text, checked before any exact rational is built: ``Fraction`` of
+#: ``1e-999999999`` builds 10**999999999 and runs for hours
+MAX_EXPONENT = 1000
+MAX_LENGTH = 2000
+#: a decimal: sign, integer digits, fraction digits, exponent (underscores already removed)
+_DECIMAL = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?", re.ASCII)
+#: the least positive double
+LEAST_DOUBLE = 5e-324
+
+
 def number(text):
-    """A finite real number.  Returns the text itself, so arbitrary-precision code can parse
-    it as a decimal ("0.1" is one tenth, not the nearest double)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
-    return text.strip()
+    """A finite real number written as a decimal.  Returns its text (stripped, without
+    underscores), so arbitrary-precision code can parse it as a decimal ("0.1" is one tenth,
+    not the nearest double).
+
+    Checked in this order, each without building a large number, so any input answers at
+    once: at most :data:`MAX_LENGTH` characters; a decimal (ASCII digits, an optional point
+    and exponent; ``inf`` and ``nan`` are refused as not finite); its decimal exponent after
+    normalisation (``1500`` and ``1.5e3`` both have 3) in ``[-MAX_EXPONENT, MAX_EXPONENT]``
+    (zero passes whatever its exponent, as ``"0"``); and finite as a double (``1e400``
+    overflows float64).  A value too small for a double (``1e-400``) is still a number: the
+    checks that need it ``> 0`` as a double name the underflow (:func:`positive`).
+
+    >>> number("1e-999999999")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: decimal exponent out of range: '1e-999999999' (the exponent of its first digit is -999999999; at most 1000 in size)
+    """
+    t = str(text).strip()
+    if len(t) > MAX_LENGTH:
+        raise argparse.ArgumentTypeError(f"number too long: {len(t)} characters (at most {MAX_LENGTH})")
+    shown = t if len(t) <= 40 else t[:37] + "..."
+    parts = _DECIMAL.fullmatch(t.replace("_", "")) if t.isascii() and "__" not in t else None
+    if parts is None or not (parts.group(2) or parts.group(3)):
+        finite = t.lower().lstrip("+-") not in ("inf", "infinity", "nan")
+        raise argparse.ArgumentTypeError(f"{'not a number' if finite else 'not a finite number'}: {shown!r}")
+    _, whole, frac, exp = parts.groups()
+    frac, exp = frac or "", int(exp or 0)
+    digits = (whole + frac).lstrip("0")
+    if not digits:
+        return "0" if abs(exp) > MAX_EXPONENT else t.replace("_", "")
+    adjusted = exp - len(frac) + len(digits) - 1
+    if abs(adjusted) > MAX_EXPONENT:
+        where = f"is {adjusted}" if abs(adjusted) < 10 ** 12 else f"has {len(str(abs(adjusted)))} digits"
+        raise argparse.ArgumentTypeError(
+            f"decimal exponent out of range: {shown!r} (the exponent of its first digit {where}; "
+            f"at most {MAX_EXPONENT} in size)")
+    if not math.isfinite(float(t.replace("_", ""))):
+        raise argparse.ArgumentTypeError(f"{shown!r} overflows float64 (beyond 1.8e308, the largest double)")
+    return t.replace("_", "")
+
+
+def positive_problem(text):
+    """``None`` if the decimal ``text`` (checked by :func:`number`) is > 0 as a double, else
+    the problem in words: not > 0, or > 0 but underflowing float64 (it rounds to 0)."""
+    if float(text) > 0:
+        return None
+    if _exact(text) > 0:
+        return (f"{text!r} underflows float64: it is > 0 but below the least positive double "
+                f"{LEAST_DOUBLE!r}, so it rounds to 0")
+    return f"must be > 0: {text!r}"
 
 
 def positive(text):
+    """A number (:func:`number`) that is > 0 as a double; underflow is named as such."""
     text = number(text)
-    if not float(text) > 0:
-        tiny = _exact(text) > 0
-        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}" + (" (and at least 5e-324, the least float)" if tiny else ""))
+    problem = positive_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return text
 
 
@@ -73,9 +125,13 @@ def digits(text):
 
 
 def dropout_rate(text):
+    """A number (:func:`number`) in ``[0, 1)``, decided exactly (``-1e-400`` is below 0, though
+    it rounds to -0.0), and below 1 as a double too (``0.99999999999999999999`` rounds to 1)."""
     text = number(text)
-    if not 0 <= float(text) < 1:
+    if not 0 <= _exact(text) < 1:
         raise argparse.ArgumentTypeError(f"dropout rate must be in [0, 1): {text!r}")
+    if not float(text) < 1:
+        raise argparse.ArgumentTypeError(f"dropout rate {text!r} rounds to 1 in float64 (it must stay below 1)")
     return text
 
 
@@ -153,14 +209,19 @@ def device_flag(p, dest="device", help="auto: CUDA when numba sees a GPU"):
     p.add_argument("--device", dest=dest, choices=DEVICES, default=DEVICES[0], help=help)
 
 
+#: the largest count accepted (grid points, samples, boxes): more than any run finishes, and
+#: far below the sizes where computing a grid's shape or allocating it breaks down
+MAX_COUNT = 10 ** 12
+
+
 def count(text):
-    """A positive integer (``1e7`` and ``10_000_000`` are accepted)."""
-    try:
-        value = float(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (math.isfinite(value) and value >= 1 and value == int(value)):
+    """A positive integer (``1e7`` and ``10_000_000`` are accepted), at most
+    :data:`MAX_COUNT` (``--points 1e300`` would otherwise spin for ever sizing the grid)."""
+    value = float(number(text))
+    if not (value >= 1 and value == int(value)):
         raise argparse.ArgumentTypeError(f"must be a positive integer: {text!r}")
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"too large: {text!r} (at most {MAX_COUNT:.0e})")
     return int(value)
 
 
@@ -196,13 +257,15 @@ def backend_argument(args):
 
 def box_argument(args):
     """``--mu/--omega/--nu/--tau LO HI`` as ``{name: (lo, hi)}`` decimal strings, checked
-    (LO <= HI exactly; nu and tau > 0)."""
+    (LO <= HI exactly; nu and tau > 0 as doubles: a lower end that underflows is named so)."""
     box = {}
     for name in ("mu", "omega", "nu", "tau"):
         lo, hi = getattr(args, name)
         interval([lo, hi], name)
         box[name] = (lo, hi)
     for name in ("nu", "tau"):
-        if not float(box[name][0]) > 0:
-            raise UsageError(f"--{name}: must be > 0 on the whole interval")
+        problem = positive_problem(box[name][0])
+        if problem:
+            raise UsageError(f"--{name}: the lower end {problem} (must be > 0 on the whole interval)"
+                             if "underflows" in problem else f"--{name}: must be > 0 on the whole interval")
     return box
