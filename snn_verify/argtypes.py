@@ -225,6 +225,19 @@ def count(text):
     return int(value)
 
 
+def workers(text):
+    """A number of worker processes: an integer in ``[1, max(256, 4 * cores)]`` (a million
+    would fork a million processes before any work)."""
+    limit = max(256, 4 * (os.cpu_count() or 1))
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {str(text)[:40]!r}") from None
+    if not 1 <= value <= limit:
+        raise argparse.ArgumentTypeError(f"worker processes must be in [1, {limit}]: {text!r}")
+    return value
+
+
 def names(text):
     """A comma-separated list of names (checked by the experiment: unknown ones exit 2)."""
     items = [t.strip() for t in text.split(",") if t.strip()]

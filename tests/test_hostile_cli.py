@@ -111,6 +111,17 @@ def test_underflow_is_named_underflow(argv, flag):
     assert "must be > 0: " not in err
 
 
+@pytest.mark.parametrize("flag", ["--alpha", "--lambda"])
+def test_parameter_interval_underflow_is_named(flag):
+    assert_refused(CLAIM + ["--lt", "1", "--nu", "1", "1", flag, "1e-400", "2"], "underflows float64", flag)
+
+
+@pytest.mark.parametrize("argv", [CLAIM[:-2] + ["--lt", "1", "--nu", "1", "1", "--workers", "1000000"],
+                                  ["domain", "mu-nu", "--workers", "-3"]])
+def test_worker_count_is_bounded(argv):
+    assert_refused(argv, "worker processes must be in [1, ")
+
+
 @pytest.mark.parametrize("argv", [CLAIM + ["--lt", "1", "--nu", "1e400", "1e400"], CLAIM + ["--lt", "-1e400"],
                                   ["point", "--tau", "1e309"]])
 def test_overflow_is_named_overflow(argv):

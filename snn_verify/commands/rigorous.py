@@ -21,7 +21,9 @@ from snn_verify.argtypes import (
     output_file,
     positive,
     positive_float,
+    positive_problem,
     progress,
+    workers,
 )
 
 
@@ -52,7 +54,7 @@ def _add_engine_options(p, seconds=None):
                    help=f"width of the extremum enclosures (default {certify.TOLERANCE:g})")
     p.add_argument("--budget-seconds", type=positive_float, default=seconds,
                    help=f"time budget per claim (default {seconds:g})")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--workers", type=workers, default=None, help="worker processes (default: all cores)")
 
 
 
@@ -62,8 +64,10 @@ def _model_argument(args):
     pairs = {name: interval(getattr(args, name), name) and tuple(getattr(args, name)) if getattr(args, name) else ()
              for name in ("alpha", "lambda_")}
     for name, pair in pairs.items():
-        if pair and not float(pair[0]) > 0:
-            raise UsageError(f"--{name.rstrip('_')}: must be > 0")
+        problem = positive_problem(pair[0]) if pair else None
+        if problem:
+            raise UsageError(f"--{name.rstrip('_')}: " + (f"the lower end {problem}" if "underflows" in problem
+                                                          else "must be > 0"))
     return Model(dropout=args.dropout or "", alpha=pairs["alpha"], lambda_=pairs["lambda_"])
 
 
@@ -200,7 +204,7 @@ def _add_domain(sub):
     p.add_argument("kind", choices=KINDS)
     p.add_argument("--theorem", type=int, choices=(1, 2, 3), default=library_default(grow, "theorem"),
                    help="the theorem (default %(default)s)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--workers", type=workers, default=None, help="worker processes (default: all cores)")
     p.add_argument("--certificates", metavar="DIR", default=None,
                    help="write the final box's and the witnesses' certificates to DIR")
     p.set_defaults(func=cmd_domain)
@@ -224,7 +228,7 @@ def _bench_certify(bench_sub):
                    help=f"extremum enclosure width (default {TOLERANCE:g})")
     p.add_argument("--cap", type=positive_float, default=CAP,
                    help=f"time cap of the natural extension per claim (s, default {CAP:g})")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--workers", type=workers, default=None, help="worker processes (default: all cores)")
     p.set_defaults(func=cmd_bench_certify)
 
 
