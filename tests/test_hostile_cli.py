@@ -111,6 +111,12 @@ def test_underflow_is_named_underflow(argv, flag):
     assert "must be > 0: " not in err
 
 
+@pytest.mark.parametrize("argv,flag", [(["montecarlo", "map", "--nu", "1e-400", "1"], "--nu"),
+                                       (["montecarlo", "deep", "--start", "0", "1e-400"], "--start")])
+def test_monte_carlo_variance_underflow_is_named(argv, flag):
+    assert_refused(argv, "underflows float64", flag)
+
+
 @pytest.mark.parametrize("flag", ["--alpha", "--lambda"])
 def test_parameter_interval_underflow_is_named(flag):
     assert_refused(CLAIM + ["--lt", "1", "--nu", "1", "1", flag, "1e-400", "2"], "underflows float64", flag)

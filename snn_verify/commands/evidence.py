@@ -23,6 +23,7 @@ from snn_verify.argtypes import (
     number,
     output_dir,
     positive,
+    positive_problem,
     progress,
 )
 
@@ -72,8 +73,9 @@ def cmd_mc_map(args):
     from snn_verify.proofs.evidence.montecarlo import map_grid
 
     mu, nu = interval(args.mu, "mu"), interval(args.nu, "nu")
-    if nu[0] <= 0:
-        raise UsageError("--nu must be > 0")
+    problem = positive_problem(args.nu[0])
+    if problem:
+        raise UsageError(f"--nu: the lower end {problem}" if "underflows" in problem else "--nu must be > 0")
     return _run_mc(args, "montecarlo map", map_grid, mu=mu, nu=nu, grid=args.grid, omega=float(args.omega),
                    tau=float(args.tau), width=args.width, rows=args.rows, samples=args.samples,
                    inputs=args.inputs, weights=args.weights)
@@ -82,9 +84,12 @@ def cmd_mc_map(args):
 def cmd_mc_deep(args):
     from snn_verify.proofs.evidence.montecarlo import DEEP_STARTS, deep
 
+    for _, var in args.start or ():
+        problem = positive_problem(var)
+        if problem:
+            raise UsageError(f"--start: the variance {problem}" if "underflows" in problem
+                             else "--start: the variance must be > 0")
     starts = [tuple(float(v) for v in s) for s in (args.start or DEEP_STARTS)]
-    if any(s[1] <= 0 for s in starts):
-        raise UsageError("--start: the variance must be > 0")
     return _run_mc(args, "montecarlo deep", deep, depth=args.depth, width=args.width, samples=args.samples,
                    starts=starts, dropout=args.dropout, rate=float(args.rate), weights=args.weights,
                    inputs=args.inputs)
