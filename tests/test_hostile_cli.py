@@ -48,7 +48,8 @@ def run_bounded(argv, seconds=SECONDS):
     p.start()
     child.close()
     answer = parent.recv() if parent.poll(seconds) else None
-    p.kill() if answer is None else None
+    if answer is None:
+        p.kill()
     p.join()
     return answer
 
