@@ -417,3 +417,35 @@ def test_hypothesis_chains_of_mutations(genuine):
         assert_sound(resealed(cert))
 
     run()
+
+
+def test_an_open_extremum_must_be_open_on_the_right_side(genuine):
+    """Found by review: a REFUTED certificate with a leaf without bound and the extremum
+    [-inf, -inf] (which excludes the true max) was accepted; an open end must be +inf for a
+    max (-inf for a min)."""
+    cert = copy.deepcopy(genuine["refuted mean"])
+    cert["leaves"][0]["bound"] = None
+    attained = cert["extremum"][0]
+    for extremum in ([-math.inf, -math.inf], [math.inf, math.inf], [0.0, -math.inf]):
+        cert["extremum"] = extremum
+        r = assert_sound(resealed(cert))
+        assert not r.ok and r.malformed and "extremum" in r.problems[0]
+    cert["extremum"] = [attained, math.inf]         # open on the right side: accepted
+    assert recheck(resealed(cert)).ok
+
+
+def test_a_certificate_that_would_take_hours_spends_only_its_budget(monkeypatch):
+    """Found by review: a 3 KB certificate of duplicated wide spectral-norm leaves kept the
+    checker busy for hours; the leaf proofs now spend at most a budget proportional to the
+    number of leaves (here made small), and the certificate is rejected."""
+    import snn_verify.proofs.rigorous.recheck as kernel
+
+    monkeypatch.setattr(kernel, "EVALUATIONS_PER_LEAF", 4)
+    monkeypatch.setattr(kernel, "EVALUATION_ALLOWANCE", 20)
+    box = {"mu": ("-1", "1"), "omega": ("-1", "1"), "nu": ("0.5", "2"), "tau": ("0.5", "2")}
+    cert = certificate.build(certify(make_claim("spectral_norm", "<", "3", box), workers=1, max_seconds=20))
+    cert["leaves"] = [dict(cert["leaves"][0], box=cert["search_box"], face=cert["search_box"], bound=2.3)] * 12
+    t0 = time.perf_counter()
+    r = assert_sound(resealed(cert))
+    assert time.perf_counter() - t0 < 30
+    assert not r.ok and any("work budget is spent" in p for p in r.problems)

@@ -43,16 +43,18 @@ from .. import trusted
 from ..trusted import at_working_precision
 from . import coverage, meanfield, schema, tube, verdict
 from .coverage import tiles
-from .leaves import Budget, BudgetExceeded, prove_bound
-from .quantities import evaluate, quantity_dual
+from .leaves import prove_bound
+from .quantities import Budget, BudgetExceeded, evaluate, metered, quantity_dual
 from .result import RecheckAll, RecheckResult
 from .schema import FORMAT, Malformed
 
 __all__ = ["FORMAT", "VARIABLES", "RecheckAll", "RecheckResult", "evaluate", "load", "quantity_dual", "recheck",
            "recheck_file", "recheck_files", "tiles"]
 
-#: evaluations the leaf proofs of one certificate may spend, per leaf and in all beyond that
-EVALUATIONS_PER_LEAF, EVALUATION_ALLOWANCE = 64, 200_000
+#: evaluations of the generated functions that the leaf proofs of one certificate may spend,
+#: per leaf and in all beyond that (genuine certificates spend 40-60 per leaf over Theorem 1's
+#: box and up to about 550 on wide spectral-norm boxes; each costs about 1 ms)
+EVALUATIONS_PER_LEAF, EVALUATION_ALLOWANCE = 1024, 10_000
 #: the largest certificate file read, in bytes
 MAX_FILE_BYTES = 256 * 2 ** 20
 #: what a failed arithmetic check may raise; it becomes a problem, never a traceback
@@ -152,8 +154,9 @@ def leaf_problems(c, progress=None):
     for k, (box, bound) in enumerate(c.leaves):
         if bound is not None:
             try:
-                proved = prove_bound(claim.quantity, sense, box, arb(sense * bound), budget, model=claim.model,
-                                     coordinates=c.coordinates)
+                with metered(budget):
+                    proved = prove_bound(claim.quantity, sense, box, arb(sense * bound), model=claim.model,
+                                         coordinates=c.coordinates)
             except BudgetExceeded:
                 return problems + [f"leaves {k}-{len(c.leaves) - 1}: the checker's work budget is spent, "
                                    "their bounds are not confirmed"]

@@ -7,8 +7,9 @@ Coordinates in which the AD gradient of ``sense*Q`` has one sign are fixed at th
 
 and for a lower bound of the spectral norm also ``||J|| >= u^T J v / (|u| |v|)`` with fixed
 ``u``, ``v`` (:func:`_singular_form_lower`); failing those, the leaf is bisected, at most
-:data:`MAX_DEPTH` times, and every evaluation is counted against a :class:`Budget`, so that
-no certificate, however hostile, makes the checker run without end.
+:data:`MAX_DEPTH` times; every evaluation of the generated functions is counted against the
+certificate's :class:`.quantities.Budget` (:func:`.quantities.metered`), so that no
+certificate, however hostile, makes the checker run without end.
 """
 from __future__ import annotations
 
@@ -25,22 +26,6 @@ from .quantities import duals, evaluate, jacobian_entries, point_value
 MAX_DEPTH = 16
 
 
-class BudgetExceeded(Exception):
-    """The checker's work budget for one certificate is spent."""
-
-
-class Budget:
-    """A count of evaluations that may still be made (:meth:`spend` raises past it)."""
-
-    def __init__(self, evaluations):
-        self.left = evaluations
-
-    def spend(self):
-        self.left -= 1
-        if self.left < 0:
-            raise BudgetExceeded
-
-
 def midpoint(lo, hi):
     """A float in ``[lo, hi]`` near its middle (``lo + (hi - lo)/2`` may overflow or round
     out of the interval; the result is clamped into it by exact float comparisons)."""
@@ -48,15 +33,13 @@ def midpoint(lo, hi):
     return min(max(c, lo), hi)
 
 
-def prove_bound(quantity, sense, box, bound, budget, depth=MAX_DEPTH, model=DEFAULT_MODEL, coordinates=VARIABLES):
+def prove_bound(quantity, sense, box, bound, depth=MAX_DEPTH, model=DEFAULT_MODEL, coordinates=VARIABLES):
     """Whether ``sense*Q <= bound`` on the box (of ``coordinates``) can be shown: monotone
     coordinates are fixed (AD gradient signs), then the mean-value form; failing that,
-    bisect (up to ``depth``).  Each evaluation spends one unit of ``budget``
-    (:class:`Budget`); a proof that would exceed it fails."""
+    bisect (up to ``depth``)."""
     face = [tuple(iv) for iv in box]
     while True:
         free = [i for i, (lo, hi) in enumerate(face) if lo < hi]
-        budget.spend()
         if not free:
             return (sense * point_value(quantity, [arb(lo) for lo, _ in face], model, coordinates)) <= bound
         q = evaluate(quantity, duals(face), model, coordinates)
@@ -94,7 +77,7 @@ def prove_bound(quantity, sense, box, bound, budget, depth=MAX_DEPTH, model=DEFA
         sub = list(face)
         sub[i] = part
         halves.append(sub)
-    return all(prove_bound(quantity, sense, h, bound, budget, depth - 1, model, coordinates) for h in halves)
+    return all(prove_bound(quantity, sense, h, bound, depth - 1, model, coordinates) for h in halves)
 
 
 def _leading_singular_vectors(entries):

@@ -18,6 +18,8 @@ Leaves of ``mean`` and ``variance`` may live in ``(m, s2)``, those of ``variance
 """
 from __future__ import annotations
 
+import contextlib
+
 from flint import arb
 
 from ...claims import DEFAULT_MODEL, VARIABLES, dropout_jacobian, dropout_map, dropout_scale
@@ -34,6 +36,37 @@ COORDINATES = {VARIABLES: ("mean", "variance", "variance_change", "spectral_norm
                ("m", "nu", "tau"): ("mean", "variance", "variance_change")}
 
 
+class BudgetExceeded(Exception):
+    """The checker's work budget for one certificate is spent."""
+
+
+class Budget:
+    """A count of generated-function evaluations (the unit of the checker's work; one over a
+    wide box costs its tiles) that may still be made: :meth:`spend` raises past it."""
+
+    def __init__(self, evaluations):
+        self.left = evaluations
+
+    def spend(self):
+        self.left -= 1
+        if self.left < 0:
+            raise BudgetExceeded
+
+
+#: the budget that :func:`_outputs` spends from (None: unmetered), set by :func:`metered`
+_METER = [None]
+
+
+@contextlib.contextmanager
+def metered(budget):
+    """Count every evaluation of the generated functions inside the block against ``budget``."""
+    _METER[0] = budget
+    try:
+        yield budget
+    finally:
+        _METER[0] = None
+
+
 def _forms(m):
     m = value_of(m)
     return ("mneg",) if m < 0 else ("mpos",) if m >= 0 else ("mneg", "mpos")
@@ -41,6 +74,8 @@ def _forms(m):
 
 def _outputs(name, m, s, lambda_, alpha):
     """The generated outputs ``name_<form>`` (both forms intersected where m has both signs)."""
+    if _METER[0] is not None:
+        _METER[0].spend()
     gen = generated()
     results = [gen[f"{name}_{form}"](m, s, lambda_, alpha) for form in _forms(m)]
     out = results[0]

@@ -18,6 +18,7 @@ it proves integrity, never truth).  :func:`validate` accepts exactly the shape t
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -101,8 +102,8 @@ def validate(cert):
     verdict = text(cert["verdict"], "verdict", VERDICTS)
     text(cert["extremum_kind"], "extremum_kind", (RELATIONS[claim.relation],))
     lo, hi = (number(v, f"extremum[{k}]", infinite=True) for k, v in enumerate(array(cert["extremum"], "extremum", 2)))
-    if not lo <= hi:
-        raise Malformed("extremum", "reversed interval")
+    if not lo <= hi or lo == math.inf or hi == -math.inf:
+        raise Malformed("extremum", "an interval [lo, hi] with lo < +inf and hi > -inf expected")
     argext_text, argext = point(cert["argext"], "argext")
     counterexample = _counterexample(cert["counterexample"], verdict, claim.model)
     search_box = tuple(float_interval(x, f"search_box[{k}]", positive=k >= 2)
