@@ -130,3 +130,12 @@ def test_bench_sweep_compares_1_and_2_workers_on_the_same_claims():
     r = bench_sweep.bench(claims=2, seconds=5.0, tasks=5)
     assert r.same_verdicts and r.seconds_1 > 0 and r.seconds_2 > 0 and r.swept > r.in_process >= 0
     assert "against 1 worker" in r.render()
+
+
+def test_bench_corners_as_a_sweep_gives_the_sequential_verdicts():
+    from snn_verify.proofs.evidence import bench_corners
+
+    seq = bench_corners.run(claims=3, seconds=5.0, seed=4)
+    swept = bench_corners.run(claims=3, seconds=5.0, seed=4, sweep_workers=2)
+    assert [r["bound"] for r in seq.rows] == [r["bound"] for r in swept.rows]
+    assert [r["verdict"] for r in seq.rows] == [r["verdict"] for r in swept.rows]

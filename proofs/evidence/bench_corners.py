@@ -93,18 +93,41 @@ class CornersResult:
         return "\n".join(lines)
 
 
-def run(claims=CLAIMS, seconds=SECONDS, seed=0, workers=1, progress=None):
-    """Draw ``claims`` claims and certify each under ``seconds``: a :class:`CornersResult`."""
+def _row(claim, drawn_true, extreme, verdict, boxes, seconds):
+    return {"quantity": claim.quantity, "relation": claim.relation, "bound": claim.bound_text,
+            "box": dict(zip(("mu", "omega", "nu", "tau"), claim.decimals)), "extreme_estimate": extreme,
+            "drawn_true": drawn_true, "verdict": verdict, "boxes": boxes, "seconds": round(seconds, 3)}
+
+
+def run(claims=CLAIMS, seconds=SECONDS, seed=0, workers=1, progress=None, sweep_workers=None, scheduler=None):
+    """Draw ``claims`` claims and certify each under ``seconds``: a :class:`CornersResult`.
+    With ``sweep_workers`` or ``scheduler`` the claims run as one Dask sweep
+    (:mod:`snn_verify.proofs.sweep`, one process per claim); otherwise one after the other
+    here, each with ``workers`` processes."""
     rng = np.random.default_rng(seed)
+    drawn = [draw(rng) for _ in range(claims)]
+    if sweep_workers or scheduler:
+        return _swept(drawn, seconds, seed, progress, sweep_workers, scheduler)
     rows = []
-    for _ in range(claims):
-        claim, drawn_true, extreme = draw(rng)
+    for claim, drawn_true, extreme in drawn:
         t0 = time.perf_counter()
         r = certify(claim, max_seconds=seconds, workers=workers)
-        rows.append({"quantity": claim.quantity, "relation": claim.relation, "bound": claim.bound_text,
-                     "box": dict(zip(("mu", "omega", "nu", "tau"), claim.decimals)), "extreme_estimate": extreme,
-                     "drawn_true": drawn_true, "verdict": r.verdict, "boxes": r.boxes,
-                     "seconds": round(time.perf_counter() - t0, 3)})
+        rows.append(_row(claim, drawn_true, extreme, r.verdict, r.boxes, time.perf_counter() - t0))
         if progress:
             progress(r.verdict)
+    return CornersResult(tuple(rows), seconds, seed)
+
+
+def _swept(drawn, seconds, seed, progress, workers, scheduler):
+    from .. import sweep
+    from ..rigorous import batch
+
+    tasks = [batch.task_of(batch.line_of(claim), seconds, name=f"corner {k}") for k, (claim, _, _) in enumerate(drawn)]
+    result = sweep.run(tasks, scheduler=scheduler, workers=workers,
+                       progress=progress and (lambda line: progress(line.get("result", {}).get("verdict", "ERROR"))))
+    by_key = {line["key"]: line for line in result.lines}
+    rows = []
+    for task, (claim, drawn_true, extreme) in zip(tasks, drawn):
+        r = by_key[task.key].get("result", {"verdict": "ERROR", "boxes": 0, "seconds": 0.0})
+        rows.append(_row(claim, drawn_true, extreme, r["verdict"], r["boxes"], r["seconds"]))
     return CornersResult(tuple(rows), seconds, seed)

@@ -12,7 +12,6 @@ Cluster start-up is timed apart and not counted in either.
 """
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 
@@ -29,13 +28,7 @@ CLAIMS, SECONDS, TASKS = 40, 20.0, 200
 def claim_lines(claims, seed):
     """JSON claim lines of ``claims`` hard-corner claims drawn from ``seed``."""
     rng = np.random.default_rng(seed)
-    lines = []
-    for k in range(claims):
-        claim = draw(rng)[0]
-        box = {v: list(d) for v, d in zip(("mu", "omega", "nu", "tau"), claim.decimals)}
-        lines.append(json.dumps({"name": f"corner {k}", "quantity": claim.quantity, "relation": claim.relation,
-                                 "bound": claim.bound_text, "box": box}))
-    return lines
+    return [batch.line_of(draw(rng)[0]) for _ in range(claims)]
 
 
 def _timed_sweep(tasks, workers):
@@ -90,8 +83,7 @@ class BenchSweepResult:
 
 def bench(claims=CLAIMS, seconds=SECONDS, seed=0, tasks=TASKS, progress=None):
     lines = claim_lines(claims, seed)
-    claim_tasks = [sweep.Task(batch.TASK, {"line": line, "budget_seconds": seconds, "certificates": None},
-                              name=json.loads(line)["name"]) for line in lines]
+    claim_tasks = [batch.task_of(line, seconds, name=f"corner {k}") for k, line in enumerate(lines)]
     echo = [sweep.Task("snn_verify.proofs.sweep.echo", {"i": i}) for i in range(tasks)]
     results, timings = {}, {}
     for workers in (1, 2):

@@ -92,10 +92,23 @@ def certify_line(line, budget_seconds=60.0, certificates=None):
     return out
 
 
-def tasks(path, budget_seconds=60.0, certificates=None):
-    """One :class:`snn_verify.proofs.sweep.Task` per non-blank line of the claims file."""
+def line_of(claim):
+    """The claim line of a :class:`snn_verify.proofs.rigorous.certify.DecimalClaim` (the
+    inverse of :func:`parse_line`)."""
+    line = {"name": claim.name, "quantity": claim.quantity, "relation": claim.relation, "bound": claim.bound_text,
+            "box": {v: list(d) for v, d in zip(VARIABLES, claim.decimals)}}
+    return json.dumps(dict(line, model=claim.model.as_dict()) if not claim.model.default else line)
+
+
+def task_of(line, budget_seconds=60.0, certificates=None, name=""):
+    """The sweep task that certifies one claim line."""
     from ..sweep import Task
 
+    return Task(TASK, {"line": line, "budget_seconds": budget_seconds, "certificates": certificates}, name=name)
+
+
+def tasks(path, budget_seconds=60.0, certificates=None):
+    """One :class:`snn_verify.proofs.sweep.Task` per non-blank line of the claims file."""
     out = []
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
@@ -105,8 +118,7 @@ def tasks(path, budget_seconds=60.0, certificates=None):
                 name = json.loads(line).get("name", f"line {n}")
             except (ValueError, AttributeError):
                 name = f"line {n}"
-            out.append(Task(TASK, {"line": line.strip(), "budget_seconds": budget_seconds,
-                                   "certificates": certificates}, name=str(name)[:200]))
+            out.append(task_of(line.strip(), budget_seconds, certificates, str(name)[:200]))
     return out
 
 

@@ -150,7 +150,7 @@ def _add_claims(sub):
     p.add_argument("--resume", action="store_true", help="skip the claims whose results --out already holds")
     p.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="a Dask scheduler (default: $SNN_VERIFY_SCHEDULER, else a local cluster of worker processes)")
-    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    p.add_argument("--workers", type=workers, default=None, help="local worker processes (default: all cores)")
     p.add_argument("--budget-seconds", type=positive_float, default=CLAIM_SECONDS,
                    help=f"time budget per claim (default {CLAIM_SECONDS:g})")
     p.add_argument("--certificates", metavar="DIR", default=None, help="write each decided claim's certificate to DIR")
@@ -237,7 +237,8 @@ def cmd_bench_corners(args):
 
     with progress(args.claims, "bench corners") as bar:
         return bench_corners.run(claims=args.claims, seconds=args.budget_seconds, seed=args.seed,
-                                 workers=args.workers, progress=lambda verdict: bar.update(1))
+                                 workers=args.workers, progress=lambda verdict: bar.update(1),
+                                 sweep_workers=args.sweep_workers, scheduler=args.scheduler)
 
 
 def _bench_corners(bench_sub):
@@ -250,6 +251,9 @@ def _bench_corners(bench_sub):
                    help="worker processes per claim (default %(default)s)")
     p.add_argument("--seed", type=int, default=argparse.SUPPRESS,
                    help="random seed of the claims drawn (default: verify.py's --seed, 0)")
+    p.add_argument("--sweep-workers", type=workers, default=None,
+                   help="run the claims as a Dask sweep on this many local worker processes")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None, help="run the claims as a sweep on this Dask cluster")
     p.set_defaults(func=cmd_bench_corners)
 
 
