@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from decimal import Decimal
 from fractions import Fraction
 
 from .evidence.tube_montecarlo import SAMPLES, forward
@@ -36,20 +37,30 @@ def _midpoints(pairs):
     return [float((Fraction(lo) + Fraction(hi)) / 2) for lo, hi in pairs]
 
 
+def _centre(pair):
+    lo, hi = Decimal(pair[0]), Decimal(pair[1])
+    return engine.canonical(str((lo + hi) / 2))
+
+
 def evidence(result, weights, samples=SAMPLES, seed=0):
-    """Monte Carlo rows against the tube of ``result`` (from its start box's centre)."""
+    """Monte Carlo rows at the centre of the tube's start box, against the point tube from
+    that centre (the start box's own tube where it is a point)."""
     body = result.certificate_body
+    start = body["start"]
+    mean_c, var_c = _centre(start["mean"]), _centre(start["variance"])
+    if [mean_c] * 2 != start["mean"] or [var_c] * 2 != start["variance"]:
+        if Fraction(mean_c) != 0:
+            return ()          # the engine takes boxes symmetric about 0: a centre mean of 0
+        body = engine.run_tube(weights, "0", (var_c, var_c), spec=body["weights"]).certificate_body
     layers = body["layers"]
     if not layers:
         return ()
-    mean = float((Fraction(body["start"]["mean"][0]) + Fraction(body["start"]["mean"][1])) / 2)
-    var = float((Fraction(body["start"]["variance"][0]) + Fraction(body["start"]["variance"][1])) / 2)
     pooled = [(float((Fraction(layer["pooled_mean"][0]) + Fraction(layer["pooled_mean"][1])) / 2),
                float((Fraction(layer["pooled_variance"][0]) + Fraction(layer["pooled_variance"][1])) / 2))
               for layer in layers]
     return tuple(forward(weights[:len(layers)], [_midpoints(layer["mean"]) for layer in layers],
-                         [_midpoints(layer["variance"]) for layer in layers], mean=mean, var=var,
-                         samples=samples, seed=seed, pooled=pooled))
+                         [_midpoints(layer["variance"]) for layer in layers], mean=float(Fraction(mean_c)),
+                         var=float(Fraction(var_c)), samples=samples, seed=seed, pooled=pooled))
 
 
 def run(path, input_mean="0", input_var=("1", "1"), target_mean=engine.TARGET_MEAN,

@@ -107,12 +107,29 @@ def test_box_refuted_by_a_witness_point_or_the_box():
     assert kernel.check(r.certificate_body, w) == []
 
 
-def test_box_plain_intervals_are_undecided_with_the_layer(lecun_run):
+def test_box_certified_by_affine_forms_where_intervals_wrap(lecun_run):
+    """The issue's box: plain intervals wrap (UNDECIDED at layer 2), affine forms certify."""
     w, _, _ = lecun_run
+    t0 = time.perf_counter()
     r = engine.run_tube(w, input_mean="0.01", input_var=("0.98", "1.02"))
+    seconds = time.perf_counter() - t0
+    assert r.verdict == engine.CERTIFIED and r.method == "affine"
+    first = r.wrapping[0]
+    assert first["interval_pooled_width"][0] > 5 * first["affine_pooled_width"][0]
+    assert r.wrapping[2]["interval_pooled_width"] is None        # the interval tube stopped at layer 2
+    t1 = time.perf_counter()
+    assert kernel.check(r.certificate_body, w) == []
+    print(f"\nbox E = 0.01, var [0.98, 1.02]: tube {seconds:.2f} s, re-check {time.perf_counter() - t1:.2f} s")
+    cert = copy.deepcopy(r.certificate_body)                    # tighter than the affine forms: rejected
+    cert["layers"][3]["pooled_variance"] = ["0.99", "1.01"]
+    assert any("layers[3].pooled_variance" in p for p in kernel.check(reseal(cert), w))
+
+
+def test_box_undecided_names_the_layer_and_the_excess():
+    w = lecun(sizes=(16, 64, 64))
+    r = engine.run_tube(w, input_mean="0.1", input_var=("0.9", "1.1"))
     assert r.verdict == engine.UNDECIDED and r.exit_code == 3
-    assert "layer 2" in r.note and "leaves the target by" in r.note
-    assert r.wrapping[0]["growth"] > 3               # wrapping: a unit's mean interval grows ~ ||W_k||_1
+    assert "layer 1: pooled variance" in r.note and "leaves the target by" in r.note
     assert kernel.check(r.certificate_body, w) == []
 
 

@@ -94,9 +94,14 @@ def canonical(text):
     return f"{'-' if sign else ''}{''.join(map(str, digits))}e{exp}"
 
 
-def outward(x):
+def outward(x, variance=False):
     """Two decimal texts ``[lo, hi]`` whose interval holds the ball ``x``, checked with the
-    kernel's own test (:func:`~snn_verify.proofs.rigorous.recheck.tube.inside`)."""
+    kernel's own test (:func:`~snn_verify.proofs.rigorous.recheck.tube.inside`); for a
+    ``variance``, a lower end below 0 becomes 0."""
+    if variance and not x >= 0:
+        hi = outward(x)[1]
+        if kernel.inside(x, ["0", hi], True):
+            return ["0", hi]
     slack = 2.0 ** -70
     for _ in range(8):
         y = x + arb(0, float(abs(x).upper()) * slack + 1e-200)
@@ -132,21 +137,38 @@ def propagate(mats, biases, start, features, target=None, scope="pooled"):
     for i, (m, b) in enumerate(zip(mats, biases)):
         try:
             mu, nu = kernel.layer_step(m, b, means, variances)
-            layer = {"mean": [outward(x) for x in mu], "variance": [outward(x.nonnegative_part()) for x in nu]}
+            layer = {"mean": [outward(x) for x in mu], "variance": [outward(kernel.nonneg(x), True) for x in nu]}
         except (ArithmeticError, ValueError) as exc:
             return out, (i, str(exc))
-        if any(_f(p[0]) < 0 for p in layer["variance"]):
-            layer["variance"] = [[("0" if _f(p[0]) < 0 else p[0]), p[1]] for p in layer["variance"]]
         means = [kernel.ball(t) for t in layer["mean"]]
-        variances = [kernel.ball(t).nonnegative_part() for t in layer["variance"]]
+        variances = [kernel.nonneg(kernel.ball(t)) for t in layer["variance"]]
         pm, pv = kernel.pooled(means, variances)
-        layer["pooled_mean"], layer["pooled_variance"] = outward(pm), outward(pv)
-        if _f(layer["pooled_variance"][0]) < 0:
-            layer["pooled_variance"][0] = "0"
+        layer["pooled_mean"], layer["pooled_variance"] = outward(pm), outward(pv, True)
         out.append(layer)
         if target is not None and i + 1 < len(mats) and any(_status([layer], target, scope)):
             return out, (i + 1, "stopped: the layer before is not inside the target")
     return out, None
+
+
+def propagate_affine(weights, mats, start, features):
+    """The affine tube (:func:`~snn_verify.proofs.rigorous.recheck.tube.affine_step`) from a
+    start box: ``(layers, stop, parts)`` as :func:`propagate`, ``parts`` the pooled widths
+    by source per layer."""
+    state = kernel.affine_start(start, features)
+    out, parts = [], []
+    for i, ((_, b), m) in enumerate(zip(weights, mats)):
+        try:
+            state, rows_a, rows_b = kernel.affine_step(m, b, state)
+            mu, nu = kernel.affine_ranges(state, rows_a, rows_b)
+            p = {}
+            pm, pv = kernel.affine_pooled(state, rows_a, p)
+            layer = {"mean": [outward(x) for x in mu], "variance": [outward(x, True) for x in nu],
+                     "pooled_mean": outward(pm), "pooled_variance": outward(pv, True)}
+        except (ArithmeticError, ValueError) as exc:
+            return out, (i, str(exc)), parts
+        out.append(layer)
+        parts.append(p)
+    return out, None, parts
 
 
 def _rows(layer, scope):
@@ -189,6 +211,7 @@ class TubeResult:
     wrapping: tuple                    # per layer: growth of the widest unit interval
     seconds: float
     certificate_body: dict = field(repr=False, compare=False, default=None)
+    method: str = "intervals"
     certificate: str | None = None
     recheck: dict | None = None
     monte_carlo: tuple = ()
@@ -199,7 +222,8 @@ class TubeResult:
         return EXIT_CODES[self.verdict]
 
     def to_json(self):
-        return {"file": self.file, "verdict": self.verdict, "note": self.note, "input": self.input,
+        return {"file": self.file, "verdict": self.verdict, "method": self.method, "note": self.note,
+                "input": self.input,
                 "start": self.start, "target": self.target, "refuted_at": self.refuted_at,
                 "layers": list(self.layers), "wrapping": list(self.wrapping), "seconds": round(self.seconds, 3),
                 "certificate": self.certificate, "recheck": self.recheck, "monte_carlo": list(self.monte_carlo),
@@ -209,6 +233,8 @@ class TubeResult:
     def render(self):
         t = self.target
         lines = [f"{self.file + ': ' if self.file else ''}tube {self.verdict}: {self.note}",
+                 f"  method: {self.method}" + ("" if self.method == "intervals" else
+                                               " (interval propagation wraps; see the wrapping rows)"),
                  f"  model: per-unit mean-field map, SELU after every layer; input: {self.input['features']} "
                  f"features, mean in [{', '.join(self.input['mean'])}], variance in "
                  f"[{', '.join(self.input['variance'])}]; target ({t['scope']}): mean "
@@ -223,8 +249,20 @@ class TubeResult:
             lines.append(f"  {i + 1:>5}  {layer['units_count']:>5}  [{pm[0]:+.15f}, {pm[1]:+.15f}]  "
                          f"[{pv[0]:.15f}, {pv[1]:.15f}]  {max(layer['mean_width'], layer['variance_width']):.1e}  "
                          f"{um['min'][0]:+.4f}..{um['max'][1]:+.4f}     {uv['min'][0]:.4f}..{uv['max'][1]:.4f}")
+        if self.method == "affine":
+            lines.append("  wrapping: pooled (mean, variance) widths, plain intervals -> affine forms; the variance's "
+                         "affine width by source (linear / quadratic bound / unshared remainders):")
+            for i, row in enumerate(self.wrapping):
+                iw = row.get("interval_pooled_width")
+                p = row.get("affine_parts") or {}
+                lines.append(f"  {i + 1:>5}  " + (f"({iw[0]:.2e}, {iw[1]:.2e})" if iw else "(stopped)          ")
+                             + f" -> ({row['affine_pooled_width'][0]:.2e}, {row['affine_pooled_width'][1]:.2e})"
+                             + (f"   {p['variance_linear']:.1e} / {p['variance_quadratic']:.1e} / "
+                                f"{p['variance_unshared']:.1e}" if p else "")
+                             + f"   unit mean width max {row['unit_mean_width_max']:.3g}")
         if self.monte_carlo:
-            lines.append("  evidence (Monte Carlo forward pass, Gaussian inputs at the box centre; not a proof):")
+            lines.append("  evidence (Monte Carlo forward pass, Gaussian inputs at the box centre, z against the tube "
+                         "from the centre; not a proof):")
             lines.append("  layer  empirical mean  z        empirical variance  z        per-unit max|z| mean/var")
             for row in self.monte_carlo:
                 lines.append(f"  {row['layer']:>5}  {row['mean']:+.6f}      {row['z_mean']:+7.2f}  "
@@ -263,6 +301,10 @@ def _summary(layers, names):
                      "variance_width": float(_f(layer["pooled_variance"][1]) - _f(layer["pooled_variance"][0])),
                      "units": {"mean": _quantiles(layer["mean"]), "variance": _quantiles(layer["variance"])}})
     return rows
+
+
+def _pooled_width(layer):
+    return [float(_f(layer[k][1]) - _f(layer[k][0])) for k in ("pooled_mean", "pooled_variance")]
 
 
 def _wrapping(layers, start):
@@ -336,10 +378,20 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
     point = _f(pairs["mean"][0]) == _f(pairs["mean"][1]) and _f(pairs["variance"][0]) == _f(pairs["variance"][1])
     layers, stop = propagate(mats, biases, box, features, None if point else target, scope)
     outside, straddle = _status(layers, target, scope)
+    method, wrapping = "intervals", _wrapping(layers, box)
+    if not point and (outside is None and (straddle is not None or stop is not None)):
+        a_layers, a_stop, parts = propagate_affine(weights, mats, box, features)
+        a_out, a_straddle = _status(a_layers, target, scope)
+        wrapping = tuple(dict(row, affine_pooled_width=_pooled_width(a), affine_parts=p,
+                              interval_pooled_width=_pooled_width(i) if i else None)
+                         for row, a, p, i in zip(_wrapping(a_layers, box), a_layers, parts,
+                                                 list(layers) + [None] * len(a_layers)))
+        method, layers, stop, outside, straddle = "affine", a_layers, a_stop, a_out, a_straddle
     start, tube_layers, refuted_at = box, layers, None
     if outside is None and straddle is None and stop is None:
         verdict = CERTIFIED
-        note = f"every layer's {'pooled moments' if scope == 'pooled' else 'intervals'} certified inside the target"
+        note = (f"every layer's {'pooled moments' if scope == 'pooled' else 'intervals'} certified inside the target"
+                + (" (affine forms)" if method == "affine" else ""))
     elif outside is not None:
         verdict, refuted_at = REFUTED, outside[0] + 1
         note = (f"layer {refuted_at}: {outside[1]} in [{float(_f(outside[2][0])):.10g}, "
@@ -351,6 +403,7 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
             c_out, _ = _status(c_layers, target, scope)
             if c_out is not None:
                 verdict, start, tube_layers, refuted_at = REFUTED, cand, c_layers, c_out[0] + 1
+                method = "intervals"
                 note = (f"witness: every feature with mean {cand['mean'][0]} and variance {cand['variance'][0]}: "
                         f"layer {refuted_at}: {c_out[1]} in [{float(_f(c_out[2][0])):.10g}, "
                         f"{float(_f(c_out[2][1])):.10g}], outside the target (Arb enclosure)")
@@ -363,11 +416,13 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
             else:
                 note = f"layer {stop[0] + 1}: the tube could not be enclosed ({stop[1]})"
     body = {"format": FORMAT, "weights": spec, "input": inp, "start": start, "target": target,
-            "verdict": verdict, "refuted_at": refuted_at, "layers": tube_layers,
+            "method": method, "verdict": verdict, "refuted_at": refuted_at, "layers": tube_layers,
             "generated_sha256": trusted.generated_digest()}
     body["sha256"] = trusted.digest(body)
+    if start is not box:
+        wrapping = _wrapping(tube_layers, start)
     return TubeResult(verdict, tuple(_summary(tube_layers, layer_names)), inp, start, target, refuted_at, note,
-                      _wrapping(tube_layers, start), time.perf_counter() - t0, certificate_body=body)
+                      wrapping, time.perf_counter() - t0, certificate_body=body, method=method)
 
 
 def write_certificate(result, path):

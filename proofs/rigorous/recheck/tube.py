@@ -34,11 +34,17 @@ What :func:`check` verifies, in order
 3. Weights: the arrays given (or read from the named file, whose SHA-256 must match) have the
    certificate's per-layer shapes and SHA-256 (of their float64 little-endian bytes,
    ``(units, inputs)`` row-major), the layers chain, the first takes ``input.features``.
-4. Every layer, from the previous layer's certified intervals (layer 1 from the start box):
+4. Method ``intervals``: every layer, from the previous layer's certified intervals (layer 1
+   from the start box):
    ``m`` and ``s^2`` by Arb matrix products (``W`` exact, ``W^2`` entry by entry in Arb),
    ``s^2 > 0`` in Arb, each unit's Arb
    moments inside its two intervals, and the pooled ``M``, ``V`` (Arb, from the intervals)
-   inside the pooled intervals.
+   inside the pooled intervals.  Method ``affine``: the affine tube (:func:`affine_tube`:
+   every unit's moments as affine forms over noise symbols of the start box, linear maps
+   exact in Arb, each unit's moments linearised with a Taylor remainder bounded by the
+   second partials over its range; the pooled moments from the forms, their quadratic parts
+   bounded) re-run whole from the start box, and every unit's and the pooled ranges inside
+   the leaves.
 5. The verdict, exactly (Fractions of the decimals): CERTIFIED needs the whole input box as
    start, every layer present and every pooled interval (scope ``units``: every unit's
    interval too) inside the target; REFUTED needs the interval at layer ``refuted_at`` to
@@ -48,7 +54,7 @@ What :func:`check` verifies, in order
 Example
 -------
 >>> check({"format": FORMAT}, [])[0]
-'keys: missing generated_sha256, input, layers, refuted_at, sha256, start, target, verdict, weights'
+'keys: missing generated_sha256, input, layers, method, refuted_at, sha256, start, target, verdict, weights'
 """
 from __future__ import annotations
 
@@ -66,8 +72,11 @@ from flint import arb, arb_mat, ctx
 from snn_verify.proofs.rigorous import trusted
 
 FORMAT = "snn-verify tube certificate 1"
-TOP_KEYS = frozenset({"format", "weights", "input", "start", "target", "verdict", "refuted_at", "layers",
-                      "sha256", "generated_sha256"})
+TOP_KEYS = frozenset({"format", "weights", "input", "start", "target", "method", "verdict", "refuted_at",
+                      "layers", "sha256", "generated_sha256"})
+#: how the leaves follow: "intervals" (each layer's from the previous layer's intervals) or
+#: "affine" (from affine forms over the start box's noise symbols, re-run whole)
+METHODS = ("intervals", "affine")
 WEIGHT_KEYS = frozenset({"file", "file_sha256", "layout", "layers"})
 WEIGHT_LAYER_KEYS = frozenset({"name", "shape", "sha256", "bias"})
 BIAS_KEYS = frozenset({"name", "sha256"})
@@ -192,6 +201,9 @@ def validate(cert):
         raise Invalid("target.scope: pooled or units expected")
     tbox = {"mean": _pair(target["mean"], "target.mean"), "variance": _pair(target["variance"], "target.variance")}
 
+    method = cert["method"]
+    if type(method) is not str or method not in METHODS:
+        raise Invalid("method: intervals or affine expected")
     verdict = cert["verdict"]
     if type(verdict) is not str or verdict not in VERDICTS:
         raise Invalid("verdict: CERTIFIED, REFUTED or UNDECIDED expected")
@@ -221,7 +233,7 @@ def validate(cert):
         row["pooled_texts"] = (layer["pooled_mean"], layer["pooled_variance"])
         parsed_layers.append(row)
     return {"shapes": shapes, "features": features, "input": box, "start": sbox, "start_texts": start,
-            "target": tbox, "scope": target["scope"], "verdict": verdict, "refuted_at": refuted_at,
+            "target": tbox, "scope": target["scope"], "method": method, "verdict": verdict, "refuted_at": refuted_at,
             "layers": parsed_layers}
 
 
@@ -323,6 +335,18 @@ def weight_problems(spec, shapes, features, weights):
 
 # --- 4. the Arb step of one layer ---------------------------------------------------------
 
+def nonneg(x):
+    """A ball holding ``x`` intersected with ``[0, inf)``: a variance, known to be >= 0.
+    (python-flint 0.9's ``nonnegative_part`` returns a ball centred at 0 for a positive
+    ball of some width, e.g. ``[+/- 0.95]`` for ``[0.869 +/- 0.08]``: valid, but it reaches
+    below 0.)"""
+    if x >= 0 or not x.is_finite():
+        return x
+    if x < 0:
+        return x                       # no non-negative value: left for the checks to reject
+    return arb(0).union(x.upper())
+
+
 def matrices(w):
     """``(W, W^2)`` as Arb matrices: the float64 weights (exact) and their squares, each an
     Arb square of an exact ball (80 bits: relative radius ~2^-80)."""
@@ -383,7 +407,7 @@ def unit_moments(m, s2, depth=TILE_DEPTH):
         mean, var = a[0].union(b[0]), a[1].union(b[1])
     else:
         mean, var = _tile(m, s2)
-    return mean, var.nonnegative_part()
+    return mean, nonneg(var)
 
 
 def layer_step(mats, bias, means, variances):
@@ -416,7 +440,7 @@ def pooled(means, variances):
         total += mu
         second += nu + square(mu)
     mean = total / n
-    return mean, (second / n - square(mean)).nonnegative_part()
+    return mean, nonneg(second / n - square(mean))
 
 
 def ball(pair_texts):
@@ -424,14 +448,165 @@ def ball(pair_texts):
     return trusted.decimal_ball(pair_texts[0]).union(trusted.decimal_ball(pair_texts[1]))
 
 
-def inside(x, pair_texts):
-    """Is the ball ``x`` inside the interval of two decimal texts?  (Arb comparisons.)"""
-    return bool(trusted.decimal_ball(pair_texts[0]) <= x) and bool(x <= trusted.decimal_ball(pair_texts[1]))
+def inside(x, pair_texts, variance=False):
+    """Is the ball ``x`` inside the interval of two decimal texts?  (Arb comparisons.)  For a
+    ``variance`` (a number known to be >= 0) a lower end of exactly 0 holds whatever ``x``'s."""
+    low_ok = (variance and _decimal(pair_texts[0], "leaf") == 0) or bool(trusted.decimal_ball(pair_texts[0]) <= x)
+    return low_ok and bool(x <= trusted.decimal_ball(pair_texts[1]))
 
 
 def start_balls(start_texts, features):
-    mean, var = ball(start_texts["mean"]), ball(start_texts["variance"]).nonnegative_part()
+    mean, var = ball(start_texts["mean"]), nonneg(ball(start_texts["variance"]))
     return [mean] * features, [var] * features
+
+
+# --- 4'. affine forms (method "affine") ----------------------------------------------------
+
+def symmetric(ub):
+    """The ball ``[-ub, ub]`` (``ub`` an Arb upper bound >= 0)."""
+    return (-ub).union(ub)
+
+
+def abs_sum(row):
+    """An upper bound of ``sum_i |x_i|`` of a list of balls."""
+    total = arb(0)
+    for x in row:
+        total += x.abs_upper()
+    return total
+
+
+def _d2_over(m, s2, depth=TILE_DEPTH):
+    """The generated ``moments_d2`` outputs (values, first and second partials in m and
+    s^2) over the rectangle ``m x s2``: bisected tiles, united."""
+    s_mid = s2.mid().sqrt()
+    wide_s2, wide_m = s2.rad() > TILE * s2.mid(), m.rad() > TILE * s_mid
+    if depth and (wide_s2 or wide_m):
+        cut_s2 = wide_s2 and (not wide_m or s2.rad() / s2.mid() >= m.rad() / s_mid)
+        x = s2 if cut_s2 else m
+        mid = arb(x.mid())
+        halves = [x.lower().union(mid), mid.union(x.upper())]
+        a, b = (_d2_over(m, h, depth - 1) if cut_s2 else _d2_over(h, s2, depth - 1) for h in halves)
+        return tuple(u.union(v) for u, v in zip(a, b))
+    return _closed("moments_d2", m, s2.sqrt())
+
+
+def affine_start(start_texts, features):
+    """The affine state of the start box: every feature's mean ``c + r e_j`` and variance
+    ``d + t e_(n+j)`` over noise symbols ``e in [-1, 1]^N`` (a symbol only where the start
+    interval has a width)."""
+    mean, var = ball(start_texts["mean"]), ball(start_texts["variance"])
+    mc, mr = arb(mean.mid()), mean.rad()
+    vc, vr = arb(var.mid()), var.rad()
+    cols = (features if mr > 0 else 0) + (features if vr > 0 else 0)
+    a, b = arb_mat(features, cols), arb_mat(features, cols)
+    off = 0
+    if mr > 0:
+        for j in range(features):
+            a[j, j] = arb(mr)
+        off = features
+    if vr > 0:
+        for j in range(features):
+            b[j, off + j] = arb(vr)
+    return {"c": [mc] * features, "A": a, "d": [vc] * features, "B": b, "t": [arb(0)] * features}
+
+
+def _remainder(hess, slope_error, hm, hs):
+    """``|grad f(c) - g| . h + (|f_mm| hm^2 + 2 |f_ms| hm hs + |f_ss| hs^2) / 2``."""
+    fmm, fms, fss = (x.abs_upper() for x in hess)
+    return (slope_error[0].abs_upper() * hm + slope_error[1].abs_upper() * hs
+            + (fmm * hm * hm + 2 * fms * hm * hs + fss * hs * hs) / 2)
+
+
+def affine_step(mats, bias, state):
+    """One layer over affine forms.  Per unit, the moments are linearised at the centre
+    ``c`` of its (m, s^2) range with slopes ``g`` (the midpoints of the gradient's ball at
+    ``c``); by Taylor's theorem the remainder is at most ``|grad f(c) - g| . h +
+    (|f_mm| h_m^2 + 2 |f_ms| h_m h_s + |f_ss| h_s^2) / 2 + |g_s2| t`` with the second partials
+    enclosed over the range's rectangle (bisected tiles), ``h`` the half ranges and ``t`` the
+    unshared radius of s^2.  A mean's remainder becomes a fresh noise
+    symbol of its own; a variance's stays an unshared radius."""
+    w, sq = mats
+    n = w.nrows()
+    m_c = w * arb_mat([[x] for x in state["c"]])
+    s_c = sq * arb_mat([[x] for x in state["d"]])
+    s_t = sq * arb_mat([[x] for x in state["t"]])
+    a_rows = (w * state["A"]).tolist() if state["A"].ncols() else [[] for _ in range(n)]
+    b_rows = (sq * state["B"]).tolist() if state["B"].ncols() else [[] for _ in range(n)]
+    new = {"c": [], "d": [], "t": []}
+    rows_a, rows_b, fresh = [], [], []
+    for k in range(n):
+        mk = m_c[k, 0] + (arb(float(bias[k])) if bias is not None else 0)
+        sk, tk = s_c[k, 0], s_t[k, 0].abs_upper()
+        hm, hs = abs_sum(a_rows[k]), abs_sum(b_rows[k]) + tk
+        rect_m, rect_s2 = mk + symmetric(hm), sk + symmetric(hs)
+        if not rect_s2 > 0:
+            raise ArithmeticError(f"unit {k}: s^2 = {rect_s2.str(5)} not certified > 0")
+        hess = _d2_over(rect_m, rect_s2)[6:]
+        mean, var, fm, fs, vm, vs = _closed("moments_d1", mk, sk.sqrt())
+        gm, gs, hvm, hvs = (arb(x.mid()) for x in (fm, fs, vm, vs))
+        r_mean = _remainder(hess[:3], (fm - gm, fs - gs), hm, hs) + gs.abs_upper() * tk
+        r_var = _remainder(hess[3:], (vm - hvm, vs - hvs), hm, hs) + hvs.abs_upper() * tk
+        new["c"].append(mean)
+        new["d"].append(var)
+        new["t"].append(r_var)
+        rows_a.append([gm * x + gs * y for x, y in zip(a_rows[k], b_rows[k])] if b_rows[k] else [gm * x for x in a_rows[k]])
+        rows_b.append([hvm * x + hvs * y for x, y in zip(a_rows[k], b_rows[k])] if b_rows[k] else [hvm * x for x in a_rows[k]])
+        fresh.append(r_mean)
+    zero = arb(0)
+    for k in range(n):
+        rows_a[k] += [fresh[k] if j == k else zero for j in range(n)]
+        rows_b[k] += [zero] * n
+    new["A"], new["B"] = arb_mat(rows_a), arb_mat(rows_b)
+    return new, rows_a, rows_b
+
+
+def affine_ranges(state, rows_a, rows_b):
+    """Per-unit balls of the mean and variance ranges of an affine state."""
+    means = [c + symmetric(abs_sum(r)) for c, r in zip(state["c"], rows_a)]
+    variances = [nonneg(d + symmetric(abs_sum(r) + t))
+                 for d, r, t in zip(state["d"], rows_b, state["t"])]
+    return means, variances
+
+
+def affine_pooled(state, rows_a, parts=None):
+    """Balls ``(M, V)`` of the pooled moments over an affine state (linear parts kept as
+    forms; the quadratic parts bounded: ``avg (a_k . e)^2 in [0, avg ||a_k||_1^2]``,
+    ``(alpha . e)^2 in [0, ||alpha||_1^2]``)."""
+    n = len(state["c"])
+    ones = arb_mat([[arb(1)] * n])
+    cs = arb_mat([state["c"]])
+    big_c = sum(state["c"], arb(0)) / n
+    alpha = (ones * state["A"]).tolist()[0] if state["A"].ncols() else []
+    alpha = [x / n for x in alpha]
+    a_norm = abs_sum(alpha)
+    mean = big_c + symmetric(a_norm)
+    lin = []
+    if state["A"].ncols():
+        ob = (ones * state["B"]).tolist()[0]
+        ca = (cs * state["A"]).tolist()[0]
+        lin = [x / n + 2 * y / n - 2 * big_c * z for x, y, z in zip(ob, ca, alpha)]
+    centre = sum(state["d"], arb(0)) / n + sum((square(c) for c in state["c"]), arb(0)) / n - square(big_c)
+    t_avg = sum(state["t"], arb(0)) / n
+    quad_hi = sum((square(abs_sum(r)) for r in rows_a), arb(0)) / n
+    quad_lo = square(a_norm)
+    var = centre + symmetric(abs_sum(lin)) + (-(quad_lo + t_avg)).union(quad_hi + t_avg)
+    if parts is not None:          # widths by source, for the report (no decision uses them)
+        parts.update({"mean_linear": 2 * float(a_norm.upper()), "variance_linear": 2 * float(abs_sum(lin).upper()),
+                      "variance_quadratic": float((quad_hi + quad_lo).upper()),
+                      "variance_unshared": 2 * float(t_avg.upper())})
+    return mean, nonneg(var)
+
+
+def affine_tube(weights, start_texts, features, layers=None):
+    """Per layer ``(means, variances, M, V)`` (balls) of the affine tube from the start box,
+    for the first ``layers`` layers (default all)."""
+    state = affine_start(start_texts, features)
+    out = []
+    for w, b in weights[:layers]:
+        state, rows_a, rows_b = affine_step(matrices(w), None if b is None else np.asarray(b, dtype=np.float64), state)
+        means, variances = affine_ranges(state, rows_a, rows_b)
+        out.append((means, variances, *affine_pooled(state, rows_a)))
+    return out
 
 
 # --- 5. the verdict -------------------------------------------------------------------------
@@ -474,8 +649,38 @@ def verdict_problems(data):
 
 # --- the check ------------------------------------------------------------------------------
 
+def _leaf_problems(i, out_m, out_v, texts, max_problems, problems):
+    for j, (mu, nu) in enumerate(zip(out_m, out_v)):
+        for name, x, t in (("mean", mu, texts["mean"][j]), ("variance", nu, texts["variance"][j])):
+            if not inside(x, t, name == "variance"):
+                problems.append(f"layers[{i}].{name}[{j}]: the Arb enclosure {x.str(8)} is not inside {t}")
+                if len(problems) >= max_problems:
+                    return True
+    return False
+
+
+def affine_problems(data, weights, max_problems=20):
+    """Step 4 for method "affine": the affine tube re-run in Arb from the start box; every
+    unit's and the pooled ranges inside the leaves."""
+    problems = []
+    try:
+        tube = affine_tube(weights, data["start_texts"], data["features"], len(data["layers"]))
+    except (ArithmeticError, ValueError) as exc:
+        return [f"affine tube: {exc}"]
+    for i, ((out_m, out_v, pm, pv), layer) in enumerate(zip(tube, data["layers"])):
+        if _leaf_problems(i, out_m, out_v, layer["texts"], max_problems, problems):
+            return problems + ["(stopped after this many problems)"]
+        for name, x, t in (("pooled_mean", pm, layer["pooled_texts"][0]),
+                           ("pooled_variance", pv, layer["pooled_texts"][1])):
+            if not inside(x, t, name == "pooled_variance"):
+                problems.append(f"layers[{i}].{name}: the Arb enclosure {x.str(8)} is not inside {t}")
+    return problems
+
+
 def tube_problems(data, weights, max_problems=20):
     """Step 4: every layer's intervals re-derived in Arb from the previous layer's."""
+    if data["method"] == "affine":
+        return affine_problems(data, weights, max_problems)
     problems = []
     means, variances = start_balls(data["start_texts"], data["features"])
     for i, layer in enumerate(data["layers"]):
@@ -486,18 +691,14 @@ def tube_problems(data, weights, max_problems=20):
         except (ArithmeticError, ValueError) as exc:
             return problems + [f"layers[{i}]: {exc}"]
         texts = layer["texts"]
-        for j, (mu, nu) in enumerate(zip(out_m, out_v)):
-            for name, x, t in (("mean", mu, texts["mean"][j]), ("variance", nu, texts["variance"][j])):
-                if not inside(x, t):
-                    problems.append(f"layers[{i}].{name}[{j}]: the Arb enclosure {x.str(8)} is not inside {t}")
-                    if len(problems) >= max_problems:
-                        return problems + ["(stopped after this many problems)"]
+        if _leaf_problems(i, out_m, out_v, texts, max_problems, problems):
+            return problems + ["(stopped after this many problems)"]
         means = [ball(t) for t in texts["mean"]]
-        variances = [ball(t).nonnegative_part() for t in texts["variance"]]
+        variances = [nonneg(ball(t)) for t in texts["variance"]]
         pm, pv = pooled(means, variances)
         for name, x, t in (("pooled_mean", pm, layer["pooled_texts"][0]),
                            ("pooled_variance", pv, layer["pooled_texts"][1])):
-            if not inside(x, t):
+            if not inside(x, t, name == "pooled_variance"):
                 problems.append(f"layers[{i}].{name}: the Arb enclosure {x.str(8)} is not inside {t}")
     return problems
 
