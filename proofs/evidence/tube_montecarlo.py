@@ -31,6 +31,10 @@ import numpy as np
 from snn_verify.theory.parameters import ALPHA01, LAMBDA01
 
 SAMPLES, BATCHES, Z_LIMIT = 8192, 16, 5.0
+#: the random stream is keyed by this tag and the seed: ``default_rng(seed)`` alone would
+#: draw, for a network whose weights were drawn by ``default_rng(seed)`` too, inputs equal
+#: to its first layer's rows (correlated with them, not independent)
+STREAM = 0x7475_6265
 
 
 def selu(x):
@@ -42,7 +46,7 @@ def forward(weights, tube_means, tube_vars, mean=0.0, var=1.0, samples=SAMPLES, 
     """Rows of per-layer evidence (module docstring).  ``weights``: ``[(W, b)]`` with ``W`` as
     (units, inputs); ``tube_means``/``tube_vars``: per layer, the per-unit midpoints of the
     tube; ``pooled``: per layer ``(M, V)`` midpoints of the tube (default: from the units)."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([STREAM, seed])
     features = weights[0][0].shape[1]
     h = mean + np.sqrt(var) * rng.standard_normal((samples, features))
     rows = []
