@@ -522,3 +522,20 @@ def test_checker_rejects_c_star_mutants():
     assert check(_mutant(_set("c_star", relation=">", bound="0.9"), row=row)) != []
     dropped = _mutant(lambda c: c.update(claims=[x for x in c["claims"] if x["quantity"] != "c_star"]), row=row)
     assert any("needs c_star" in p for p in check(dropped))
+
+
+def test_finite_width_evidence_is_near_the_certified_maps():
+    """A small Monte Carlo (width 48, 256 networks, 4 layers): the gradient factor and the
+    pooled second moment agree with the certified chi_1 and F^4(3) within 5 standard errors
+    plus the O(1/n) gap."""
+    from snn_verify.proofs.evidence.meanfield_mc import WithMonteCarlo, finite_width
+
+    mc = finite_width(widths=(48,), depth=4, nets=256, seed=3)
+    (row,) = mc.rows
+    chi = _claims(_row("1", "0").certificate)["chi_1"]
+    assert abs(mpmath.mpf(row.grad_pred) - mpmath.mpf(chi["lo"])) < 1e-14     # float64 vs certified
+    assert abs(row.grad - row.grad_pred) < 0.05 and abs(row.length - row.length_pred) < 0.1
+    assert abs(row.grad_z) < 6
+    combined = WithMonteCarlo(_rows(), mc)
+    assert combined.exit_code == 0 and "Finite width (evidence, not proof)" in combined.render()
+    assert combined.to_json()["montecarlo"]["rows"][0]["width"] == 48

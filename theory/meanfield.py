@@ -164,18 +164,67 @@ def correlation_at_minus_one(sw2=1.0, lam=LAMBDA01, alpha=ALPHA01, q=None):
     return -2 * lam ** 2 * alpha * Q * _parts(Q, lam, alpha)[5] / q
 
 
+def _conditional(m, s, lam, alpha):
+    """``(E[selu(v)], E[selu'(v)])`` for ``v ~ N(m, s^2)``: with ``Phi`` the normal cdf,
+    ``E[v 1_{v>0}] = m Phi(m/s) + s varphi(m/s)`` and
+    ``E[e^v 1_{v<0}] = e^{m + s^2/2} Phi(-(m + s^2)/s) = erfcx((m + s^2)/(s sqrt 2)) e^{-m^2/(2s^2)}/2``."""
+    from scipy.special import erfc
+
+    r2 = math.sqrt(2)
+    pos = erfc(-m / (s * r2)) / 2
+    b = (m + s * s) / (s * r2)
+    ev = (_erfcx(b) * math.exp(-m * m / (2 * s * s)) if b >= 0
+          else math.exp(m + s * s / 2) * erfc(b)) / 2
+    pdf = math.exp(-m * m / (2 * s * s)) / math.sqrt(2 * math.pi)
+    mean = lam * (m * pos + s * pdf) + lam * alpha * (ev - (1 - pos))
+    return mean, lam * pos + lam * alpha * ev
+
+
+def correlation_pair(Q, rho, lam=LAMBDA01, alpha=ALPHA01):
+    """``(E[selu(u) selu(v)], E[selu'(u) selu'(v)])`` for ``(u, v)`` of variance Q and correlation
+    ``rho``: condition on u (:func:`_conditional`), integrate u by ``scipy.integrate.quad`` on
+    each side of the kink (float64, about 1e-12; the certified version is
+    :mod:`snn_verify.proofs.rigorous.gaussian`)."""
+    from scipy.integrate import quad
+
+    sq = math.sqrt(Q)
+    if abs(rho) >= 1:  # degenerate: v = +-u, a 1-D expectation
+        sign = 1.0 if rho > 0 else -1.0
+        f = lambda t: _selu(sq * t, lam, alpha) * _selu(sign * sq * t, lam, alpha)  # noqa: E731
+        g = lambda t: _dselu(sq * t, lam, alpha) * _dselu(sign * sq * t, lam, alpha)  # noqa: E731
+    else:
+        s = sq * math.sqrt(1 - rho * rho)
+        f = lambda t: _selu(sq * t, lam, alpha) * _conditional(rho * sq * t, s, lam, alpha)[0]  # noqa: E731
+        g = lambda t: _dselu(sq * t, lam, alpha) * _conditional(rho * sq * t, s, lam, alpha)[1]  # noqa: E731
+    dens = lambda t: math.exp(-t * t / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    out = []
+    for h in (f, g):
+        out.append(sum(quad(lambda t: h(t) * dens(t), a, b, epsabs=1e-13, epsrel=1e-12, limit=200)[0]
+                       for a, b in ((-40, 0), (0, 40))))
+    return tuple(out)
+
+
+def _selu(x, lam, alpha):
+    return lam * x if x > 0 else lam * alpha * math.expm1(x)
+
+
+def _dselu(x, lam, alpha):
+    return lam if x > 0 else lam * alpha * math.exp(x)
+
+
 def correlation_map(c, sw2=1.0, sb2=0.0, lam=LAMBDA01, alpha=ALPHA01, q=None):
-    """``C(c) = E[selu(u) selu(v)] / q*`` by Gauss-Hermite quadrature (float64; evidence,
-    accurate to about 1e-6 away from ``|c| = 1``)."""
+    """``C(c) = E[selu(u) selu(v)] / q*`` with ``rho = (sw2 q* c + sb2)/Q*`` (float64, about
+    1e-12, :func:`correlation_pair`)."""
     q = fixed_point(sw2, sb2, lam, alpha) if q is None else q
     Q = sw2 * q + sb2
-    rho = (sw2 * q * c + sb2) / Q
-    x, w = np.polynomial.hermite_e.hermegauss(120)
-    w = w / w.sum()
-    selu = lambda t: lam * np.where(t > 0, t, alpha * np.expm1(np.minimum(t, 0)))  # noqa: E731
-    u = math.sqrt(Q) * x[:, None]
-    v = math.sqrt(Q) * (rho * x[:, None] + math.sqrt(max(1 - rho * rho, 0.0)) * x[None, :])
-    return float(w @ (selu(u) * selu(v)) @ w) / q
+    return correlation_pair(Q, (sw2 * q * c + sb2) / Q, lam, alpha)[0] / q
+
+
+def correlation_slope(c, sw2=1.0, sb2=0.0, lam=LAMBDA01, alpha=ALPHA01, q=None):
+    """``C'(c) = sw2 E[selu'(u) selu'(v)]`` (float64, :func:`correlation_pair`)."""
+    q = fixed_point(sw2, sb2, lam, alpha) if q is None else q
+    Q = sw2 * q + sb2
+    return sw2 * correlation_pair(Q, (sw2 * q * c + sb2) / Q, lam, alpha)[1]
 
 
 def montecarlo(q0=1.0, sw2=1.0, sb2=0.0, width=1024, depth=10, samples=4, seed=0):

@@ -7,7 +7,7 @@ library (:mod:`snn_verify.proofs.rigorous.meanfield`).
 """
 from __future__ import annotations
 
-from snn_verify.argtypes import UsageError, number, output_dir, positive
+from snn_verify.argtypes import UsageError, counts, number, output_dir, positive
 
 
 def cmd_meanfield(args):
@@ -18,10 +18,18 @@ def cmd_meanfield(args):
     if args.certificates:
         output_dir(args.certificates, "certificates")
     rows = None if args.sw2 is None and args.sb2 is None else meanfield.default_rows(args.sw2, args.sb2)
-    return meanfield.run(rows, certificates=args.certificates)
+    result = meanfield.run(rows, certificates=args.certificates)
+    if not args.montecarlo:
+        return result
+    from snn_verify.proofs.evidence.meanfield_mc import WithMonteCarlo, finite_width
+
+    sw2, sb2 = float(args.sw2 or 1), float(args.sb2 or 0)
+    return WithMonteCarlo(result, finite_width(widths=args.widths, sw2=sw2, sb2=sb2, seed=args.seed))
 
 
 def _add_meanfield(sub):
+    from snn_verify.proofs.evidence.meanfield_mc import WIDTHS
+
     p = sub.add_parser("meanfield", help="certified mean-field theory of LeCun-normal SELU networks (length map, "
                                          "q*, chi_1, C'(0)); default: a table of (s_w^2, s_b^2)")
     p.add_argument("--sw2", type=positive, default=None, metavar="X",
@@ -29,6 +37,11 @@ def _add_meanfield(sub):
     p.add_argument("--sb2", type=number, default=None, metavar="Y", help="bias variance s_b^2 >= 0")
     p.add_argument("--certificates", metavar="DIR", default=None,
                    help="write one JSON certificate per row to DIR")
+    p.add_argument("--montecarlo", action="store_true",
+                   help="also the finite-width evidence: LeCun networks sampled at several widths against the "
+                        "mean-field maps, with z-scores (about 15 s of CPU)")
+    p.add_argument("--widths", type=counts, default=WIDTHS, metavar="N,N,...",
+                   help=f"widths of --montecarlo (default {','.join(map(str, WIDTHS))})")
     p.set_defaults(func=cmd_meanfield)
 
 
