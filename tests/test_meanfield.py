@@ -199,9 +199,12 @@ def test_theory_float64_maps_against_quadrature():
             d = mpmath.diff(lambda t: F_quad(t, sw2, sb2), q)
             assert abs(mf.length_map_derivative(q, sw2, sb2) - d) < 1e-12
         assert abs(mf.fixed_point(1.0, 0.05) - q_star_quad(1, mpmath.mpf("0.05"))) < 1e-12
-        # the Gauss-Hermite correlation map (evidence, 1e-4 near the kink) at c = -1
+        # the float64 correlation map (evidence) at c = -1, 0.5 and at c = 0.3 with biases
         minus = _gauss(lambda z: selu(z, alpha, lam) * selu(-z, alpha, lam))
-        assert abs(mf.correlation_map(-1.0) - minus) < 1e-4
+        assert abs(mf.correlation_map(-1.0) - minus) < 1e-10
+        half = _pairs(mpmath.mpf(1), mpmath.mpf("0.5"), alpha, lam)
+        assert abs(mf.correlation_map(0.5) - half[0]) < 1e-10
+        assert abs(mf.correlation_slope(0.5) - half[1]) < 1e-10
         assert abs(mf.correlation_at_minus_one() - minus) < 1e-12
 
 

@@ -247,8 +247,9 @@ C_RADII = (1e-16, 1e-15, 1e-14, 1e-13, 4e-13, 1e-11, 1e-9, 1e-8, 1e-7, 1e-6, 1e-
 
 
 def _newton_start(setting, q_lo):
-    """c* to a few digits: Newton from c = 0 on the float64 Gauss-Hermite map (G = C - id is
-    convex where rho >= 0 and decreasing at 0, so Newton climbs to the smaller zero)."""
+    """c* in float64: Newton from c = 0 on the float64 map of :mod:`snn_verify.theory.meanfield`
+    (G = C - id is convex where rho >= 0 and decreasing at 0, so Newton climbs to the smaller
+    zero)."""
     from snn_verify.theory.meanfield import correlation_map
 
     sw2, sb2, lam, alpha = (float(v.mid()) for v in setting.balls())
