@@ -343,6 +343,32 @@ def section_beyond(ctx):
     return Section(title, rows, note)
 
 
+def section_meanfield(ctx):
+    """LeCun initialisation (mean field, certified, issue 18): the length map
+    ``F(q) = E[selu(sqrt(s_w^2 q + s_b^2) Z)^2]`` has one fixed point q*, attracting from all of
+    (0, inf); chi_1, C'(0) and c* at a table of ``(s_w^2, s_b^2)``; each row a certificate that
+    the independent checker accepts."""
+    title = "10c. LeCun initialisation (mean field, certified)"
+    from snn_verify.proofs.rigorous import meanfield
+
+    result = meanfield.run(phase=() if ctx.quick else None)
+    rows = []
+    for r in result.rows:
+        q_star = next((s[s.index("q* in"):] for s in r.statements if "q* in" in s), "q* enclosed")
+        rows.append(_row("proof", f"{r.name}: F(q) > q below q*, F(q) < q above, F increasing", q_star,
+                         status="CERTIFIED", detail="; ".join(r.statements[3:])))
+    rows += [_row("proof", name, "not certified", status="UNDECIDED", detail=why) for name, why in result.undecided]
+    rows += [_row("proof", f"order-to-chaos curve chi_1 = 1 at s_b^2 = {p.sb2}", f"s_w^2 in [{p.lo}, {p.hi}]",
+                  status="CERTIFIED") for p in result.phase]
+    checked = "every certificate re-checked by the independent checker" if not result.problems else \
+        "REJECTED by the checker: " + "; ".join(n for n, _ in result.problems)
+    rows.append(_check("mean-field certificates re-checked (recheck/meanfield.py)", checked, "accepted",
+                       not result.problems))
+    note = ("`verify.py meanfield --certificates DIR` writes the certificates; `--montecarlo` adds the "
+            "finite-width evidence" + ("; --quick: the order-to-chaos curve not run" if ctx.quick else ""))
+    return Section(title, rows, note)
+
+
 #: dense-grid points per (box, quantity) (None: the backend's default, 1e7 on the CPU, 1e9 on
 #: a GPU) and Monte-Carlo sizes of the evidence section
 EVIDENCE_SIZES = {
@@ -447,7 +473,7 @@ def section_training(ctx):
 SECTIONS = (
     section_integrals, section_moments, section_parameters, section_fixed_point, section_jacobian,
     section_cross_checks, section_dropout, section_variants, section_activations, section_theorems,
-    section_beyond, section_evidence, section_training,
+    section_beyond, section_meanfield, section_evidence, section_training,
 )
 
 
