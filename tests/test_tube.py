@@ -126,7 +126,7 @@ def test_box_certified_by_affine_forms_where_intervals_wrap(lecun_run):
 
 
 def test_box_undecided_names_the_layer_and_the_excess():
-    w = lecun(sizes=(16, 64, 64))
+    w = lecun(sizes=(16, 64))
     r = engine.run_tube(w, input_mean="0.1", input_var=("0.9", "1.1"))
     assert r.verdict == engine.UNDECIDED and r.exit_code == 3
     assert "layer 1: pooled variance" in r.note and "leaves the target by" in r.note

@@ -96,6 +96,9 @@ HEX64 = re.compile(r"[0-9a-f]{64}")
 #: a rectangle of (m, s^2) wider than this (relative radius of s^2, or radius of m over s) is
 #: bisected, at most TILE_DEPTH times, before the closed forms run over it
 TILE, TILE_DEPTH = 0.03, 10
+#: the second partials (affine remainders) are enclosed on finer tiles: their natural
+#: extension overestimates most (``var_mm`` over a tile of radius 0.03 is [+/- 2.3])
+TILE_D2, TILE_D2_DEPTH = 0.01, 10
 #: below this relative width the natural extension alone is used (point tubes)
 THIN = 2.0 ** -40
 
@@ -475,11 +478,11 @@ def abs_sum(row):
     return total
 
 
-def _d2_over(m, s2, depth=TILE_DEPTH):
+def _d2_over(m, s2, depth=TILE_D2_DEPTH):
     """The generated ``moments_d2`` outputs (values, first and second partials in m and
     s^2) over the rectangle ``m x s2``: bisected tiles, united."""
     s_mid = s2.mid().sqrt()
-    wide_s2, wide_m = s2.rad() > TILE * s2.mid(), m.rad() > TILE * s_mid
+    wide_s2, wide_m = s2.rad() > TILE_D2 * s2.mid(), m.rad() > TILE_D2 * s_mid
     if depth and (wide_s2 or wide_m):
         cut_s2 = wide_s2 and (not wide_m or s2.rad() / s2.mid() >= m.rad() / s_mid)
         x = s2 if cut_s2 else m
