@@ -89,9 +89,10 @@ def build(result):
 
 def write(result, path):
     """Write the certificate of ``result`` to ``path`` atomically; returns the path.  An
-    UNDECIDED result proves nothing and has no certificate: nothing is written, ``None`` is
-    returned."""
-    if result.verdict not in ("CERTIFIED", "REFUTED"):
+    UNDECIDED result proves nothing and has no certificate, and neither has a result without
+    a point of the claim's box where its extremum is attained: nothing is written, ``None``
+    is returned."""
+    if result.verdict not in ("CERTIFIED", "REFUTED") or result.argext is None:
         return None
     cert = build(result)
     directory = os.path.dirname(os.path.abspath(path))
