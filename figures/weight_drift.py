@@ -1,7 +1,7 @@
 """Do trained SNNs stay where Theorem 1 applies?  The units' (omega, tau) during training.
 
 Theorem 1 holds for per-unit weight sums omega = sum_i w_i in [-0.1, 0.1] and
-tau = sum_i w_i^2 in [0.95, 1.1] (:data:`snn_verify.proofs.theorem1.BOX`).  Left and middle:
+tau = sum_i w_i^2 in [0.95, 1.1] (:data:`snn_verify.proofs.theorems.THEOREM1_BOX`).  Left and middle:
 every hidden unit's (omega, tau) at the first and the last checkpoint of SGD training, for
 an SNN (SELU, LeCun) and a BatchNorm net (ReLU, He) for contrast, over the certified box.
 Right: the fraction of each layer's units inside the box over training

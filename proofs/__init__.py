@@ -1,8 +1,7 @@
 """The claims and what checks them.
 
 - :mod:`.claims`: the data model (a quantity over a box is < or > a bound);
-- :mod:`.theorem1`, :mod:`.theorem2`, :mod:`.theorem3`: the paper's theorems as claims,
-  gathered by :mod:`.theorems`;
+- :mod:`.theorems`: the paper's Theorems 1-3 as claims, stated as the paper states them;
 - :mod:`.rigorous`: what a CERTIFIED verdict rests on, with its trusted base named;
 - :mod:`.evidence`: grids, Monte Carlo, backends, benchmarks (evidence, not proof);
 - :mod:`.report`: the whole argument, top to bottom;

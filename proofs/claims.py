@@ -9,7 +9,6 @@ A claim is "quantity Q over box B is < or > bound".  Quantities (functions of
 Boxes list closed intervals in the order (mu, omega, nu, tau).  ``published`` is the
 extreme value the paper reports for the quantity over the box, where it reports one.
 This module is the data model only (it imports no theorem): the claims themselves live in
-one file per theorem (``proofs/theorem1.py``, ``theorem2.py``, ``theorem3.py``), gathered by
 :mod:`snn_verify.proofs.theorems`; both the interval engine (certification) and the dense
 grids (evidence) read them from there.  The quantities are :mod:`snn_verify.theory.quantities`'
 certifiable ones.

@@ -8,7 +8,7 @@ A layer with weight matrix ``W`` (one row of incoming weights per unit) gives ea
 
 Per layer this module reports the quantiles of ``omega`` and ``tau``, the fraction of units
 inside Theorem 1's box (``omega in [-0.1, 0.1]``, ``tau in [0.95, 1.1]``, read from
-:mod:`snn_verify.proofs.theorem1`), the size of the biases (the theory assumes none) and a
+:data:`snn_verify.proofs.theorems.THEOREM1_BOX`), the size of the biases (the theory assumes none) and a
 **certified verdict** over the layer's hull ``[min omega, max omega] x [min tau, max tau]``:
 is g a contraction (``||J||_2 < 1``) that maps ``Omega = [-0.1, 0.1] x [0.8, 1.5]`` into
 itself?  Theorem 1's five claims are re-run over ``Omega x hull`` by the rigorous certifier
@@ -56,8 +56,8 @@ from snn_verify.theory.selu_map import moment_map
 
 from .claims import Box, Claim
 from .rigorous.certify import CERTIFIED, REFUTED, UNDECIDED, certify
-from .theorem1 import BOX as THEOREM1_BOX
-from .theorem1 import CLAIMS as THEOREM1_CLAIMS
+from .theorems import THEOREM1_BOX
+from .theorems import THEOREM1 as THEOREM1_CLAIMS
 
 #: boxes the certifier may bound per claim (five claims per hull): a deterministic budget, so
 #: the same file gives the same verdicts and witnesses on any machine

@@ -13,7 +13,7 @@ import pytest
 from snn_verify import cli as verify
 from snn_verify.proofs.evidence.training import data
 from snn_verify.proofs.evidence.training.stats import inside_fraction, quantiles, roughness, weight_sums
-from snn_verify.proofs.theorem1 import BOX
+from snn_verify.proofs.theorems import THEOREM1_BOX as BOX
 
 
 def _main(argv, capsys):

@@ -36,7 +36,7 @@ from .backends.device import derive_key
 from .grid import axes_of, grid_extrema, grid_shape, numpy_quantity
 from .montecarlo import INPUTS, Layer, deep
 from .results import Result, field
-from ..theorem1 import BOX as THEOREM1_BOX
+from ..theorems import THEOREM1_BOX
 
 
 @dataclass(frozen=True)

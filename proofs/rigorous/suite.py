@@ -77,7 +77,7 @@ def dropout_claims(rate):
     """Theorem 1's claims for g_q (alpha dropout at ``rate`` after the layer) on Omega with
     Theorem 1's omega and tau ranges: self-map (4 claims) and contraction."""
     from ..claims import Model
-    from ..theorem1 import CLAIMS
+    from ..theorems import THEOREM1 as CLAIMS
 
     model = Model(dropout=rate)
     return tuple(dataclasses.replace(c, name=f"dropout {rate}: {c.name[3:]}", theorem=f"dropout {rate}",

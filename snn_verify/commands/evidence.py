@@ -39,7 +39,7 @@ def cmd_grid(args):
 def _add_grid(sub):
     from snn_verify.proofs.evidence.backends import Backend
     from snn_verify.proofs.evidence.grid import DEFAULT_QUANTITY, grid_extrema
-    from snn_verify.proofs.theorem1 import BOX
+    from snn_verify.proofs.theorems import THEOREM1_BOX as BOX
     from snn_verify.theory.quantities import NAMES
 
     p = sub.add_parser("grid", help="min/max of g, nu~ - nu, the Jacobian or its norm over a dense float64 grid "

@@ -15,7 +15,7 @@
   per hidden layer the activations' mean and variance on a fixed probe batch (inference
   mode: BatchNorm uses its running averages), the
   quantiles of the units' (omega, tau) and the fraction of units inside Theorem 1's
-  (omega, tau) box (:data:`snn_verify.proofs.theorem1.BOX`).
+  (omega, tau) box (:data:`snn_verify.proofs.theorems.THEOREM1_BOX`).
 
 Sizes: :data:`FIGURE1`, :data:`UCI` and :data:`DRIFT` hold the full and the ``quick``
 defaults; every keyword can be overridden.  Same seed, same numbers (on one machine: XLA's
@@ -338,7 +338,7 @@ def _checkpoint(net, variables, depth, probe, box, step):
 def drift(data=None, quick=False, seed=0, **overrides):
     """Weight and activation statistics at checkpoints of SGD training (see the module doc)."""
     require_jax()
-    from snn_verify.proofs.theorem1 import BOX
+    from snn_verify.proofs.theorems import THEOREM1_BOX as BOX
 
     from .models import Net
     from .train import init, run, unstack
