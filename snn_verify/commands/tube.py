@@ -1,4 +1,4 @@
-"""Commands: ``tube``: is a given network self-normalising?  The certified tube of its
+"""Commands: ``tube``, ``bench tube``: is a given network self-normalising?  The certified tube of its
 per-unit mean-field map from standardised inputs (or a box of input moments), a verdict
 against a target band (CERTIFIED 0 / REFUTED 1 / UNDECIDED 3), re-checked by the proof
 kernel, with Monte Carlo evidence beside it (issue 19).
@@ -56,5 +56,25 @@ def _add_tube(sub):
     p.set_defaults(func=cmd_tube)
 
 
+def cmd_bench_tube(args):
+    from snn_verify.argtypes import progress
+    from snn_verify.proofs.evidence import bench_tube
+
+    with progress(3, "bench tube") as bar:
+        return bench_tube.run(largest=args.largest, samples=args.samples, progress=lambda name: bar.update(1))
+
+
+def _bench_tube(bench_sub):
+    from snn_verify.proofs.evidence.tube_montecarlo import SAMPLES
+
+    p = bench_sub.add_parser("tube", help="the tube's targets (issue 19): LeCun net from a point and a box, "
+                                          "8 x 1024, Monte Carlo agreement")
+    p.add_argument("--largest", action="store_true", help="also bisect the largest input-mean box E that certifies")
+    p.add_argument("--samples", type=count, default=SAMPLES, help=f"Monte Carlo samples (default {SAMPLES})")
+    p.set_defaults(func=cmd_bench_tube)
+
+
 #: subcommand registrations of this group, in ``-h`` order
 COMMANDS = [_add_tube]
+#: ``bench`` sub-subcommand registrations
+BENCH_COMMANDS = [_bench_tube]
