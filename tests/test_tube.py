@@ -330,3 +330,31 @@ def test_subprocess_exit_codes(tmp_path):
     p = subprocess.run([sys.executable, "verify.py", "tube", str(path), "--samples", "512"], capture_output=True,
                        text=True, cwd=__file__.rsplit("/tests/", 1)[0])
     assert p.returncode == 1 and "REFUTED" in p.stdout and "Traceback" not in p.stderr
+
+
+def test_meanfield_section_from_safetensors(tmp_path):
+    """inspect's meanfield section: keys, and the kernel reading the safetensors file itself."""
+    st = pytest.importorskip("safetensors.numpy")
+    from snn_verify.proofs.network_tube import meanfield_section
+
+    w = lecun(sizes=(8, 16, 6), seed=4, bias=0.05)
+    path = tmp_path / "net.safetensors"
+    st.save_file({"fc1.weight": w[0][0], "fc1.bias": w[0][1], "fc2.weight": w[1][0], "fc2.bias": w[1][1]}, str(path))
+    sec = meanfield_section(str(path), samples=512)
+    assert sec["verdict"] in ("CERTIFIED", "REFUTED", "UNDECIDED") and sec["recheck"]["problems"] == []
+    assert len(sec["layers"]) == 2 and {"mean", "variance", "units"} <= set(sec["layers"][0])
+    assert len(sec["monte_carlo"]) == 2 and len(sec["certificate"]) == 64
+    assert sec["certificate_body"]["weights"]["layers"][0]["bias"]["name"] == "fc1.bias"
+    assert kernel.check(sec["certificate_body"], str(path)) == []
+    sec2 = meanfield_section(w, samples=0)              # arrays instead of a file
+    assert sec2["verdict"] == sec["verdict"] and sec2["monte_carlo"] == []
+
+
+def test_affine_budget_is_enforced(monkeypatch):
+    w = lecun(sizes=(16, 64))
+    r = engine.run_tube(w, input_mean="0.05", input_var=("0.9", "1.1"))
+    assert r.method == "affine"
+    monkeypatch.setattr(kernel, "MAX_AFFINE_ENTRIES", 1000)
+    assert any("budget" in p for p in kernel.check(r.certificate_body, w))
+    r = engine.run_tube(w, input_mean="0.1", input_var=("0.9", "1.1"))
+    assert r.method == "intervals" and "affine forms not run" in r.note

@@ -93,6 +93,8 @@ MAX_EXPONENT = 300
 #: work limits: layers, units of one layer, weights in all, bytes of a weights file
 MAX_LAYERS, MAX_UNITS, MAX_WEIGHTS, MAX_FILE_BYTES = 1000, 100_000, 50_000_000, 2 ** 31
 HEX64 = re.compile(r"[0-9a-f]{64}")
+#: the affine forms' budget: at most this many coefficients (units x noise symbols) in a layer
+MAX_AFFINE_ENTRIES = 6_000_000
 #: a rectangle of (m, s^2) wider than this (relative radius of s^2, or radius of m over s) is
 #: bisected, at most TILE_DEPTH times, before the closed forms run over it
 TILE, TILE_DEPTH = 0.03, 10
@@ -493,6 +495,15 @@ def _d2_over(m, s2, depth=TILE_D2_DEPTH):
     return _closed("moments_d2", m, s2.sqrt())
 
 
+def affine_size(features, shapes):
+    """The most coefficients (units x noise symbols) of a layer of the affine tube."""
+    symbols, most = 2 * features, 0
+    for units, _ in shapes:
+        symbols += units
+        most = max(most, units * symbols)
+    return most
+
+
 def affine_start(start_texts, features):
     """The affine state of the start box: every feature's mean ``c + r e_j`` and variance
     ``d + t e_(n+j)`` over noise symbols ``e in [-1, 1]^N`` (a symbol only where the start
@@ -666,6 +677,9 @@ def affine_problems(data, weights, max_problems=20):
     """Step 4 for method "affine": the affine tube re-run in Arb from the start box; every
     unit's and the pooled ranges inside the leaves."""
     problems = []
+    size = affine_size(data["features"], data["shapes"][:len(data["layers"])])
+    if size > MAX_AFFINE_ENTRIES:
+        return [f"affine tube: {size} coefficients in a layer, beyond the checker's budget of {MAX_AFFINE_ENTRIES}"]
     try:
         tube = affine_tube(weights, data["start_texts"], data["features"], len(data["layers"]))
     except (ArithmeticError, ValueError) as exc:
