@@ -65,9 +65,11 @@ def evidence(result, weights, samples=SAMPLES, seed=0):
 
 def run(path, input_mean="0", input_var=("1", "1"), target_mean=engine.TARGET_MEAN,
         target_var=engine.TARGET_VARIANCE, scope="pooled", certificate=None, layers=None, layout="auto",
-        samples=SAMPLES, seed=0):
+        samples=SAMPLES, seed=0, fixed_points=False):
     """:class:`snn_verify.proofs.rigorous.tube.TubeResult` of a weights file, re-checked
-    (``recheck``: problems and seconds), with Monte Carlo evidence (``samples = 0``: none)."""
+    (``recheck``: problems and seconds), with Monte Carlo evidence (``samples = 0``: none);
+    ``fixed_points``: also each square layer's fixed point (Krawczyk,
+    :mod:`snn_verify.proofs.rigorous.tube_fixed_point`)."""
     t0 = time.perf_counter()
     weights, spec = load(path, layers, layout)
     r = engine.run_tube(weights, input_mean, input_var, target_mean, target_var, scope, spec=spec)
@@ -77,8 +79,13 @@ def run(path, input_mean="0", input_var=("1", "1"), target_mean=engine.TARGET_ME
     if certificate:
         engine.write_certificate(r, certificate)
     mc = evidence(r, weights, samples, seed) if samples else ()
+    fps = ()
+    if fixed_points:
+        from .rigorous.tube_fixed_point import fixed_point
+
+        fps = tuple(dict(fixed_point(w, b), layer=i + 1) for i, (w, b) in enumerate(weights) if w.shape[0] == w.shape[1])
     return dataclasses.replace(r, file=str(path), certificate=certificate, recheck=recheck, monte_carlo=mc,
-                               seconds=time.perf_counter() - t0)
+                               fixed_points=fps, seconds=time.perf_counter() - t0)
 
 
 def meanfield_section(weights, samples=SAMPLES, seed=0, **options):

@@ -358,3 +358,16 @@ def test_affine_budget_is_enforced(monkeypatch):
     assert any("budget" in p for p in kernel.check(r.certificate_body, w))
     r = engine.run_tube(w, input_mean="0.1", input_var=("0.9", "1.1"))
     assert r.method == "intervals" and "affine forms not run" in r.note
+
+
+def test_square_layer_fixed_point_krawczyk():
+    from snn_verify.proofs.rigorous.tube_fixed_point import fixed_point
+
+    r = fixed_point(normalised(n=16, layers=1)[0][0])          # omega = 0, tau = 1: (0, 1) per unit
+    assert r["verdict"] == "CERTIFIED"
+    assert r["pooled"]["mean"][0] <= 0 <= r["pooled"]["mean"][1] and r["pooled"]["variance"][0] <= 1 <= r["pooled"]["variance"][1]
+    w = lecun(sizes=(64, 64), seed=7)[0][0]
+    r = fixed_point(w)
+    assert r["verdict"] == "CERTIFIED" and r["krawczyk_radius"] < r["radius"]
+    # evidence: the float64 fixed point's residual is tiny, the spectral radius is reported either way
+    assert 0.5 < r["spectral_radius"] < 1.5

@@ -229,6 +229,7 @@ class TubeResult:
     recheck: dict | None = None
     monte_carlo: tuple = ()
     file: str = ""
+    fixed_points: tuple = ()           # per square layer (tube_fixed_point.fixed_point), when asked
 
     @property
     def exit_code(self):
@@ -240,6 +241,7 @@ class TubeResult:
                 "start": self.start, "target": self.target, "refuted_at": self.refuted_at,
                 "layers": list(self.layers), "wrapping": list(self.wrapping), "seconds": round(self.seconds, 3),
                 "certificate": self.certificate, "recheck": self.recheck, "monte_carlo": list(self.monte_carlo),
+                "fixed_points": list(self.fixed_points),
                 "model": "per-unit mean-field map (independent inputs, Gaussian net inputs), SELU after every "
                          "layer; the tube is a theorem about the model, the Monte Carlo is evidence"}
 
@@ -281,6 +283,11 @@ class TubeResult:
                 lines.append(f"  {row['layer']:>5}  {row['mean']:+.6f}      {row['z_mean']:+7.2f}  "
                              f"{row['variance']:.6f}            {row['z_variance']:+7.2f}  "
                              f"{row['units_max_abs_z_mean']:.1f}/{row['units_max_abs_z_variance']:.1f}")
+        for fp in self.fixed_points:
+            lines.append(f"  square layer {fp['layer']} ({fp['units']} units) applied again and again: {fp['verdict']}: "
+                         f"{fp['note']}; pooled there mean [{fp['pooled']['mean'][0]:.10f}, "
+                         f"{fp['pooled']['mean'][1]:.10f}], variance [{fp['pooled']['variance'][0]:.10f}, "
+                         f"{fp['pooled']['variance'][1]:.10f}]; {fp['attracting']}")
         if self.certificate:
             lines.append(f"  certificate: {self.certificate}")
         if self.recheck is not None:

@@ -27,7 +27,8 @@ def cmd_tube(args):
     return network_tube.run(args.weights, input_mean=args.input_mean, input_var=tuple(args.input_var),
                             target_mean=tuple(args.target_mean), target_var=tuple(args.target_var),
                             scope="units" if args.per_unit else "pooled", certificate=args.certificate,
-                            layers=args.layers, layout=args.layout, samples=args.samples, seed=args.seed)
+                            layers=args.layers, layout=args.layout, samples=args.samples, seed=args.seed,
+                            fixed_points=args.fixed_point)
 
 
 def _add_tube(sub):
@@ -53,6 +54,8 @@ def _add_tube(sub):
     p.add_argument("--samples", type=count, default=SAMPLES,
                    help=f"Monte Carlo samples of the evidence (default {SAMPLES})")
     p.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
+    p.add_argument("--fixed-point", action="store_true",
+                   help="also each square layer's fixed point, applied again and again (Krawczyk, Arb)")
     p.set_defaults(func=cmd_tube)
 
 
