@@ -371,3 +371,13 @@ def test_square_layer_fixed_point_krawczyk():
     assert r["verdict"] == "CERTIFIED" and r["krawczyk_radius"] < r["radius"]
     # evidence: the float64 fixed point's residual is tiny, the spectral radius is reported either way
     assert 0.5 < r["spectral_radius"] < 1.5
+
+
+def test_kernel_work_budget(small, monkeypatch):
+    """Huge intervals (resealed) make wide rectangles: the kernel stops at its budget."""
+    w, body = small
+    cert = copy.deepcopy(body)
+    cert["layers"][0]["mean"] = [["-1000", "1000"]] * len(cert["layers"][0]["mean"])
+    monkeypatch.setattr(kernel, "MAX_EVALUATIONS", 5000)
+    problems = kernel.check(reseal(cert), w)
+    assert any("closed-form evaluations" in p for p in problems), problems

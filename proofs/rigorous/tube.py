@@ -368,6 +368,7 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
     ``variance in input_var``, every feature alike (decimal texts).  ``spec``: the
     certificate's ``weights`` entry (default :func:`weights_spec`)."""
     t0 = time.perf_counter()
+    kernel.reset_budget()
     e = canonical(input_mean)
     if _f(e) < 0:
         raise ValueError(f"input mean bound must be >= 0: {input_mean!r}")

@@ -89,6 +89,7 @@ def fixed_point(w, b=None, radius=1e-9):
     there (enclosures), ``spectral_radius`` of ``J`` at ``x~`` (float64, evidence),
     ``seconds``."""
     t0 = time.perf_counter()
+    kernel.reset_budget()
     w = np.asarray(w, dtype=np.float64)
     n = w.shape[0]
     if w.shape != (n, n):

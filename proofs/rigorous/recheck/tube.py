@@ -109,6 +109,20 @@ class Invalid(Exception):
     """The certificate is malformed (schema)."""
 
 
+class BudgetExceeded(ArithmeticError):
+    """More closed-form evaluations than :data:`MAX_EVALUATIONS` (one check, or one tube)."""
+
+
+#: closed-form evaluations (tiles) one check may spend: a certificate with huge intervals
+#: would otherwise cost up to 2^TILE_DEPTH tiles per unit
+MAX_EVALUATIONS = 3_000_000
+_work = {"evaluations": 0}
+
+
+def reset_budget():
+    _work["evaluations"] = 0
+
+
 # --- 1. schema ------------------------------------------------------------------------------
 
 def _decimal(x, where):
@@ -375,6 +389,9 @@ def _forms(m):
 
 
 def _closed(name, m, s):
+    _work["evaluations"] += 1
+    if _work["evaluations"] > MAX_EVALUATIONS:
+        raise BudgetExceeded(f"more than {MAX_EVALUATIONS} closed-form evaluations")
     gen = trusted.generated()
     lam, alpha = trusted.parameters()
     out = None
@@ -730,6 +747,7 @@ def check(cert, weights):
         data = validate(cert)
     except Invalid as exc:
         return [str(exc)]
+    reset_budget()
     problems = []
     body = {k: v for k, v in cert.items() if k != "sha256"}
     if trusted.digest(body) != cert["sha256"]:
