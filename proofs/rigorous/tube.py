@@ -362,7 +362,7 @@ def weights_spec(weights, names=None, file="", file_sha256=None, layout="out-in"
 
 @trusted.at_working_precision
 def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_MEAN, target_var=TARGET_VARIANCE,
-             scope="pooled", spec=None, names=None):
+             scope="pooled", spec=None):
     """:class:`TubeResult` of the network ``[(W, b)]`` (``W`` as (units, inputs), float64;
     ``b`` an array or ``None``) from the input box ``mean in [-E, E]`` (``input_mean = E``),
     ``variance in input_var``, every feature alike (decimal texts).  ``spec``: the
@@ -374,12 +374,11 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
         raise ValueError(f"input mean bound must be >= 0: {input_mean!r}")
     if scope not in kernel.SCOPES:
         raise ValueError(f"scope must be one of {', '.join(kernel.SCOPES)}")
-    pairs = {"mean": ["0", "0"] if _f(e) == 0 else [canonical(f"-{e}" if not e.startswith("-") else e[1:]), e],
+    pairs = {"mean": ["0", "0"] if _f(e) == 0 else [canonical(str(-Decimal(e))), e],
              "variance": [canonical(v) for v in input_var]}
     target = {"scope": scope, "mean": [canonical(v) for v in target_mean], "variance": [canonical(v) for v in target_var]}
-    for k, lo_ok in (("variance", True),):
-        if _f(pairs[k][0]) < 0 or _f(pairs[k][0]) > _f(pairs[k][1]):
-            raise ValueError(f"input variance interval must have 0 <= lo <= hi: {pairs[k]}")
+    if _f(pairs["variance"][0]) < 0 or _f(pairs["variance"][0]) > _f(pairs["variance"][1]):
+        raise ValueError(f"input variance interval must have 0 <= lo <= hi: {pairs['variance']}")
     for k in ("mean", "variance"):
         if _f(target[k][0]) > _f(target[k][1]):
             raise ValueError(f"target {k}: lo > hi")
