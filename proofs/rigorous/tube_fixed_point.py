@@ -132,7 +132,8 @@ def fixed_point(w, b=None, radius=1e-9):
     excess = max(float((k_op[i, 0] - xt[i]).abs_upper()) for i in range(2 * n))
     return {"verdict": "CERTIFIED" if inside else "UNDECIDED", "units": n, "radius": radius,
             "krawczyk_radius": excess, "spectral_radius": rho,
-            "pooled": {"mean": [float(pm.lower()), float(pm.upper())], "variance": [float(pv.lower()), float(pv.upper())]},
+            "pooled": {"mean": [float(pm.lower()), float(pm.upper())],
+                       "variance": [float(pv.lower()), float(pv.upper())]},
             "note": ("exactly one fixed point of the layer's vector map in X = x~ +- r (Krawczyk)" if inside else
                      "Krawczyk's K(X) is not inside X"),
             "attracting": ("spectral radius of J at the fixed point ~ %.6f (float64 eigenvalues, evidence): %s"

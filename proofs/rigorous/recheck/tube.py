@@ -34,17 +34,18 @@ What :func:`check` verifies, in order
 3. Weights: the arrays given (or read from the named file, whose SHA-256 must match) have the
    certificate's per-layer shapes and SHA-256 (of their float64 little-endian bytes,
    ``(units, inputs)`` row-major), the layers chain, the first takes ``input.features``.
-4. Method ``intervals``: every layer, from the previous layer's certified intervals (layer 1
-   from the start box):
-   ``m`` and ``s^2`` by Arb matrix products (``W`` exact, ``W^2`` entry by entry in Arb),
-   ``s^2 > 0`` in Arb, each unit's Arb
-   moments inside its two intervals, and the pooled ``M``, ``V`` (Arb, from the intervals)
-   inside the pooled intervals.  Method ``affine``: the affine tube (:func:`affine_tube`:
-   every unit's moments as affine forms over noise symbols of the start box, linear maps
-   exact in Arb, each unit's moments linearised with a Taylor remainder bounded by the
-   second partials over its range; the pooled moments from the forms, their quadratic parts
-   bounded) re-run whole from the start box, and every unit's and the pooled ranges inside
-   the leaves.
+4. Method ``intervals``: every layer from the previous layer's certified intervals (layer 1
+   from the start box): ``m`` and ``s^2`` by Arb matrix products (``W`` exact, ``W^2``
+   entry by entry in Arb), ``s^2 > 0`` in Arb, each unit's Arb moments inside its two
+   intervals, and the pooled ``M``, ``V`` (Arb, from the intervals) inside the pooled
+   intervals.  Method ``affine``: the affine tube (:func:`affine_tube`: every unit's
+   moments as affine forms over noise symbols of the start box, linear maps exact in Arb,
+   each unit's moments linearised with a Taylor remainder bounded by the second partials
+   over its range; the pooled moments from the forms, their quadratic parts bounded) re-run
+   whole from the start box, within :data:`MAX_AFFINE_ENTRIES`, and every unit's and the
+   pooled ranges inside the leaves.  A variance interval may start at exactly 0 whatever
+   the enclosure's lower end (a variance is >= 0).  At most :data:`MAX_EVALUATIONS`
+   closed-form evaluations in all; beyond, the certificate is rejected.
 5. The verdict, exactly (Fractions of the decimals): CERTIFIED needs the whole input box as
    start, every layer present and every pooled interval (scope ``units``: every unit's
    interval too) inside the target; REFUTED needs the interval at layer ``refuted_at`` to
@@ -67,7 +68,7 @@ import struct
 from fractions import Fraction
 
 import numpy as np
-from flint import arb, arb_mat, ctx
+from flint import arb, arb_mat
 
 from snn_verify.proofs.rigorous import trusted
 
@@ -580,8 +581,9 @@ def affine_step(mats, bias, state):
         new["c"].append(mean)
         new["d"].append(var)
         new["t"].append(r_var)
-        rows_a.append([gm * x + gs * y for x, y in zip(a_rows[k], b_rows[k])] if b_rows[k] else [gm * x for x in a_rows[k]])
-        rows_b.append([hvm * x + hvs * y for x, y in zip(a_rows[k], b_rows[k])] if b_rows[k] else [hvm * x for x in a_rows[k]])
+        b_row = b_rows[k] or [0] * len(a_rows[k])       # no variance symbols: a point variance
+        rows_a.append([gm * x + gs * y for x, y in zip(a_rows[k], b_row)])
+        rows_b.append([hvm * x + hvs * y for x, y in zip(a_rows[k], b_row)])
         fresh.append(r_mean)
     zero = arb(0)
     for k in range(n):
