@@ -255,6 +255,8 @@ def test_refutation_decided_by_arb_is_accepted():
     (("claim", "model"), {"dropout": "0.05", "lambda_": ["1", "2"]}, "unknown key 'lambda_'"),
     (("claim", "model"), {"dropout": "-1e-400"}, "claim.model.dropout"),
     (("claim", "model"), {"dropout": "1"}, "claim.model.dropout"),
+    (("claim", "model"), {"dropout": "0.99999999999999999999"}, "claim.model"),     # rounds to 1 (review)
+    (("claim", "model"), {"dropout": "0.05", "alpha": ["1e-400", "1"]}, "claim.model"),  # rounds to 0 (review)
     (("claim", "box", "nu"), ["0", "1.5"], "claim.box.nu"),
     (("claim", "box", "tau"), ["-1", "1.1"], "claim.box.tau"),
     (("claim", "bound"), "1e-999999999", "exponent"),

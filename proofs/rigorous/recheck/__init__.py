@@ -83,8 +83,21 @@ def recheck(cert, progress=None, file=None):
                          dict(c.claim.to_json(), statement=c.claim.words()))
 
 
+def _kernel_schema(validate, cert, file):
+    """A mean-field or tube certificate's own schema, checked first: ``None``, or the
+    malformed-input result (one line naming the field, exit status 2)."""
+    try:
+        validate(cert)
+    except (meanfield.Invalid, tube.Invalid, ValueError, ArithmeticError) as exc:
+        return RecheckResult.malformed_input(f"malformed certificate: {str(exc)[:300]}", file)
+    return None
+
+
 def _recheck_meanfield(cert, t0, file):
     """A mean-field certificate, checked whole by :func:`.meanfield.check`."""
+    malformed = _kernel_schema(meanfield._validate, cert, file)
+    if malformed:
+        return malformed
     problems = tuple(_guarded(meanfield.check, cert))
     model = cert.get("model")
     setting = (", ".join(f"{k} = {v}" for k, v in sorted(model.items()) if isinstance(v, str))
@@ -116,6 +129,9 @@ def _weights_path(cert, file):
 def _recheck_tube(cert, t0, file):
     """A tube certificate, checked whole by :func:`.tube.check` against the weights file it
     names (identified by its SHA-256)."""
+    malformed = _kernel_schema(tube.validate, cert, file)
+    if malformed:
+        return malformed
     problems = tuple(_guarded(lambda c: tube.check(c, _weights_path(c, file)), cert))
     verdict = cert.get("verdict") if isinstance(cert.get("verdict"), str) else None
     statement = f"the mean-field tube of the network in {_weights_path(cert, file)[:200] or '(no file)'}"

@@ -137,7 +137,10 @@ def _model(x):
     if "dropout" in x and not 0 <= decimal(dropout, "claim.model.dropout") < 1:
         raise Malformed("claim.model.dropout", f"a rate in [0, 1) expected, got {dropout}")
     intervals = {k: decimal_interval(x[k], f"claim.model.{k}", positive=True)[0] for k in ("alpha", "lambda") if k in x}
-    return Model(dropout, intervals.get("alpha", ()), intervals.get("lambda", ()))
+    try:       # its float reading must agree (a rate that rounds to 1, an end that rounds to 0)
+        return Model(dropout, intervals.get("alpha", ()), intervals.get("lambda", ()))
+    except ValueError as exc:
+        raise Malformed("claim.model", str(exc)) from None
 
 
 def _counterexample(x, verdict, model):
