@@ -17,6 +17,8 @@ import time
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
+
 from .evidence.tube_montecarlo import SAMPLES, forward
 from .inspect_weights import load_network
 from .rigorous import tube as engine
@@ -42,43 +44,107 @@ def _centre(pair):
     return engine.canonical(str((lo + hi) / 2))
 
 
-def evidence(result, weights, samples=SAMPLES, seed=0):
-    """Monte Carlo rows at the centre of the tube's start box, against the point tube from
-    that centre (the start box's own tube where it is a point)."""
+def evidence(result, weights, samples=SAMPLES, seed=0, data=None):
+    """Monte Carlo rows at the centre of the tube's start box (every feature Gaussian with
+    its interval's midpoint as mean and variance), against the point tube from that centre
+    (the start box's own tube where it is a point).  ``data``: the rows of a data matrix
+    instead of Gaussian inputs (against the same tube)."""
     body = result.certificate_body
-    start = body["start"]
-    mean_c, var_c = _centre(start["mean"]), _centre(start["variance"])
-    if [mean_c] * 2 != start["mean"] or [var_c] * 2 != start["variance"]:
-        if Fraction(mean_c) != 0:
-            return ()          # the engine takes boxes symmetric about 0: a centre mean of 0
-        body = engine.run_tube(weights, "0", (var_c, var_c), spec=body["weights"]).certificate_body
+    features = body["input"]["features"]
+    start = kernel.per_feature(body["start"], features)
+    centre = {k: [[_centre(p)] * 2 for p in start[k]] for k in ("mean", "variance")}
+    if centre != start:
+        body = engine.run_tube(weights, spec=body["weights"], input_box=centre).certificate_body
     layers = body["layers"]
     if not layers:
         return ()
     pooled = [(float((Fraction(layer["pooled_mean"][0]) + Fraction(layer["pooled_mean"][1])) / 2),
                float((Fraction(layer["pooled_variance"][0]) + Fraction(layer["pooled_variance"][1])) / 2))
               for layer in layers]
+    mean = np.array([float(Fraction(p[0])) for p in centre["mean"]])
+    var = np.array([float(Fraction(p[0])) for p in centre["variance"]])
     return tuple(forward(weights[:len(layers)], [_midpoints(layer["mean"]) for layer in layers],
-                         [_midpoints(layer["variance"]) for layer in layers], mean=float(Fraction(mean_c)),
-                         var=float(Fraction(var_c)), samples=samples, seed=seed, pooled=pooled))
+                         [_midpoints(layer["variance"]) for layer in layers], mean=mean, var=var,
+                         samples=samples, seed=seed, pooled=pooled, data=data))
+
+
+def read_data(path, max_rows=10 ** 6):
+    """A data matrix (rows = samples, columns = features) from ``.npy``, ``.npz`` (its one
+    2-D array, or the first), or ``.csv``/``.txt`` (numbers, comma or whitespace separated;
+    a header line is skipped).  Raises ``ValueError`` in one line for a bad file."""
+    lower = str(path).lower()
+    try:
+        if lower.endswith(".npy"):
+            x = np.load(path, allow_pickle=False)
+        elif lower.endswith(".npz"):
+            with np.load(path, allow_pickle=False) as z:
+                arrays = [z[k] for k in z.files if z[k].ndim == 2]
+            if not arrays:
+                raise ValueError("no 2-D array")
+            x = arrays[0]
+        else:
+            with open(path) as fh:
+                first = fh.readline()
+            delimiter = "," if "," in first else None
+            skip = 0 if all(_is_number(t) for t in first.replace(",", " ").split()) else 1
+            x = np.loadtxt(path, delimiter=delimiter, skiprows=skip, ndmin=2)
+    except OSError:
+        raise
+    except Exception as exc:
+        raise ValueError(f"{path}: not a data matrix ({type(exc).__name__}: {str(exc).splitlines()[0][:100]})") from None
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[0] < 2 or not np.issubdtype(x.dtype, np.number):
+        raise ValueError(f"{path}: a 2-D numeric matrix with at least 2 rows expected, got shape {x.shape}")
+    x = x[:max_rows].astype(np.float64)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{path}: NaN or infinite values")
+    return x
+
+
+def _is_number(t):
+    try:
+        float(t)
+        return True
+    except ValueError:
+        return False
+
+
+def data_box(x, margin=0.0):
+    """Per-feature intervals from a data matrix: the sample mean and variance (``margin = 0``:
+    a point), or widened by ``margin`` standard errors: mean +- margin sd/sqrt(N), variance
+    times 1 +- margin sqrt(2/(N-1)) (at least 0).  Decimal texts (``repr`` of the floats)."""
+    n = x.shape[0]
+    mean, var = x.mean(axis=0), x.var(axis=0, ddof=1)
+    dm = margin * np.sqrt(var / n)
+    dv = margin * np.sqrt(2.0 / (n - 1)) * var
+    return {"mean": [[repr(float(a - d)), repr(float(a + d))] for a, d in zip(mean, dm)],
+            "variance": [[repr(float(max(v - d, 0.0))), repr(float(v + d))] for v, d in zip(var, dv)]}
 
 
 def run(path, input_mean="0", input_var=("1", "1"), target_mean=engine.TARGET_MEAN,
         target_var=engine.TARGET_VARIANCE, scope="pooled", certificate=None, layers=None, layout="auto",
-        samples=SAMPLES, seed=0, fixed_points=False):
+        samples=SAMPLES, seed=0, fixed_points=False, data=None, data_margin=0.0):
     """:class:`snn_verify.proofs.rigorous.tube.TubeResult` of a weights file, re-checked
     (``recheck``: problems and seconds), with Monte Carlo evidence (``samples = 0``: none);
     ``fixed_points``: also each square layer's fixed point (Krawczyk,
-    :mod:`snn_verify.proofs.rigorous.tube_fixed_point`)."""
+    :mod:`snn_verify.proofs.rigorous.tube_fixed_point`); ``data``: a data file whose
+    per-feature moments (:func:`data_box`, widened by ``data_margin`` standard errors) are
+    the input box, and whose rows also run through the network (Monte Carlo with the data)."""
     t0 = time.perf_counter()
     weights, spec = load(path, layers, layout)
-    r = engine.run_tube(weights, input_mean, input_var, target_mean, target_var, scope, spec=spec)
+    x = read_data(data) if data else None
+    if x is not None and x.shape[1] != weights[0][0].shape[1]:
+        raise ValueError(f"{data}: {x.shape[1]} features, the network takes {weights[0][0].shape[1]}")
+    r = engine.run_tube(weights, input_mean, input_var, target_mean, target_var, scope, spec=spec,
+                        input_box=None if x is None else data_box(x, data_margin))
     t1 = time.perf_counter()
     problems = kernel.check(r.certificate_body, weights)
     recheck = {"problems": problems, "seconds": time.perf_counter() - t1}
     if certificate:
         engine.write_certificate(r, certificate)
     mc = evidence(r, weights, samples, seed) if samples else ()
+    if x is not None:
+        mc = mc + tuple(dict(row, inputs="data") for row in evidence(r, weights, x.shape[0], seed, data=x))
     fps = ()
     if fixed_points:
         from .rigorous.tube_fixed_point import fixed_point

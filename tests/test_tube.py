@@ -381,3 +381,34 @@ def test_kernel_work_budget(small, monkeypatch):
     monkeypatch.setattr(kernel, "MAX_EVALUATIONS", 5000)
     problems = kernel.check(reseal(cert), w)
     assert any("closed-form evaluations" in p for p in problems), problems
+
+
+def test_data_file_gives_per_feature_box(tmp_path, capsys):
+    """--data: per-feature moments of a data matrix as the start (a point, or a box widened by
+    standard errors), re-checked; the data rows run through the network as evidence."""
+    from snn_verify.proofs.network_tube import data_box, read_data
+
+    rng = np.random.default_rng(11)
+    w = lecun(sizes=(8, 32, 32), seed=8)
+    path = tmp_path / "net.npz"
+    np.savez(path, **{f"l{i}.weight": a for i, (a, _) in enumerate(w)})
+    x = rng.standard_normal((4000, 8)) * np.linspace(0.9, 1.1, 8) + np.linspace(-0.02, 0.02, 8)
+    data = tmp_path / "data.csv"
+    np.savetxt(data, x, delimiter=",", header=",".join(f"f{j}" for j in range(8)))
+    assert np.allclose(read_data(str(data)), x)
+    box = data_box(x, 3.0)
+    r = engine.run_tube(w, input_box=box)
+    assert r.verdict == engine.CERTIFIED and kernel.check(r.certificate_body, w) == []
+    assert r.certificate_body["input"]["mean"][3] == box["mean"][3]
+    cert = copy.deepcopy(r.certificate_body)             # a start outside the per-feature box
+    cert["start"]["mean"][2] = ["5", "5"]
+    assert any("start.mean" in p for p in kernel.check(reseal(cert), w))
+    assert main(["tube", str(path), "--data", str(data), "--data-margin", "3", "--json", "--samples", "1000"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["recheck"]["problems"] == [] and [row.get("inputs") for row in out["monte_carlo"]] == [None, None, "data", "data"]
+    assert main(["tube", str(path), "--data", str(tmp_path / "missing.csv")]) == 2
+    assert main(["tube", str(path), "--data", str(data), "--input-mean", "0.1"]) == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2\n3,x\n")
+    assert main(["tube", str(path), "--data", str(bad)]) == 2
+    assert capsys.readouterr().err.count("\n") == 3

@@ -42,13 +42,19 @@ def selu(x):
 
 
 def forward(weights, tube_means, tube_vars, mean=0.0, var=1.0, samples=SAMPLES, batches=BATCHES, seed=0,
-            pooled=None):
+            pooled=None, data=None):
     """Rows of per-layer evidence (module docstring).  ``weights``: ``[(W, b)]`` with ``W`` as
     (units, inputs); ``tube_means``/``tube_vars``: per layer, the per-unit midpoints of the
-    tube; ``pooled``: per layer ``(M, V)`` midpoints of the tube (default: from the units)."""
+    tube; ``pooled``: per layer ``(M, V)`` midpoints of the tube (default: from the units);
+    ``mean``, ``var``: scalars or one per feature; ``data``: input rows instead of Gaussians."""
     rng = np.random.default_rng([STREAM, seed])
     features = weights[0][0].shape[1]
-    h = mean + np.sqrt(var) * rng.standard_normal((samples, features))
+    if data is not None:
+        h = np.asarray(data, dtype=np.float64)
+        samples = h.shape[0]
+        batches = max(2, min(batches, samples // 2))
+    else:
+        h = mean + np.sqrt(var) * rng.standard_normal((samples, features))
     rows = []
     for i, ((w, b), tm, tv) in enumerate(zip(weights, tube_means, tube_vars)):
         z = h @ np.asarray(w, dtype=np.float64).T

@@ -251,11 +251,12 @@ class TubeResult:
                  f"  method: {self.method}" + ("" if self.method == "intervals" else
                                                " (interval propagation wraps; see the wrapping rows)"),
                  f"  model: per-unit mean-field map, SELU after every layer; input: {self.input['features']} "
-                 f"features, mean in [{', '.join(self.input['mean'])}], variance in "
-                 f"[{', '.join(self.input['variance'])}]; target ({t['scope']}): mean "
+                 f"features, mean in {_describe(self.input['mean'])}, variance in "
+                 f"{_describe(self.input['variance'])}; target ({t['scope']}): mean "
                  f"[{', '.join(t['mean'])}], variance [{', '.join(t['variance'])}]"]
         if self.start != {k: self.input[k] for k in ("mean", "variance")}:
-            lines.append(f"  tube from the start point mean {self.start['mean']}, variance {self.start['variance']}")
+            lines.append(f"  tube from the start point mean {_describe(self.start['mean'])}, variance "
+                         f"{_describe(self.start['variance'])}")
         lines.append("  layer  units  pooled mean (certified)                 pooled variance (certified)"
                      "             width     unit mean min..max     unit var min..max")
         for i, layer in enumerate(self.layers):
@@ -327,8 +328,21 @@ def _pooled_width(layer):
     return [float(_f(layer[k][1]) - _f(layer[k][0])) for k in ("pooled_mean", "pooled_variance")]
 
 
+def _pairs_of(x):
+    """The list of pairs of a box entry (one pair, or a list of per-feature pairs)."""
+    return [x] if all(type(v) is str for v in x) else x
+
+
+def _describe(x):
+    pairs = _pairs_of(x)
+    if len(pairs) == 1:
+        return f"[{', '.join(pairs[0])}]"
+    return (f"per feature, within [{min(float(_f(p[0])) for p in pairs):.6g}, "
+            f"{max(float(_f(p[1])) for p in pairs):.6g}]")
+
+
 def _wrapping(layers, start):
-    widths = [float(_f(start["mean"][1]) - _f(start["mean"][0]))]
+    widths = [max(float(_f(p[1]) - _f(p[0])) for p in _pairs_of(start["mean"]))]
     out = []
     for layer in layers:
         w = max(float(_f(p[1]) - _f(p[0])) for p in layer["mean"])
@@ -337,17 +351,32 @@ def _wrapping(layers, start):
     return tuple(out)
 
 
-def _candidates(box):
-    """Start points of the input box tried as witnesses: the centre, then the corners."""
-    (mlo, mhi), (vlo, vhi) = box["mean"], box["variance"]
-    mc = "0" if _f(mlo) <= 0 <= _f(mhi) else mlo
-    vc = "1" if _f(vlo) <= 1 <= _f(vhi) else vhi
-    points = [(mc, vc)] + [(m, v) for m in (mlo, mhi) for v in (vlo, vhi)]
-    seen, out = set(), []
-    for m, v in points:
-        if (m, v) not in seen:
-            seen.add((m, v))
-            out.append({"mean": [m, m], "variance": [v, v]})
+def _mid(pair):
+    return canonical(str((Decimal(pair[0]) + Decimal(pair[1])) / 2))
+
+
+def _candidates(box, features):
+    """Start points of the input box tried as witnesses, each with a name: the centre, then
+    the corners where every feature's mean and variance are at the same end."""
+    if all(type(v) is str for v in box["mean"]) and all(type(v) is str for v in box["variance"]):
+        (mlo, mhi), (vlo, vhi) = box["mean"], box["variance"]
+        mc = "0" if _f(mlo) <= 0 <= _f(mhi) else mlo
+        vc = "1" if _f(vlo) <= 1 <= _f(vhi) else vhi
+        points = [(mc, vc)] + [(m, v) for m in (mlo, mhi) for v in (vlo, vhi)]
+        seen, out = set(), []
+        for m, v in points:
+            if (m, v) not in seen:
+                seen.add((m, v))
+                out.append(({"mean": [m, m], "variance": [v, v]},
+                            f"every feature with mean {m} and variance {v}"))
+        return out
+    t = kernel.per_feature(box, features)
+    out = [({"mean": [[_mid(p)] * 2 for p in t["mean"]], "variance": [[_mid(p)] * 2 for p in t["variance"]]},
+            "every feature at the centre of its intervals")]
+    for i, m_end in enumerate(("lower", "upper")):
+        for j, v_end in enumerate(("lower", "upper")):
+            out.append(({"mean": [[p[i]] * 2 for p in t["mean"]], "variance": [[p[j]] * 2 for p in t["variance"]]},
+                        f"every feature's mean at its {m_end} end, its variance at its {v_end} end"))
     return out
 
 
@@ -362,11 +391,13 @@ def weights_spec(weights, names=None, file="", file_sha256=None, layout="out-in"
 
 @trusted.at_working_precision
 def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_MEAN, target_var=TARGET_VARIANCE,
-             scope="pooled", spec=None):
+             scope="pooled", spec=None, input_box=None):
     """:class:`TubeResult` of the network ``[(W, b)]`` (``W`` as (units, inputs), float64;
     ``b`` an array or ``None``) from the input box ``mean in [-E, E]`` (``input_mean = E``),
     ``variance in input_var``, every feature alike (decimal texts).  ``spec``: the
-    certificate's ``weights`` entry (default :func:`weights_spec`)."""
+    certificate's ``weights`` entry (default :func:`weights_spec`).  ``input_box``: per-feature
+    intervals instead, ``{"mean": [[lo, hi], ...], "variance": [[lo, hi], ...]}`` (decimal
+    texts, one pair per feature; e.g. from a data file)."""
     t0 = time.perf_counter()
     kernel.reset_budget()
     e = canonical(input_mean)
@@ -377,14 +408,20 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
     pairs = {"mean": ["0", "0"] if _f(e) == 0 else [canonical(str(-Decimal(e))), e],
              "variance": [canonical(v) for v in input_var]}
     target = {"scope": scope, "mean": [canonical(v) for v in target_mean], "variance": [canonical(v) for v in target_var]}
-    if _f(pairs["variance"][0]) < 0 or _f(pairs["variance"][0]) > _f(pairs["variance"][1]):
-        raise ValueError(f"input variance interval must have 0 <= lo <= hi: {pairs['variance']}")
+    if input_box is not None:
+        pairs = {k: [[canonical(v) for v in p] for p in input_box[k]] for k in ("mean", "variance")}
+    for k in ("mean", "variance"):
+        for p in kernel.per_feature(pairs, 1 if input_box is None else len(pairs[k]))[k]:
+            if _f(p[0]) > _f(p[1]) or (k == "variance" and _f(p[0]) < 0):
+                raise ValueError(f"input {k} interval must have {'0 <= ' if k == 'variance' else ''}lo <= hi: {p}")
     for k in ("mean", "variance"):
         if _f(target[k][0]) > _f(target[k][1]):
             raise ValueError(f"target {k}: lo > hi")
     weights = [(np.asarray(w, dtype=np.float64), None if b is None else np.asarray(b, dtype=np.float64))
                for w, b in weights]
     features = int(weights[0][0].shape[1])
+    if input_box is not None and not len(pairs["mean"]) == len(pairs["variance"]) == features:
+        raise ValueError(f"the input box has {len(pairs['mean'])} features, the network takes {features}")
     for i in range(1, len(weights)):
         if weights[i][0].shape[1] != weights[i - 1][0].shape[0]:
             raise ValueError(f"layer {i + 1} takes {weights[i][0].shape[1]} inputs, gets {weights[i - 1][0].shape[0]}")
@@ -395,7 +432,8 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
     inp = {"features": features, **pairs}
     box = {"mean": pairs["mean"], "variance": pairs["variance"]}
 
-    point = _f(pairs["mean"][0]) == _f(pairs["mean"][1]) and _f(pairs["variance"][0]) == _f(pairs["variance"][1])
+    flat = kernel.per_feature(box, features)
+    point = all(_f(p[0]) == _f(p[1]) for k in ("mean", "variance") for p in flat[k])
     layers, stop = propagate(mats, biases, box, features, None if point else target, scope)
     outside, straddle = _status(layers, target, scope)
     method, wrapping = "intervals", _wrapping(layers, box)
@@ -423,13 +461,13 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
                 f"{float(_f(outside[2][1])):.10g}] for every point of the box, outside the target")
     else:
         verdict, note = UNDECIDED, ""
-        for cand in ([] if point else _candidates(box)):
+        for cand, words in ([] if point else _candidates(box, features)):
             c_layers, _ = propagate(mats, biases, cand, features)
             c_out, _ = _status(c_layers, target, scope)
             if c_out is not None:
                 verdict, start, tube_layers, refuted_at = REFUTED, cand, c_layers, c_out[0] + 1
                 method = "intervals"
-                note = (f"witness: every feature with mean {cand['mean'][0]} and variance {cand['variance'][0]}: "
+                note = (f"witness: {words}: "
                         f"layer {refuted_at}: {c_out[1]} in [{float(_f(c_out[2][0])):.10g}, "
                         f"{float(_f(c_out[2][1])):.10g}], outside the target (Arb enclosure)")
                 break
@@ -445,6 +483,7 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
     body = {"format": FORMAT, "weights": spec, "input": inp, "start": start, "target": target,
             "method": method, "verdict": verdict, "refuted_at": refuted_at, "layers": tube_layers,
             "generated_sha256": trusted.generated_digest()}
+    body = json.loads(json.dumps(body))           # plain JSON data, no shared lists
     body["sha256"] = trusted.digest(body)
     if start is not box:
         wrapping = _wrapping(tube_layers, start)

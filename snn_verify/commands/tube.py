@@ -20,6 +20,10 @@ def cmd_tube(args):
         interval(getattr(args, name), name.replace("_", "-"))
     if float(args.input_var[0]) < 0:
         raise UsageError(f"--input-var: a variance must be >= 0: {args.input_var[0]!r}")
+    if args.data and (args.input_mean != "0" or args.input_var != ["1", "1"]):
+        raise UsageError("--data gives the input box: not with --input-mean or --input-var")
+    if float(args.data_margin) < 0:
+        raise UsageError(f"--data-margin: must be >= 0: {args.data_margin!r}")
     if args.samples > 10 ** 6:
         raise UsageError(f"--samples: at most 1000000 (got {args.samples})")
     if args.certificate:
@@ -28,7 +32,7 @@ def cmd_tube(args):
                             target_mean=tuple(args.target_mean), target_var=tuple(args.target_var),
                             scope="units" if args.per_unit else "pooled", certificate=args.certificate,
                             layers=args.layers, layout=args.layout, samples=args.samples, seed=args.seed,
-                            fixed_points=args.fixed_point)
+                            fixed_points=args.fixed_point, data=args.data, data_margin=float(args.data_margin))
 
 
 def _add_tube(sub):
@@ -47,6 +51,11 @@ def _add_tube(sub):
                    help=f"target band of the pooled mean (default {' '.join(TARGET_MEAN)})")
     p.add_argument("--target-var", type=number, nargs=2, default=list(TARGET_VARIANCE), metavar=("LO", "HI"),
                    help=f"target band of the pooled variance (default {' '.join(TARGET_VARIANCE)})")
+    p.add_argument("--data", metavar="FILE", default=None,
+                   help="a data matrix (.npy, .npz, .csv; rows = samples): its per-feature mean and variance are "
+                        "the input box, and its rows run through the network beside the Gaussian Monte Carlo")
+    p.add_argument("--data-margin", type=number, default="0", metavar="Z",
+                   help="widen the data's per-feature moments by Z standard errors (default 0: a point)")
     p.add_argument("--per-unit", action="store_true", help="every unit's mean and variance inside the target too")
     p.add_argument("--certificate", metavar="FILE", default=None, help="write the tube certificate (JSON)")
     p.add_argument("--layers", metavar="PATTERN", default=None, help="regex selecting the weight matrices")

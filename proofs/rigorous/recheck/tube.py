@@ -149,6 +149,26 @@ def _pair(x, where, nonnegative=False):
     return lo, hi
 
 
+def _moments(x, where, features, nonnegative=False):
+    """Every feature's interval: one pair ``[lo, hi]`` for all features alike, or a list of
+    ``features`` pairs; returns the list of Fraction pairs, one per feature."""
+    if type(x) is list and len(x) == 2 and all(type(v) is str for v in x):
+        return [_pair(x, where, nonnegative)] * features
+    if type(x) is not list or len(x) != features:
+        raise Invalid(f"{where}: a pair [lo, hi] or a list of {features} pairs expected")
+    return [_pair(v, f"{where}[{j}]", nonnegative) for j, v in enumerate(x)]
+
+
+def per_feature(texts, features):
+    """``{"mean": [pair] * n, "variance": ...}``: a start or input box's decimal pairs per
+    feature (a single pair stands for every feature alike)."""
+    out = {}
+    for k in ("mean", "variance"):
+        x = texts[k]
+        out[k] = [x] * features if len(x) == 2 and all(type(v) is str for v in x) else list(x)
+    return out
+
+
 def _keys(d, keys, where):
     if type(d) is not dict:
         raise Invalid(f"{where}: an object expected")
@@ -208,12 +228,12 @@ def validate(cert):
     inp = cert["input"]
     _keys(inp, INPUT_KEYS, "input")
     features = _int(inp["features"], "input.features", 1, MAX_UNITS)
-    box = {"mean": _pair(inp["mean"], "input.mean"), "variance": _pair(inp["variance"], "input.variance", True)}
+    box = {k: _moments(inp[k], f"input.{k}", features, k == "variance") for k in ("mean", "variance")}
     start = cert["start"]
     _keys(start, BOX_KEYS, "start")
-    sbox = {"mean": _pair(start["mean"], "start.mean"), "variance": _pair(start["variance"], "start.variance", True)}
+    sbox = {k: _moments(start[k], f"start.{k}", features, k == "variance") for k in ("mean", "variance")}
     for k in ("mean", "variance"):
-        if not box[k][0] <= sbox[k][0] <= sbox[k][1] <= box[k][1]:
+        if not all(b[0] <= a[0] <= a[1] <= b[1] for a, b in zip(sbox[k], box[k])):
             raise Invalid(f"start.{k}: not inside input.{k}")
     target = cert["target"]
     _keys(target, TARGET_KEYS, "target")
@@ -479,8 +499,16 @@ def inside(x, pair_texts, variance=False):
 
 
 def start_balls(start_texts, features):
-    mean, var = ball(start_texts["mean"]), nonneg(ball(start_texts["variance"]))
-    return [mean] * features, [var] * features
+    """Balls of every feature's mean and variance in a start box (decimal texts)."""
+    texts, cache = per_feature(start_texts, features), {}
+
+    def get(t, variance):
+        key = (t[0], t[1], variance)
+        if key not in cache:
+            cache[key] = nonneg(ball(t)) if variance else ball(t)
+        return cache[key]
+
+    return [get(t, False) for t in texts["mean"]], [get(t, True) for t in texts["variance"]]
 
 
 # --- 4'. affine forms (method "affine") ----------------------------------------------------
@@ -523,23 +551,20 @@ def affine_size(features, shapes):
 
 
 def affine_start(start_texts, features):
-    """The affine state of the start box: every feature's mean ``c + r e_j`` and variance
-    ``d + t e_(n+j)`` over noise symbols ``e in [-1, 1]^N`` (a symbol only where the start
-    interval has a width)."""
-    mean, var = ball(start_texts["mean"]), ball(start_texts["variance"])
-    mc, mr = arb(mean.mid()), mean.rad()
-    vc, vr = arb(var.mid()), var.rad()
-    cols = (features if mr > 0 else 0) + (features if vr > 0 else 0)
+    """The affine state of the start box: feature ``j``'s mean ``c_j + r_j e_i`` and
+    variance ``d_j + t_j e_i'`` over noise symbols ``e in [-1, 1]^N``, one symbol per
+    interval with a width."""
+    means, variances = start_balls(start_texts, features)
+    mean_cols = [j for j, x in enumerate(means) if x.rad() > 0]
+    var_cols = [j for j, x in enumerate(variances) if x.rad() > 0]
+    cols = len(mean_cols) + len(var_cols)
     a, b = arb_mat(features, cols), arb_mat(features, cols)
-    off = 0
-    if mr > 0:
-        for j in range(features):
-            a[j, j] = arb(mr)
-        off = features
-    if vr > 0:
-        for j in range(features):
-            b[j, off + j] = arb(vr)
-    return {"c": [mc] * features, "A": a, "d": [vc] * features, "B": b, "t": [arb(0)] * features}
+    for i, j in enumerate(mean_cols):
+        a[j, i] = arb(means[j].rad())
+    for i, j in enumerate(var_cols):
+        b[j, len(mean_cols) + i] = arb(variances[j].rad())
+    return {"c": [arb(x.mid()) for x in means], "A": a, "d": [arb(x.mid()) for x in variances], "B": b,
+            "t": [arb(0)] * features}
 
 
 def _remainder(hess, slope_error, hm, hs):
