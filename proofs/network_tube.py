@@ -54,7 +54,8 @@ def evidence(result, weights, samples=SAMPLES, seed=0, data=None):
     start = kernel.per_feature(body["start"], features)
     centre = {k: [[_centre(p)] * 2 for p in start[k]] for k in ("mean", "variance")}
     if centre != start:
-        body = engine.run_tube(weights, spec=body["weights"], input_box=centre).certificate_body
+        body = engine.run_tube(weights, spec=body["weights"], input_box=centre,
+                               dropout=body.get("dropout")).certificate_body
     layers = body["layers"]
     if not layers:
         return ()
@@ -65,7 +66,7 @@ def evidence(result, weights, samples=SAMPLES, seed=0, data=None):
     var = np.array([float(Fraction(p[0])) for p in centre["variance"]])
     return tuple(forward(weights[:len(layers)], [_midpoints(layer["mean"]) for layer in layers],
                          [_midpoints(layer["variance"]) for layer in layers], mean=mean, var=var,
-                         samples=samples, seed=seed, pooled=pooled, data=data))
+                         samples=samples, seed=seed, pooled=pooled, data=data, dropout=body.get("dropout")))
 
 
 def read_data(path, max_rows=10 ** 6):
@@ -123,7 +124,7 @@ def data_box(x, margin=0.0):
 
 def run(path, input_mean="0", input_var=("1", "1"), target_mean=engine.TARGET_MEAN,
         target_var=engine.TARGET_VARIANCE, scope="pooled", certificate=None, layers=None, layout="auto",
-        samples=SAMPLES, seed=0, fixed_points=False, data=None, data_margin=0.0):
+        samples=SAMPLES, seed=0, fixed_points=False, data=None, data_margin=0.0, dropout=None):
     """:class:`snn_verify.proofs.rigorous.tube.TubeResult` of a weights file, re-checked
     (``recheck``: problems and seconds), with Monte Carlo evidence (``samples = 0``: none);
     ``fixed_points``: also each square layer's fixed point (Krawczyk,
@@ -136,7 +137,7 @@ def run(path, input_mean="0", input_var=("1", "1"), target_mean=engine.TARGET_ME
     if x is not None and x.shape[1] != weights[0][0].shape[1]:
         raise ValueError(f"{data}: {x.shape[1]} features, the network takes {weights[0][0].shape[1]}")
     r = engine.run_tube(weights, input_mean, input_var, target_mean, target_var, scope, spec=spec,
-                        input_box=None if x is None else data_box(x, data_margin))
+                        input_box=None if x is None else data_box(x, data_margin), dropout=dropout)
     t1 = time.perf_counter()
     problems = kernel.check(r.certificate_body, weights)
     recheck = {"problems": problems, "seconds": time.perf_counter() - t1}

@@ -412,3 +412,29 @@ def test_data_file_gives_per_feature_box(tmp_path, capsys):
     bad.write_text("1,2\n3,x\n")
     assert main(["tube", str(path), "--data", str(bad)]) == 2
     assert capsys.readouterr().err.count("\n") == 3
+
+
+def test_alpha_dropout_between_layers():
+    """Alpha dropout keeps (0, 1): the normalised net stays at it; the LeCun net is certified
+    with dropout 0.1 and re-checked; a certificate claiming another rate is rejected; the
+    Monte Carlo with dropout agrees with the tube at the first layers."""
+    w = normalised(layers=3)
+    r = engine.run_tube(w, dropout="0.1")
+    assert r.verdict == engine.CERTIFIED and r.certificate_body["dropout"] == "0.1"
+    for layer in r.certificate_body["layers"]:
+        assert _inside(F(0), layer["pooled_mean"]) and _inside(F(1), layer["pooled_variance"])
+    assert kernel.check(r.certificate_body, w) == []
+    w = lecun(sizes=(32, 128, 128, 16), seed=9)
+    r = engine.run_tube(w, dropout="0.1")
+    assert r.verdict == engine.CERTIFIED and kernel.check(r.certificate_body, w) == []
+    cert = copy.deepcopy(r.certificate_body)
+    cert["dropout"] = "0.2"
+    assert any("layers[0]" in p for p in kernel.check(reseal(cert), w))
+    cert.pop("dropout")
+    assert any("layers[0]" in p for p in kernel.check(reseal(cert), w))
+    rb = engine.run_tube(w, input_mean="0.01", input_var=("0.98", "1.02"), dropout="0.05")
+    assert kernel.check(rb.certificate_body, w) == []
+    from snn_verify.proofs.network_tube import evidence
+
+    rows = evidence(r, w, 8192)
+    assert all(abs(row["z_mean"]) < 6 for row in rows[:1])

@@ -42,11 +42,12 @@ def selu(x):
 
 
 def forward(weights, tube_means, tube_vars, mean=0.0, var=1.0, samples=SAMPLES, batches=BATCHES, seed=0,
-            pooled=None, data=None):
+            pooled=None, data=None, dropout=None):
     """Rows of per-layer evidence (module docstring).  ``weights``: ``[(W, b)]`` with ``W`` as
     (units, inputs); ``tube_means``/``tube_vars``: per layer, the per-unit midpoints of the
     tube; ``pooled``: per layer ``(M, V)`` midpoints of the tube (default: from the units);
-    ``mean``, ``var``: scalars or one per feature; ``data``: input rows instead of Gaussians."""
+    ``mean``, ``var``: scalars or one per feature; ``data``: input rows instead of Gaussians;
+    ``dropout``: alpha dropout at this rate (training mode) after every layer but the last."""
     rng = np.random.default_rng([STREAM, seed])
     features = weights[0][0].shape[1]
     if data is not None:
@@ -61,6 +62,12 @@ def forward(weights, tube_means, tube_vars, mean=0.0, var=1.0, samples=SAMPLES, 
         if b is not None:
             z += b
         h = selu(z)
+        if dropout and i + 1 < len(weights):
+            q = 1.0 - float(dropout)
+            ap = -LAMBDA01 * ALPHA01
+            a = (q + ap * ap * q * (1 - q)) ** -0.5
+            keep = rng.random(h.shape) < q
+            h = a * np.where(keep, h, ap) - a * (1 - q) * ap
         tm, tv = np.asarray(tm, dtype=float), np.asarray(tv, dtype=float)
         if pooled is not None:
             pm, pv = pooled[i]

@@ -138,7 +138,7 @@ def _floats(pair):
 
 # --- the tube ----------------------------------------------------------------------------
 
-def propagate(mats, biases, start, features, target=None, scope="pooled"):
+def propagate(mats, biases, start, features, target=None, scope="pooled", dropout=None):
     """The tube from a start box ``{"mean": [lo, hi], "variance": [lo, hi]}`` (decimal texts,
     every feature alike): ``(layers, stop)``; each layer a dict of decimal texts (``mean``,
     ``variance``: one pair per unit; ``pooled_mean``, ``pooled_variance``); ``stop`` is
@@ -150,6 +150,8 @@ def propagate(mats, biases, start, features, target=None, scope="pooled"):
     for i, (m, b) in enumerate(zip(mats, biases)):
         try:
             mu, nu = kernel.layer_step(m, b, means, variances)
+            if i + 1 < len(mats):
+                mu, nu = kernel.dropout_balls(mu, nu, kernel.dropout_params(dropout))
             layer = {"mean": [outward(x) for x in mu], "variance": [outward(kernel.nonneg(x), True) for x in nu]}
         except (ArithmeticError, ValueError) as exc:
             return out, (i, str(exc))
@@ -163,7 +165,7 @@ def propagate(mats, biases, start, features, target=None, scope="pooled"):
     return out, None
 
 
-def propagate_affine(weights, mats, start, features):
+def propagate_affine(weights, mats, start, features, dropout=None):
     """The affine tube (:func:`~snn_verify.proofs.rigorous.recheck.tube.affine_step`) from a
     start box: ``(layers, stop, parts)`` as :func:`propagate`, ``parts`` the pooled widths
     by source per layer."""
@@ -172,6 +174,8 @@ def propagate_affine(weights, mats, start, features):
     for i, ((_, b), m) in enumerate(zip(weights, mats)):
         try:
             state, rows_a, rows_b = kernel.affine_step(m, b, state)
+            if i + 1 < len(mats):
+                state, rows_a, rows_b = kernel.affine_dropout(state, rows_a, rows_b, kernel.dropout_params(dropout))
             mu, nu = kernel.affine_ranges(state, rows_a, rows_b)
             p = {}
             pm, pv = kernel.affine_pooled(state, rows_a, p)
@@ -225,6 +229,7 @@ class TubeResult:
     seconds: float
     certificate_body: dict = field(repr=False, compare=False, default=None)
     method: str = "intervals"
+    dropout: str | None = None
     certificate: str | None = None
     recheck: dict | None = None
     monte_carlo: tuple = ()
@@ -236,7 +241,8 @@ class TubeResult:
         return EXIT_CODES[self.verdict]
 
     def to_json(self):
-        return {"file": self.file, "verdict": self.verdict, "method": self.method, "note": self.note,
+        return {"file": self.file, "verdict": self.verdict, "method": self.method, "dropout": self.dropout,
+                "note": self.note,
                 "input": self.input,
                 "start": self.start, "target": self.target, "refuted_at": self.refuted_at,
                 "layers": list(self.layers), "wrapping": list(self.wrapping), "seconds": round(self.seconds, 3),
@@ -250,7 +256,10 @@ class TubeResult:
         lines = [f"{self.file + ': ' if self.file else ''}tube {self.verdict}: {self.note}",
                  f"  method: {self.method}" + ("" if self.method == "intervals" else
                                                " (interval propagation wraps; see the wrapping rows)"),
-                 f"  model: per-unit mean-field map, SELU after every layer; input: {self.input['features']} "
+                 "  model: per-unit mean-field map, SELU after every layer"
+                 + (f", alpha dropout at rate {self.dropout} after every layer but the last" if self.dropout else "")
+                 + "; input:"
+                 f" {self.input['features']} "
                  f"features, mean in {_describe(self.input['mean'])}, variance in "
                  f"{_describe(self.input['variance'])}; target ({t['scope']}): mean "
                  f"[{', '.join(t['mean'])}], variance [{', '.join(t['variance'])}]"]
@@ -391,18 +400,24 @@ def weights_spec(weights, names=None, file="", file_sha256=None, layout="out-in"
 
 @trusted.at_working_precision
 def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_MEAN, target_var=TARGET_VARIANCE,
-             scope="pooled", spec=None, input_box=None):
+             scope="pooled", spec=None, input_box=None, dropout=None):
     """:class:`TubeResult` of the network ``[(W, b)]`` (``W`` as (units, inputs), float64;
     ``b`` an array or ``None``) from the input box ``mean in [-E, E]`` (``input_mean = E``),
     ``variance in input_var``, every feature alike (decimal texts).  ``spec``: the
     certificate's ``weights`` entry (default :func:`weights_spec`).  ``input_box``: per-feature
     intervals instead, ``{"mean": [[lo, hi], ...], "variance": [[lo, hi], ...]}`` (decimal
-    texts, one pair per feature; e.g. from a data file)."""
+    texts, one pair per feature; e.g. from a data file).  ``dropout``: an alpha-dropout rate
+    (decimal text) after every layer but the last; the layers' moments are then those after
+    it (the next layer's inputs)."""
     t0 = time.perf_counter()
     kernel.reset_budget()
     e = canonical(input_mean)
     if _f(e) < 0:
         raise ValueError(f"input mean bound must be >= 0: {input_mean!r}")
+    if dropout is not None:
+        dropout = canonical(dropout)
+        if not 0 <= _f(dropout) < 1:
+            raise ValueError(f"dropout rate must be in [0, 1): {dropout!r}")
     if scope not in kernel.SCOPES:
         raise ValueError(f"scope must be one of {', '.join(kernel.SCOPES)}")
     pairs = {"mean": ["0", "0"] if _f(e) == 0 else [canonical(str(-Decimal(e))), e],
@@ -434,7 +449,7 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
 
     flat = kernel.per_feature(box, features)
     point = all(_f(p[0]) == _f(p[1]) for k in ("mean", "variance") for p in flat[k])
-    layers, stop = propagate(mats, biases, box, features, None if point else target, scope)
+    layers, stop = propagate(mats, biases, box, features, None if point else target, scope, dropout)
     outside, straddle = _status(layers, target, scope)
     method, wrapping = "intervals", _wrapping(layers, box)
     affine_size = kernel.affine_size(features, [w.shape for w, _ in weights])
@@ -443,7 +458,7 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
         wrapping = tuple(dict(row, affine="not run: " + f"{affine_size} coefficients in a layer, beyond the budget "
                                                          f"of {kernel.MAX_AFFINE_ENTRIES}") for row in wrapping)
     elif not point and (outside is None and (straddle is not None or stop is not None)):
-        a_layers, a_stop, parts = propagate_affine(weights, mats, box, features)
+        a_layers, a_stop, parts = propagate_affine(weights, mats, box, features, dropout)
         a_out, a_straddle = _status(a_layers, target, scope)
         wrapping = tuple(dict(row, affine_pooled_width=_pooled_width(a), affine_parts=p,
                               interval_pooled_width=_pooled_width(i) if i else None)
@@ -462,7 +477,7 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
     else:
         verdict, note = UNDECIDED, ""
         for cand, words in ([] if point else _candidates(box, features)):
-            c_layers, _ = propagate(mats, biases, cand, features)
+            c_layers, _ = propagate(mats, biases, cand, features, dropout=dropout)
             c_out, _ = _status(c_layers, target, scope)
             if c_out is not None:
                 verdict, start, tube_layers, refuted_at = REFUTED, cand, c_layers, c_out[0] + 1
@@ -483,12 +498,14 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
     body = {"format": FORMAT, "weights": spec, "input": inp, "start": start, "target": target,
             "method": method, "verdict": verdict, "refuted_at": refuted_at, "layers": tube_layers,
             "generated_sha256": trusted.generated_digest()}
+    if dropout is not None:
+        body["dropout"] = dropout
     body = json.loads(json.dumps(body))           # plain JSON data, no shared lists
     body["sha256"] = trusted.digest(body)
     if start is not box:
         wrapping = _wrapping(tube_layers, start)
     return TubeResult(verdict, tuple(_summary(tube_layers, layer_names)), inp, start, target, refuted_at, note,
-                      wrapping, time.perf_counter() - t0, certificate_body=body, method=method)
+                      wrapping, time.perf_counter() - t0, certificate_body=body, method=method, dropout=dropout)
 
 
 def write_certificate(result, path):

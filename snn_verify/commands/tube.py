@@ -8,7 +8,7 @@ library (:mod:`snn_verify.proofs.network_tube`).
 """
 from __future__ import annotations
 
-from snn_verify.argtypes import UsageError, count, interval, number, output_file
+from snn_verify.argtypes import UsageError, count, dropout_rate, interval, number, output_file
 
 
 def cmd_tube(args):
@@ -32,7 +32,8 @@ def cmd_tube(args):
                             target_mean=tuple(args.target_mean), target_var=tuple(args.target_var),
                             scope="units" if args.per_unit else "pooled", certificate=args.certificate,
                             layers=args.layers, layout=args.layout, samples=args.samples, seed=args.seed,
-                            fixed_points=args.fixed_point, data=args.data, data_margin=float(args.data_margin))
+                            fixed_points=args.fixed_point, data=args.data, data_margin=float(args.data_margin),
+                            dropout=args.dropout)
 
 
 def _add_tube(sub):
@@ -56,6 +57,8 @@ def _add_tube(sub):
                         "the input box, and its rows run through the network beside the Gaussian Monte Carlo")
     p.add_argument("--data-margin", type=number, default="0", metavar="Z",
                    help="widen the data's per-feature moments by Z standard errors (default 0: a point)")
+    p.add_argument("--dropout", type=dropout_rate, default=None, metavar="RATE",
+                   help="alpha dropout at this rate (drop probability) after every layer but the last")
     p.add_argument("--per-unit", action="store_true", help="every unit's mean and variance inside the target too")
     p.add_argument("--certificate", metavar="FILE", default=None, help="write the tube certificate (JSON)")
     p.add_argument("--layers", metavar="PATTERN", default=None, help="regex selecting the weight matrices")

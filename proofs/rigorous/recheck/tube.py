@@ -25,7 +25,8 @@ generated first partials; ``m``'s sign picks the closed form (both, met, where i
 What :func:`check` verifies, in order
 -------------------------------------
 1. Schema: exactly the keys of :data:`TOP_KEYS` (and of each object inside); the format
-   string; exact types (``bool`` is no number); every number a decimal text of bounded
+   string (and optionally ``dropout``: a rate in [0, 1), alpha dropout after every layer but
+   the last, the leaves being the moments after it); exact types (``bool`` is no number); every number a decimal text of bounded
    length and exponent, checked before a Fraction is built; every interval ``lo <= hi``;
    variances ``>= 0``; the start box inside the input box; ``refuted_at`` given exactly
    when the verdict is REFUTED.
@@ -75,6 +76,8 @@ from snn_verify.proofs.rigorous import trusted
 FORMAT = "snn-verify tube certificate 1"
 TOP_KEYS = frozenset({"format", "weights", "input", "start", "target", "method", "verdict", "refuted_at",
                       "layers", "sha256", "generated_sha256"})
+#: optional top-level keys: ``dropout``, the alpha-dropout rate after every layer but the last
+OPTIONAL_KEYS = frozenset({"dropout"})
 #: how the leaves follow: "intervals" (each layer's from the previous layer's intervals) or
 #: "affine" (from affine forms over the start box's noise symbols, re-run whole)
 METHODS = ("intervals", "affine")
@@ -169,10 +172,10 @@ def per_feature(texts, features):
     return out
 
 
-def _keys(d, keys, where):
+def _keys(d, keys, where, optional=frozenset()):
     if type(d) is not dict:
         raise Invalid(f"{where}: an object expected")
-    missing, extra = set(keys) - set(d), set(d) - set(keys)
+    missing, extra = set(keys) - set(d), set(d) - set(keys) - set(optional)
     if missing or extra:
         parts = ([f"missing {', '.join(sorted(missing))}"] if missing else []) + \
                 ([f"unknown {', '.join(sorted(map(str, extra)))}"] if extra else [])
@@ -192,7 +195,10 @@ def _int(x, where, lo, hi):
 
 def validate(cert):
     """Strict schema check (step 1); returns the parsed data.  Raises :class:`Invalid`."""
-    _keys(cert, TOP_KEYS, "")
+    _keys(cert, TOP_KEYS, "", OPTIONAL_KEYS)
+    dropout = cert.get("dropout")
+    if "dropout" in cert and not 0 <= _decimal(dropout, "dropout") < 1:
+        raise Invalid("dropout: a rate in [0, 1) expected")
     if type(cert["format"]) is not str or cert["format"] != FORMAT:
         raise Invalid("format: not " + FORMAT)
     _hex(cert["sha256"], "sha256")
@@ -273,7 +279,7 @@ def validate(cert):
         row["pooled_texts"] = (layer["pooled_mean"], layer["pooled_variance"])
         parsed_layers.append(row)
     return {"shapes": shapes, "features": features, "input": box, "start": sbox, "start_texts": start,
-            "target": tbox, "scope": target["scope"], "method": method, "verdict": verdict, "refuted_at": refuted_at,
+            "target": tbox, "scope": target["scope"], "method": method, "verdict": verdict, "dropout": dropout, "refuted_at": refuted_at,
             "layers": parsed_layers}
 
 
@@ -511,6 +517,50 @@ def start_balls(start_texts, features):
     return [get(t, False) for t in texts["mean"]], [get(t, True) for t in texts["variance"]]
 
 
+# --- 4''. alpha dropout after a layer -----------------------------------------------------------
+
+def dropout_params(rate_text):
+    """Balls ``(q, alpha', a)``: keep probability ``q = 1 - rate``, ``alpha' = -lambda01
+    alpha01``, ``a = (q + alpha'^2 q (1-q))^(-1/2)`` (the shift ``b = -a (1-q) alpha'``).  Then
+    ``(mu, nu) -> (a q mu, a^2 (q nu + q (1-q) (mu - alpha')^2))`` (THEORY.md)."""
+    if rate_text is None:
+        return None
+    lam, alpha = trusted.parameters()
+    q = 1 - trusted.decimal_ball(rate_text)
+    ap = -lam * alpha
+    return q, ap, 1 / (q + ap * ap * q * (1 - q)).sqrt()
+
+
+def dropout_balls(means, variances, params):
+    """The alpha-dropout map on every unit's balls."""
+    if params is None:
+        return means, variances
+    q, ap, a = params
+    return ([a * q * mu for mu in means],
+            [nonneg(a * a * (q * nu + q * (1 - q) * square(mu - ap))) for mu, nu in zip(means, variances)])
+
+
+def affine_dropout(state, rows_a, rows_b, params):
+    """The alpha-dropout map on an affine state: the mean scales by ``a q``; the variance is
+    ``a^2 q nu + a^2 q (1-q) ((c - alpha')^2 + 2 (c - alpha') A e + (A e)^2)`` with
+    ``(A e)^2`` in ``[0, ||A||_1^2]`` (its midpoint to the centre, its half width unshared)."""
+    if params is None:
+        return state, rows_a, rows_b
+    q, ap, a = params
+    sm, sv, c2 = a * q, a * a * q, a * a * q * (1 - q)
+    new = {"c": [sm * c for c in state["c"]], "d": [], "t": []}
+    new_a = [[sm * x for x in row] for row in rows_a]
+    new_b = []
+    for c, d, t, ra, rb in zip(state["c"], state["d"], state["t"], rows_a, rows_b):
+        h2 = square(abs_sum(ra)) / 2
+        dc = c - ap
+        new["d"].append(sv * d + c2 * square(dc) + c2 * h2)
+        new["t"].append(sv * t + c2 * h2)
+        new_b.append([sv * y + 2 * c2 * dc * x for x, y in zip(ra, rb)])
+    new["A"], new["B"] = arb_mat(new_a), arb_mat(new_b)
+    return new, new_a, new_b
+
+
 # --- 4'. affine forms (method "affine") ----------------------------------------------------
 
 def symmetric(ub):
@@ -655,13 +705,17 @@ def affine_pooled(state, rows_a, parts=None):
     return mean, nonneg(var)
 
 
-def affine_tube(weights, start_texts, features, layers=None):
+def affine_tube(weights, start_texts, features, layers=None, dropout=None):
     """Per layer ``(means, variances, M, V)`` (balls) of the affine tube from the start box,
-    for the first ``layers`` layers (default all)."""
+    for the first ``layers`` layers (default all); ``dropout``: the rate's text (alpha
+    dropout after every layer but the network's last)."""
     state = affine_start(start_texts, features)
+    params = dropout_params(dropout)
     out = []
-    for w, b in weights[:layers]:
+    for i, (w, b) in enumerate(weights[:layers]):
         state, rows_a, rows_b = affine_step(matrices(w), None if b is None else np.asarray(b, dtype=np.float64), state)
+        if i + 1 < len(weights):
+            state, rows_a, rows_b = affine_dropout(state, rows_a, rows_b, params)
         means, variances = affine_ranges(state, rows_a, rows_b)
         out.append((means, variances, *affine_pooled(state, rows_a)))
     return out
@@ -725,7 +779,7 @@ def affine_problems(data, weights, max_problems=20):
     if size > MAX_AFFINE_ENTRIES:
         return [f"affine tube: {size} coefficients in a layer, beyond the checker's budget of {MAX_AFFINE_ENTRIES}"]
     try:
-        tube = affine_tube(weights, data["start_texts"], data["features"], len(data["layers"]))
+        tube = affine_tube(weights, data["start_texts"], data["features"], len(data["layers"]), data["dropout"])
     except (ArithmeticError, ValueError) as exc:
         return [f"affine tube: {exc}"]
     for i, ((out_m, out_v, pm, pv), layer) in enumerate(zip(tube, data["layers"])):
@@ -744,11 +798,14 @@ def tube_problems(data, weights, max_problems=20):
         return affine_problems(data, weights, max_problems)
     problems = []
     means, variances = start_balls(data["start_texts"], data["features"])
+    params = dropout_params(data["dropout"])
     for i, layer in enumerate(data["layers"]):
         w, b = weights[i]
         try:
             out_m, out_v = layer_step(matrices(w), None if b is None else np.asarray(b, dtype=np.float64),
                                       means, variances)
+            if i + 1 < len(weights):
+                out_m, out_v = dropout_balls(out_m, out_v, params)
         except (ArithmeticError, ValueError) as exc:
             return problems + [f"layers[{i}]: {exc}"]
         texts = layer["texts"]
