@@ -120,9 +120,6 @@ def test_box_certified_by_affine_forms_where_intervals_wrap(lecun_run):
     t1 = time.perf_counter()
     assert kernel.check(r.certificate_body, w) == []
     print(f"\nbox E = 0.01, var [0.98, 1.02]: tube {seconds:.2f} s, re-check {time.perf_counter() - t1:.2f} s")
-    cert = copy.deepcopy(r.certificate_body)                    # tighter than the affine forms: rejected
-    cert["layers"][3]["pooled_variance"] = ["0.99", "1.01"]
-    assert any("layers[3].pooled_variance" in p for p in kernel.check(reseal(cert), w))
 
 
 def test_box_undecided_names_the_layer_and_the_excess():
@@ -353,7 +350,12 @@ def test_meanfield_section_from_safetensors(tmp_path):
 def test_affine_budget_is_enforced(monkeypatch):
     w = lecun(sizes=(16, 64))
     r = engine.run_tube(w, input_mean="0.05", input_var=("0.9", "1.1"))
-    assert r.method == "affine"
+    assert r.method == "affine" and kernel.check(r.certificate_body, w) == []
+    cert = copy.deepcopy(r.certificate_body)                    # tighter than the affine forms: rejected
+    cert["layers"][0]["pooled_variance"] = ["0.999", "1.001"]
+    cert["layers"][0]["mean"][5] = ["0", "0"]
+    problems = kernel.check(reseal(cert), w)
+    assert any("layers[0].pooled_variance" in p for p in problems) and any("layers[0].mean[5]" in p for p in problems)
     monkeypatch.setattr(kernel, "MAX_AFFINE_ENTRIES", 1000)
     assert any("budget" in p for p in kernel.check(r.certificate_body, w))
     r = engine.run_tube(w, input_mean="0.1", input_var=("0.9", "1.1"))
@@ -438,3 +440,15 @@ def test_alpha_dropout_between_layers():
 
     rows = evidence(r, w, 8192)
     assert all(abs(row["z_mean"]) < 6 for row in rows[:1])
+
+
+def test_tube_through_training(tmp_path):
+    pytest.importorskip("jax")
+    pytest.importorskip("flax")
+    pytest.importorskip("optax")
+    from snn_verify.proofs.evidence import tube_training
+
+    r = tube_training.run(out_dir=str(tmp_path), samples=256, depth=2, width=16, steps=20, checkpoints=1, batch=32)
+    assert [row["step"] for row in r.rows] == [0, 20] and all(row["rechecked"] for row in r.rows)
+    assert r.rows[0]["verdict"] == "CERTIFIED" and (tmp_path / "step000020.npz").exists()
+    assert "tube through training" in r.render() and r.exit_code == 0

@@ -1,4 +1,4 @@
-"""Commands: ``tube``, ``bench tube``: is a given network self-normalising?  The certified tube of its
+"""Commands: ``tube``, ``tube-training``, ``bench tube``: is a given network self-normalising?  The certified tube of its
 per-unit mean-field map from standardised inputs (or a box of input moments), a verdict
 against a target band (CERTIFIED 0 / REFUTED 1 / UNDECIDED 3), re-checked by the proof
 kernel, with Monte Carlo evidence beside it (issue 19).
@@ -8,7 +8,7 @@ library (:mod:`snn_verify.proofs.network_tube`).
 """
 from __future__ import annotations
 
-from snn_verify.argtypes import UsageError, count, dropout_rate, interval, number, output_file
+from snn_verify.argtypes import UsageError, count, dropout_rate, interval, number, output_dir, output_file
 
 
 def cmd_tube(args):
@@ -89,7 +89,27 @@ def _bench_tube(bench_sub):
     p.set_defaults(func=cmd_bench_tube)
 
 
+def cmd_tube_training(args):
+    from snn_verify.argtypes import progress
+    from snn_verify.proofs.evidence import tube_training
+
+    if args.out:
+        output_dir(args.out, "out")
+    s = tube_training.SIZES[args.quick]
+    with progress(s["checkpoints"] + 1, "tube-training") as bar:
+        return tube_training.run(quick=args.quick, seed=args.seed, out_dir=args.out, progress=lambda c: bar.update(1))
+
+
+def _add_tube_training(sub):
+    p = sub.add_parser("tube-training", help="the certified tube of an SNN at checkpoints of SGD training on digits "
+                                             "(JAX; checkpoints saved as npz)")
+    p.add_argument("--quick", action="store_true", help="a small net, few steps")
+    p.add_argument("--out", metavar="DIR", default=None, help="directory for the checkpoints (default: a temporary one)")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.set_defaults(func=cmd_tube_training)
+
+
 #: subcommand registrations of this group, in ``-h`` order
-COMMANDS = [_add_tube]
+COMMANDS = [_add_tube, _add_tube_training]
 #: ``bench`` sub-subcommand registrations
 BENCH_COMMANDS = [_bench_tube]
