@@ -260,11 +260,11 @@ class TubeResult:
                  + (f", alpha dropout at rate {self.dropout} after every layer but the last" if self.dropout else "")
                  + "; input:"
                  f" {self.input['features']} "
-                 f"features, mean in {_describe(self.input['mean'])}, variance in "
+                 f"features, mean {_describe(self.input['mean'])}, variance "
                  f"{_describe(self.input['variance'])}; target ({t['scope']}): mean "
                  f"[{', '.join(t['mean'])}], variance [{', '.join(t['variance'])}]"]
         if self.start != {k: self.input[k] for k in ("mean", "variance")}:
-            lines.append(f"  tube from the start point mean {_describe(self.start['mean'])}, variance "
+            lines.append(f"  tube from the start point: mean {_describe(self.start['mean'])}, variance "
                          f"{_describe(self.start['variance'])}")
         lines.append("  layer  units  pooled mean (certified)                 pooled variance (certified)"
                      "             width     unit mean min..max     unit var min..max")
@@ -345,7 +345,7 @@ def _pairs_of(x):
 def _describe(x):
     pairs = _pairs_of(x)
     if len(pairs) == 1:
-        return f"[{', '.join(pairs[0])}]"
+        return f"in [{', '.join(pairs[0])}]"
     return (f"per feature, within [{min(float(_f(p[0])) for p in pairs):.6g}, "
             f"{max(float(_f(p[1])) for p in pairs):.6g}]")
 
