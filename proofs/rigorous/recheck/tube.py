@@ -382,10 +382,8 @@ def weight_problems(spec, shapes, features, weights):
 # --- 4. the Arb step of one layer ---------------------------------------------------------
 
 def nonneg(x):
-    """A ball holding ``x`` intersected with ``[0, inf)``: a variance, known to be >= 0.
-    (python-flint 0.9's ``nonnegative_part`` returns a ball centred at 0 for a positive
-    ball of some width, e.g. ``[+/- 0.95]`` for ``[0.869 +/- 0.08]``: valid, but it reaches
-    below 0.)"""
+    """A ball holding ``x`` intersected with ``[0, inf)``: a variance, known to be >= 0
+    (what python-flint's ``nonnegative_part`` does too, written out here)."""
     if x >= 0 or not x.is_finite():
         return x
     if x < 0:
