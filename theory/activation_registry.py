@@ -187,10 +187,11 @@ class Act:
 
     def _eval(self, fn, P, x, piece, params):
         vals = self.param_values(P, **params)
+        if P.vectorised:
+            x = np.asarray(x, dtype=float)
         if piece is not None or not self.kinks:
             return fn(P, x, piece or 0, **vals)
         if P.vectorised:
-            x = np.asarray(x, dtype=float)
             with np.errstate(all="ignore"):
                 out = fn(P, x, 0, **vals)
                 for i, k in enumerate(self.kinks):

@@ -1,0 +1,194 @@
+"""Issue 20: rigorous Gaussian expectations of every registered activation and their
+self-normalising constants, against independent 50-digit mpmath quadrature written here."""
+import random
+
+import mpmath
+import pytest
+from flint import arb, ctx
+
+from snn_verify.proofs.rigorous import activations as constants_mod
+from snn_verify.proofs.rigorous.expectations import expectations, moments_box
+from snn_verify.proofs.rigorous.trusted import parameters
+from snn_verify.theory.activation_registry import ACTS, get, get_primitives
+
+mp = mpmath.mp
+with mpmath.workdps(60):
+    SELU_L = mpmath.mpf("1.050700987355480493419334985294951210206")
+    SELU_A = mpmath.mpf("1.673263242354377284817042991671743157640")
+
+
+def _sig(x):
+    return 1 / (1 + mpmath.exp(-x))
+
+
+def _sp(x):
+    return mpmath.log1p(mpmath.exp(x)) if x < 30 else x + mpmath.log1p(mpmath.exp(-x))
+
+
+def _gt(x):
+    c = mpmath.sqrt(2 / mpmath.pi)
+    return x * (1 + mpmath.tanh(c * (x + mpmath.mpf("0.044715") * x ** 3))) / 2
+
+
+def _dgt(x):
+    c, k = mpmath.sqrt(2 / mpmath.pi), mpmath.mpf("0.044715")
+    u = c * (x + k * x ** 3)
+    return (1 + mpmath.tanh(u)) / 2 + x * mpmath.sech(u) ** 2 * c * (1 + 3 * k * x ** 2) / 2
+
+
+def _dmish(x):
+    return mpmath.tanh(_sp(x)) + x * mpmath.sech(_sp(x)) ** 2 * _sig(x)
+
+
+#: independent definitions (value, derivative), written from the formulas, not the registry
+REF = {
+    "selu": (lambda x: SELU_L * x if x > 0 else SELU_L * SELU_A * mpmath.expm1(x),
+             lambda x: SELU_L if x > 0 else SELU_L * SELU_A * mpmath.exp(x)),
+    "elu": (lambda x: x if x > 0 else mpmath.expm1(x), lambda x: 1 if x > 0 else mpmath.exp(x)),
+    "celu": (lambda x: x if x > 0 else mpmath.expm1(x), lambda x: 1 if x > 0 else mpmath.exp(x)),
+    "relu": (lambda x: max(x, 0), lambda x: 1 if x > 0 else 0),
+    "leaky_relu": (lambda x: x if x > 0 else mpmath.mpf("0.01") * x, lambda x: 1 if x > 0 else mpmath.mpf("0.01")),
+    "gelu": (lambda x: x * mpmath.erfc(-x / mpmath.sqrt(2)) / 2,
+             lambda x: mpmath.erfc(-x / mpmath.sqrt(2)) / 2 + x * mpmath.npdf(x)),
+    "gelu_tanh": (_gt, _dgt),
+    "silu": (lambda x: x * _sig(x), lambda x: _sig(x) * (1 + x * (1 - _sig(x)))),
+    "mish": (lambda x: x * mpmath.tanh(_sp(x)), _dmish),
+    "softplus": (_sp, _sig),
+    "tanh": (mpmath.tanh, lambda x: mpmath.sech(x) ** 2),
+    "sigmoid": (_sig, lambda x: _sig(x) * (1 - _sig(x))),
+}
+
+
+def _ref_moments(name, m, s2):
+    f, df = REF[name]
+    m, s = mpmath.mpf(m), mpmath.sqrt(mpmath.mpf(s2))
+    # split at x = 0 (the kink, or where a smooth activation turns) and every 4 sigma
+    pts = {mpmath.mpf(k) for k in range(-12, 13, 4)} | {-m / s}
+    edges = [-40, *sorted(p for p in pts if -40 < p < 40), 40]   # |t| > 40: below 1e-340
+
+    def E(h):
+        return mpmath.quad(lambda t: h(m + s * t) * mpmath.npdf(t), edges)
+
+    return E(f), E(lambda x: f(x) ** 2), E(lambda x: df(x) ** 2)
+
+
+def _contains(ball, ref, slack=mpmath.mpf(10) ** -44):
+    mid, rad = mpmath.mpf(ball.mid().str(60, radius=False)), mpmath.mpf(ball.rad().str(10, radius=False))
+    return abs(mid - ref) <= rad * (1 + mpmath.mpf(10) ** -8) + slack * (1 + abs(ref))
+
+
+def _points():
+    rng = random.Random(20)
+    pts = [("0", "1e-6"), ("20", "1e-6"), ("-20", "100"), ("0.0005", "1e-6")]
+    for _ in range(1):
+        pts.append((f"{rng.uniform(-20, 20):.6f}", f"{10 ** rng.uniform(-6, 2):.6e}"))
+    return pts
+
+
+@pytest.mark.parametrize("name", sorted(ACTS))
+def test_enclosures_contain_50_digit_quadrature(name):
+    with mpmath.workdps(50), ctx.workprec(180):
+        for m, s2 in _points():
+            e = expectations(name, arb(m), arb(s2))
+            ref = _ref_moments(name, mpmath.mpf(m), mpmath.mpf(s2))
+            for ball, r in zip((e.mean, e.second, e.dsecond), ref):
+                assert _contains(ball, r), (name, m, s2, ball, r)
+                assert float(2 * ball.rad()) <= 1e-30 * (1 + abs(float(r))), (name, m, s2, ball)
+
+
+@pytest.mark.parametrize("name", ["selu", "gelu", "mish", "relu"])
+def test_box_enclosure_contains_interior_points(name):
+    with mpmath.workdps(30), ctx.workprec(96):
+        m, s2 = arb("0.3", "1e-3"), arb("1.2", "1e-3")
+        e = moments_box(name, m, s2, width=1e-2)
+        for mi, si in (("0.299", "1.201"), ("0.3009", "1.1995"), ("0.3", "1.2")):
+            ref = _ref_moments(name, mpmath.mpf(mi), mpmath.mpf(si))
+            for ball, r in zip((e.mean, e.second, e.dsecond), ref):
+                assert _contains(ball, r, mpmath.mpf(10) ** -25)
+
+
+def test_closed_forms_selu_relu_to_the_last_digit():
+    """SELU's generated closed forms (trusted) and ReLU's by hand against the integrals."""
+    from snn_verify.proofs.rigorous.trusted import generated
+
+    with ctx.workprec(160):
+        lam, alpha = parameters()
+        for m, s2 in (("0", "1"), ("0.7", "2.5"), ("-3", "0.01")):
+            mb, sb = arb(m), arb(s2)
+            e = expectations("selu", mb, sb, params={"lambda_": lam, "alpha": alpha})
+            P1, M1, M2, N0, _, _, N1, N2 = generated()["blocks"](mb, sb.sqrt())
+            mean = lam * (M1 + alpha * (N1 - N0))
+            second = lam * lam * (M2 + alpha * alpha * (N2 - 2 * N1 + N0))
+            assert e.mean.overlaps(mean) and e.second.overlaps(second)
+            assert float(e.mean.rad()) < 1e-40 and float(e.second.rad()) < 1e-40
+        # relu: E max(z, 0) = m Phi(m/s) + s varphi(m/s); E relu^2 = (m^2 + s^2) Phi + m s varphi
+        m, s = arb("0.7"), arb("2.5").sqrt()
+        r = m / s
+        Phi = (-r / arb(2).sqrt()).erfc() / 2
+        phi = (-r * r / 2).exp() / (2 * arb.pi()).sqrt()
+        e = expectations("relu", m, s * s)
+        assert e.mean.overlaps(m * Phi + s * phi) and e.second.overlaps((m * m + s * s) * Phi + m * s * phi)
+        assert e.dsecond.overlaps(Phi)
+
+
+def _selu_independent():
+    with mpmath.workdps(60):
+        e1 = mpmath.exp(mpmath.mpf(1) / 2) * mpmath.ncdf(-1) - mpmath.mpf(1) / 2          # E[e^Z - 1; Z < 0]
+        e2 = mpmath.exp(2) * mpmath.ncdf(-2) - 2 * mpmath.exp(mpmath.mpf(1) / 2) * mpmath.ncdf(-1) + mpmath.mpf(1) / 2
+        alpha = -1 / mpmath.sqrt(2 * mpmath.pi) / e1
+        lam = 1 / mpmath.sqrt(mpmath.mpf(1) / 2 + alpha ** 2 * e2)
+        return lam, alpha
+
+
+def test_selu_constants_are_alpha01_lambda01():
+    c = constants_mod.constants("selu")
+    lam, alpha = _selu_independent()
+    with mpmath.workdps(60):
+        assert _contains(arb(c.values["lambda"]), lam, 0) and _contains(arb(c.values["alpha"]), alpha, 0)
+    assert c.checks and all(c.checks.values()) and max(c.widths.values()) <= 1e-30
+    with ctx.workprec(160):
+        lam01, alpha01 = parameters()
+        assert arb(c.values["lambda"]).overlaps(lam01) and arb(c.values["alpha"]).overlaps(alpha01)
+
+
+def test_every_constant_within_width_and_against_quadrature():
+    table = constants_mod.table()
+    assert table.exit_code == 0
+    rows = {r.name: r for r in table.rows}
+    assert not rows["celu"].exists
+    with mpmath.workdps(50):
+        for name, r in rows.items():
+            if r.family != "scale-shift":
+                continue
+            mean, second, dsecond = _ref_moments(name, 0, 1)
+            lam = 1 / mpmath.sqrt(second - mean ** 2)
+            assert _contains(arb(r.values["beta"]), mean) and _contains(arb(r.values["lambda"]), lam)
+            assert _contains(arb(r.chi1), lam ** 2 * dsecond)
+            assert max(r.widths.values()) <= 1e-30 and r.chi1_width <= 1e-30
+
+
+def test_registry_derivatives_and_number_systems_agree():
+    P = {n: get_primitives(n) for n in ("python", "numpy", "mpmath")}
+    with mpmath.workdps(30):
+        for name, act in ACTS.items():
+            for x in (-3.5, -0.2, 0.4, 2.75):
+                v = act.value(P["mpmath"], mpmath.mpf(x))
+                d = mpmath.diff(lambda y: act.value(P["mpmath"], y, act.piece(x)), mpmath.mpf(x))
+                assert abs(act.derivative(P["mpmath"], mpmath.mpf(x)) - d) < 1e-20, name
+                assert abs(act.value(P["python"], x) - float(v)) < 1e-13
+                assert abs(float(act.value(P["numpy"], [x])[0]) - float(v)) < 1e-13
+
+
+def test_growth_bounds_hold_on_a_grid():
+    P = get_primitives("python")
+    for name, act in ACTS.items():
+        params = {k: float(v) for k, v in act.params.items()}
+        (a, b), (da, db) = act.growth_of(**params)
+        for i in range(-4000, 4001):
+            x = i / 100
+            assert abs(act.value(P, x)) <= float(a) + float(b) * abs(x) + 1e-12, (name, x)
+            assert abs(act.derivative(P, x)) <= float(da) + float(db) * abs(x) + 1e-12, (name, x)
+    # the maxima used in gelu_tanh's derivative bound
+    u = [i / 1000 for i in range(1, 40000)]
+    assert max(v / mpmath.cosh(v) ** 2 for v in u[:5000]) < 0.45
+    assert max(v ** 3 / mpmath.cosh(v) ** 2 for v in u[:8000]) < 0.62
