@@ -26,7 +26,7 @@ from snn_verify.argtypes import (
     library_default,
     progress,
 )
-from snn_verify.commands import checks, evidence, meanfield, rigorous, theory, training, tube
+from snn_verify.commands import activation, checks, evidence, meanfield, rigorous, theory, training, tube
 
 
 def cmd_report(args):
@@ -38,7 +38,7 @@ def cmd_report(args):
 
 
 #: command groups, in the order ``-h`` lists them
-GROUPS = (theory, rigorous, meanfield, evidence, checks, training, tube)
+GROUPS = (theory, rigorous, meanfield, activation, evidence, checks, training, tube)
 #: ``bench`` sub-subcommand registrations: functions ``add(bench_subparsers)``
 BENCH_COMMANDS = [add for group in GROUPS for add in getattr(group, "BENCH_COMMANDS", [])]
 
