@@ -17,8 +17,11 @@ Krawczyk operator
 is enclosed in Arb (``G(x~)`` by the kernel's layer step, ``J(X)`` from the generated
 partials over each unit's (m, s^2) range).  ``K(X)`` inside the interior of ``X`` proves that
 ``G`` has exactly one fixed point in ``X`` (Krawczyk's theorem): CERTIFIED.  Whether iterating
-the layer converges to it is a question of the spectral radius of ``J`` there; the float64
-estimate is reported as evidence (for LeCun weights it sits just below or above 1: the
+the layer converges to it is a question of the spectral radius of ``J`` there.  Where a real
+eigenvalue of modulus above 1 exists, it is certified by Krawczyk on the eigenpair
+(:func:`unstable_eigenvalue`, for every matrix of the interval Jacobian ``J(X)``, so for
+``J`` at the fixed point): the fixed point is then certified NOT attracting.  Otherwise the
+float64 spectral radius is reported as evidence (for LeCun weights it sits just below or above 1: the
 per-unit mean dynamics ``mu' ~ E[selu'] W mu`` has ``E[selu'(Z)] ~ 0.985`` and the
 circular law puts ``W``'s eigenvalues in the unit disc).
 
@@ -78,6 +81,57 @@ def _newton(w, b, iterations=60):
     return x
 
 
+def unstable_eigenvalue(jac, jac_float, radii=(1e-9, 1e-7, 1e-5, 1e-3)):
+    """A real eigenvalue of modulus > 1 of every matrix in the interval matrix ``jac`` (Arb,
+    ``m x m``), certified by Krawczyk on the eigenpair ``(v, lam)`` with ``v_i = 1``: the
+    ball of ``lam``, or ``None``.  Tried on the float64 real eigenvalue of largest modulus
+    beyond 1 of ``jac_float``, with boxes of the ``radii`` in turn.  Such an eigenvalue at a fixed point makes it unstable
+    (iterating the map does not converge to it from all nearby points)."""
+    ev, vecs = np.linalg.eig(jac_float)
+    real = [k for k in np.argsort(-np.abs(ev)) if abs(ev[k].imag) < 1e-12 and abs(ev[k].real) > 1]
+    if not real:
+        return None
+    k = real[0]
+    lam, v = float(ev[k].real), np.real(vecs[:, k])
+    i = int(np.argmax(np.abs(v)))
+    v = v / v[i]
+    m = len(v)
+    # float Jacobian of F(v, lam) = (J v - lam v, v_i - 1) at the guess, and its inverse
+    dfl = np.zeros((m + 1, m + 1))
+    dfl[:m, :m] = jac_float - lam * np.eye(m)
+    dfl[:m, m] = -v
+    dfl[m, i] = 1.0
+    y = arb_mat(np.linalg.inv(dfl).tolist())
+    for radius in radii:
+        out = _eigen_krawczyk(jac, y, v, lam, i, radius)
+        if out is not None:
+            return out
+    return None
+
+
+def _eigen_krawczyk(jac, y, v, lam, i, radius):
+    m = len(v)
+    r = arb(0).union(arb(radius)).union(arb(-radius))
+    zt = [arb(float(x)) for x in v] + [arb(lam)]
+    z = [x + r for x in zt]
+    lam_box, v_box = z[m], z[:m]
+    v_col = arb_mat([[x] for x in zt[:m]])
+    fz = (jac * v_col).tolist()
+    f_t = arb_mat([[fz[j][0] - zt[m] * zt[j]] for j in range(m)] + [[zt[i] - 1]])
+    jl = jac.tolist()
+    rows = [[jl[a][b] - (lam_box if a == b else 0) for b in range(m)] + [-v_box[a]] for a in range(m)]
+    rows.append([arb(1) if b == i else arb(0) for b in range(m)] + [arb(0)])
+    df = arb_mat(rows)
+    ident = arb_mat([[arb(1) if a == b else arb(0) for b in range(m + 1)] for a in range(m + 1)])
+    zt_col = arb_mat([[x] for x in zt])
+    k_op = zt_col - y * f_t + (ident - y * df) * arb_mat([[r]] * (m + 1))
+    if all(z[a].lower() < k_op[a, 0] and k_op[a, 0] < z[a].upper() for a in range(m + 1)):
+        lam_ball = k_op[m, 0]
+        if lam_ball.abs_lower() > 1:
+            return lam_ball
+    return None
+
+
 def _rows_scaled(d, mat_rows):
     return [[dk * v for v in row] for dk, row in zip(d, mat_rows)]
 
@@ -130,13 +184,21 @@ def fixed_point(w, b=None, radius=1e-9):
     kx = [k_op[i, 0] for i in range(2 * n)]
     pm, pv = kernel.pooled(kx[:n], [kernel.nonneg(v) for v in kx[n:]])
     excess = max(float((k_op[i, 0] - xt[i]).abs_upper()) for i in range(2 * n))
+    unstable = unstable_eigenvalue(jac, jac_f) if inside and rho > 1 else None
+    if unstable is not None:
+        attracting = (f"NOT attracting (certified): J at the fixed point has the real eigenvalue "
+                      f"{unstable.str(10)}, of modulus > 1 (Krawczyk on the eigenpair, for every matrix of J(X)); "
+                      f"spectral radius ~ {rho:.6f} (float64)")
+    else:
+        attracting = ("spectral radius of J at the fixed point ~ %.6f (float64 eigenvalues, evidence): %s"
+                      % (rho, "below 1, locally attracting" if rho < 1 else "not below 1: iterating the layer "
+                         "does not converge to it along some directions"))
     return {"verdict": "CERTIFIED" if inside else "UNDECIDED", "units": n, "radius": radius,
+            "unstable_eigenvalue": None if unstable is None else [float(unstable.lower()), float(unstable.upper())],
             "krawczyk_radius": excess, "spectral_radius": rho,
             "pooled": {"mean": [float(pm.lower()), float(pm.upper())],
                        "variance": [float(pv.lower()), float(pv.upper())]},
             "note": ("exactly one fixed point of the layer's vector map in X = x~ +- r (Krawczyk)" if inside else
                      "Krawczyk's K(X) is not inside X"),
-            "attracting": ("spectral radius of J at the fixed point ~ %.6f (float64 eigenvalues, evidence): %s"
-                           % (rho, "below 1, locally attracting" if rho < 1 else "not below 1: iterating the layer "
-                              "does not converge to it along some directions")),
+            "attracting": attracting,
             "seconds": time.perf_counter() - t0}
