@@ -373,6 +373,9 @@ def test_square_layer_fixed_point_krawczyk():
     assert r["verdict"] == "CERTIFIED" and r["krawczyk_radius"] < r["radius"]
     # evidence: the float64 fixed point's residual is tiny, the spectral radius is reported either way
     assert 0.5 < r["spectral_radius"] < 1.5
+    r = fixed_point(lecun(sizes=(48, 48), seed=6)[0][0])                # spectral radius ~ 0.947
+    assert r["verdict"] == "CERTIFIED" and r["spectral_radius"] <= r["spectral_radius_bound"] < 0.95
+    assert "locally attracting (certified)" in r["attracting"]
     r = fixed_point(lecun(sizes=(32, 32), seed=4, scale=1.2)[0][0])   # a real eigenvalue below -1
     lo, hi = r["unstable_eigenvalue"]
     assert r["verdict"] == "CERTIFIED" and hi < -1 and "NOT attracting" in r["attracting"]

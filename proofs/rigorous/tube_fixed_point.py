@@ -20,8 +20,11 @@ partials over each unit's (m, s^2) range).  ``K(X)`` inside the interior of ``X`
 the layer converges to it is a question of the spectral radius of ``J`` there.  Where a real
 eigenvalue of modulus above 1 exists, it is certified by Krawczyk on the eigenpair
 (:func:`unstable_eigenvalue`, for every matrix of the interval Jacobian ``J(X)``, so for
-``J`` at the fixed point): the fixed point is then certified NOT attracting.  Otherwise the
-float64 spectral radius is reported as evidence (for LeCun weights it sits just below or above 1: the
+``J`` at the fixed point): the fixed point is then certified NOT attracting.  Where the
+float64 spectral radius is below 1, ``||V^-1 J(X) V||_inf`` (``V`` the float64 eigenvectors,
+the inverse bounded rigorously, complex balls: :func:`spectral_radius_bound`) below 1
+certifies it locally attracting.  Otherwise the float64 spectral radius is reported as
+evidence (for LeCun weights it sits just below or above 1: the
 per-unit mean dynamics ``mu' ~ E[selu'] W mu`` has ``E[selu'(Z)] ~ 0.985`` and the
 circular law puts ``W``'s eigenvalues in the unit disc).
 
@@ -38,7 +41,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from flint import arb, arb_mat
+from flint import acb, acb_mat, arb, arb_mat
 
 from snn_verify.theory.numbers import get
 from snn_verify.theory.parameters import ALPHA01, LAMBDA01
@@ -132,6 +135,35 @@ def _eigen_krawczyk(jac, y, v, lam, i, radius):
     return None
 
 
+def _norm_inf(mat):
+    """An upper bound (Arb) of the max row sum of |entries| of an Arb/acb matrix."""
+    best = arb(0)
+    for row in mat.tolist():
+        total = arb(0)
+        for x in row:
+            total += x.abs_upper()
+        best = best.union(total)
+    return arb(best.upper())
+
+
+def spectral_radius_bound(jac, jac_float):
+    """An upper bound (Arb) of the spectral radius of every matrix in the interval matrix
+    ``jac``: with ``V`` the float64 eigenvectors of ``jac_float`` and ``P ~ V^-1``,
+    ``rho(J) <= ||V^-1 J V||_inf <= ||P J V||_inf + d ||P||_inf ||J V||_inf / (1 - d)``,
+    ``d = ||I - P V||_inf < 1`` (complex balls).  ``None`` when ``d`` is not below 1."""
+    _, vecs = np.linalg.eig(jac_float)
+    p = np.linalg.inv(vecs)
+    m = vecs.shape[0]
+    q = acb_mat([[acb(complex(x)) for x in row] for row in vecs.tolist()])
+    pa = acb_mat([[acb(complex(x)) for x in row] for row in p.tolist()])
+    jq = acb_mat(jac) * q
+    ident = acb_mat([[acb(1) if a == b else acb(0) for b in range(m)] for a in range(m)])
+    d = _norm_inf(ident - pa * q)
+    if not d < 1:
+        return None
+    return _norm_inf(pa * jq) + d * _norm_inf(pa) * _norm_inf(jq) / (1 - d)
+
+
 def _rows_scaled(d, mat_rows):
     return [[dk * v for v in row] for dk, row in zip(d, mat_rows)]
 
@@ -185,7 +217,11 @@ def fixed_point(w, b=None, radius=1e-9):
     pm, pv = kernel.pooled(kx[:n], [kernel.nonneg(v) for v in kx[n:]])
     excess = max(float((k_op[i, 0] - xt[i]).abs_upper()) for i in range(2 * n))
     unstable = unstable_eigenvalue(jac, jac_f) if inside and rho > 1 else None
-    if unstable is not None:
+    bound = spectral_radius_bound(jac, jac_f) if inside and rho < 1 else None
+    if bound is not None and bound < 1:
+        attracting = (f"locally attracting (certified): the spectral radius of J at the fixed point is at most "
+                      f"{float(bound.upper()):.6f} < 1 (||V^-1 J(X) V||_inf, Arb); ~ {rho:.6f} (float64)")
+    elif unstable is not None:
         attracting = (f"NOT attracting (certified): J at the fixed point has the real eigenvalue "
                       f"{unstable.str(10)}, of modulus > 1 (Krawczyk on the eigenpair, for every matrix of J(X)); "
                       f"spectral radius ~ {rho:.6f} (float64)")
@@ -195,6 +231,7 @@ def fixed_point(w, b=None, radius=1e-9):
                          "does not converge to it along some directions"))
     return {"verdict": "CERTIFIED" if inside else "UNDECIDED", "units": n, "radius": radius,
             "unstable_eigenvalue": None if unstable is None else [float(unstable.lower()), float(unstable.upper())],
+            "spectral_radius_bound": None if bound is None else float(bound.upper()),
             "krawczyk_radius": excess, "spectral_radius": rho,
             "pooled": {"mean": [float(pm.lower()), float(pm.upper())],
                        "variance": [float(pv.lower()), float(pv.upper())]},
