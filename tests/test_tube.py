@@ -459,3 +459,49 @@ def test_tube_through_training(tmp_path):
     assert [row["step"] for row in r.rows] == [0, 20] and all(row["rechecked"] for row in r.rows)
     assert r.rows[0]["verdict"] == "CERTIFIED" and (tmp_path / "step000020.npz").exists()
     assert "tube through training" in r.render() and r.exit_code == 0
+
+
+# --- found by the adversarial review: the certificate is bound to every array of its file ------
+
+def test_a_certificate_that_leaves_out_an_array_of_its_file_is_rejected(tmp_path, capsys):
+    """A certificate of the network's first layers, or without its biases, pointed at a file
+    with more (with the file's digest and its own recomputed) states something about another
+    network: rejected."""
+    w = lecun(sizes=(16, 16, 16), seed=3, bias=0.5)
+    path = tmp_path / "net.npz"
+    np.savez(path, **{f"l{i}.weight": a for i, (a, _) in enumerate(w)}, **{f"l{i}.bias": b for i, (_, b) in enumerate(w)})
+    cert_path = tmp_path / "tube.json"
+    main(["tube", str(path), "--certificate", str(cert_path), "--json", "--samples", "256"])
+    capsys.readouterr()
+    cert = json.loads(cert_path.read_text())
+    assert kernel.check(cert, str(path)) == []
+    bigger = tmp_path / "bigger.npz"
+    np.savez(bigger, **dict(np.load(path)), extra=np.eye(16))
+    forged = copy.deepcopy(cert)
+    forged["weights"]["file_sha256"] = engine.file_sha256(bigger)
+    problems = kernel.check(reseal(forged), str(bigger))
+    assert any("leaves out arrays of the file: extra" in p for p in problems)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "header bomb", "bad zip"])
+def test_a_hostile_weights_file_is_a_problem_not_a_crash(tmp_path, kind):
+    import os
+    import zipfile
+
+    path = tmp_path / "w.npz"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "header bomb":            # a 300-byte member declaring 1e11 float64 entries
+        header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (100000000000,), }"
+        header += b" " * (63 - len(header) % 64) + b"\n"
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("big.npy", b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + b"\0" * 64)
+    else:
+        path.write_bytes(b"PK\x03\x04" + b"\0" * 100)
+    spec = {"file": str(path), "file_sha256": "0" * 64, "layout": "out-in", "layers": []}
+    if kind != "fifo":
+        spec["file_sha256"] = engine.file_sha256(path)
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError):
+        kernel.read_weights(spec)
+    assert time.perf_counter() - t0 < 5

@@ -126,19 +126,28 @@ def _weights_path(cert, file):
     return name
 
 
+def _tube_statement(cert, path):
+    """A tube certificate's statement in words: the layers (names, shapes, biases) and layout
+    of the network it is bound to, the start box and the target."""
+    w = cert["weights"]
+    layers = " -> ".join(f"{x['name']} {x['shape'][0]}x{x['shape'][1]}"
+                         + (f" + {x['bias']['name']}" if x["bias"] else " (no bias)") for x in w["layers"])
+    t = cert["target"]
+    return (f"the mean-field tube of {layers} ({w['layout']}; every array of {path[:200] or '(no file)'}) "
+            f"from the input box {json.dumps(cert['start'])[:200]}: {t['scope']} mean in {t['mean']}, variance in "
+            f"{t['variance']} at every layer")
+
+
 def _recheck_tube(cert, t0, file):
     """A tube certificate, checked whole by :func:`.tube.check` against the weights file it
-    names (identified by its SHA-256)."""
+    names (identified by its SHA-256, every array of it a layer or a bias)."""
     malformed = _kernel_schema(tube.validate, cert, file)
     if malformed:
         return malformed
-    problems = tuple(_guarded(lambda c: tube.check(c, _weights_path(c, file)), cert))
-    verdict = cert.get("verdict") if isinstance(cert.get("verdict"), str) else None
-    statement = f"the mean-field tube of the network in {_weights_path(cert, file)[:200] or '(no file)'}"
-    layers = cert.get("layers")
-    return RecheckResult(not problems, verdict if verdict in ("CERTIFIED", "REFUTED", "UNDECIDED") else None, problems,
-                         len(layers) if isinstance(layers, list) else 0, time.perf_counter() - t0, file,
-                         {"statement": statement})
+    path = _weights_path(cert, file)
+    problems = tuple(_guarded(lambda c: tube.check(c, path), cert))
+    return RecheckResult(not problems, cert["verdict"], problems, len(cert["layers"]), time.perf_counter() - t0,
+                         file, {"statement": _tube_statement(cert, path)})
 
 
 def digest_problems(cert):

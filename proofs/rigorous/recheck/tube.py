@@ -65,7 +65,9 @@ import io
 import json
 import os
 import re
+import stat
 import struct
+import zipfile
 from fractions import Fraction
 
 import numpy as np
@@ -321,32 +323,71 @@ def _read_safetensors(data):
     return out
 
 
+def _npz_arrays(data):
+    """``{name: float64 array}`` of an npz file's bytes, every member's declared size checked
+    before it is read (a 300-byte member may declare 1e11 entries; a small zip may expand
+    to gigabytes): each array at most :data:`MAX_WEIGHTS` entries, and no larger than its
+    member's stored uncompressed size."""
+    out = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        if sum(info.file_size for info in z.infolist()) > MAX_FILE_BYTES:
+            raise ValueError("the npz file expands beyond the size limit")
+        for info in z.infolist():
+            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            with z.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                shape, _, dtype = header(fh)
+                entries = int(np.prod(shape, dtype=object))
+                if entries > MAX_WEIGHTS or entries * dtype.itemsize > info.file_size or dtype.hasobject:
+                    raise ValueError(f"array {name!r}: declared shape {shape} ({dtype}) is not what the file holds")
+            with z.open(info) as fh:
+                out[name] = np.asarray(np.lib.format.read_array(fh, allow_pickle=False), dtype=np.float64)
+    return out
+
+
 def read_weights(spec):
     """The ``[(W, b)]`` arrays a certificate's ``weights`` names, read from its file (npz or
-    safetensors; the file's SHA-256 must match), ``W`` as ``(units, inputs)``."""
+    safetensors; the file's SHA-256 must match), ``W`` as ``(units, inputs)``.
+
+    The certificate is bound to the whole file: every floating-point array of the file must
+    be one of its layers or biases (a certificate that leaves out a layer or a bias of the
+    file states something about another network).  The file must be a regular file (not a
+    pipe or a device) of at most :data:`MAX_FILE_BYTES` bytes; whatever it holds, reading it
+    raises ``ValueError`` at worst."""
     path = spec["file"]
+    if not os.path.isfile(path) or not stat.S_ISREG(os.stat(path).st_mode):
+        raise ValueError(f"{path}: not a regular file")
     if os.path.getsize(path) > MAX_FILE_BYTES:
         raise ValueError(f"{path}: larger than {MAX_FILE_BYTES} bytes")
     with open(path, "rb") as fh:
-        data = fh.read()
-    if hashlib.sha256(data).hexdigest() != spec["file_sha256"]:
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES or hashlib.sha256(data).hexdigest() != spec["file_sha256"]:
         raise ValueError(f"{path}: SHA-256 of the file differs from weights.file_sha256")
-    if data[:2] == b"PK":
-        with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            arrays = {k: np.asarray(z[k], dtype=np.float64) for k in z.files}
-    elif data[8:9] == b"{":
-        arrays = _read_safetensors(data)
-    else:
-        raise ValueError(f"{path}: the checker reads npz and safetensors; pass the arrays to check() for other files")
-    out = []
+    try:
+        if data[:2] == b"PK":
+            arrays = _npz_arrays(data)
+        elif data[8:9] == b"{":
+            arrays = _read_safetensors(data)
+        else:
+            raise ValueError("the checker reads npz and safetensors; pass the arrays to check() for other files")
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    except Exception as exc:            # whatever a hostile file makes a reader raise
+        raise ValueError(f"{path}: unreadable weights file ({type(exc).__name__}: {str(exc)[:100]})") from None
+    out, used = [], set()
     for layer in spec["layers"]:
         if layer["name"] not in arrays or (layer["bias"] and layer["bias"]["name"] not in arrays):
             raise ValueError(f"{path}: no array named {layer['name']!r} or its bias")
         w = arrays[layer["name"]]
         if w.ndim != 2:
             raise ValueError(f"{path}: {layer['name']!r} is not 2-D")
+        used |= {layer["name"]} | ({layer["bias"]["name"]} if layer["bias"] else set())
         out.append((w if spec["layout"] == "out-in" else w.T,
                     arrays[layer["bias"]["name"]] if layer["bias"] else None))
+    unused = sorted(set(arrays) - used)
+    if unused:
+        raise ValueError(f"{path}: the certificate leaves out arrays of the file: {', '.join(unused[:5])[:200]}")
     return out
 
 
