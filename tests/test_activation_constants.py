@@ -192,3 +192,24 @@ def test_growth_bounds_hold_on_a_grid():
     u = [i / 1000 for i in range(1, 40000)]
     assert max(v / mpmath.cosh(v) ** 2 for v in u[:5000]) < 0.45
     assert max(v ** 3 / mpmath.cosh(v) ** 2 for v in u[:8000]) < 0.62
+
+
+def test_theorem1_per_activation():
+    from snn_verify.proofs.rigorous.activation_theorem1 import theorem1
+
+    selu = theorem1("selu")
+    assert selu.verdicts == {"contraction": "CERTIFIED", "invariance": "CERTIFIED"}
+    lo, hi = (float(v) for v in selu.image["variance"].strip("[]").split(","))
+    assert 0.8 <= lo and hi <= 1.48617 + 1e-3 and float(selu.max_norm) < 1
+    relu = theorem1("relu")
+    # positively homogeneous: nu~ = nu tau at mu = 0, so dnu~/dnu = tau > 1 somewhere
+    assert relu.verdicts == {"contraction": "REFUTED", "invariance": "REFUTED"} and relu.witnesses
+    # the witness point, independently: lambda (relu - beta) at mu = omega = 0, s^2 = nu tau:
+    # mu~_{s2} = lambda / (2 s sqrt(2 pi)), nu~_{s2} = lambda^2 Var relu(Z) = 1, J = tau [[0, a], [0, 1]]
+    with mpmath.workdps(30):
+        tau, s2 = mpmath.mpf("1.025"), mpmath.mpf("1.15") * mpmath.mpf("1.025")
+        lam = 1 / mpmath.sqrt((1 - 1 / mpmath.pi) / 2)
+        a = lam / (2 * mpmath.sqrt(s2) * mpmath.sqrt(2 * mpmath.pi))
+        norm = tau * mpmath.sqrt(1 + a * a)
+        shown = arb(relu.witnesses["contraction"].split("||J|| in ")[1].split(" > 1")[0])
+        assert norm > 1 and _contains(shown, norm, mpmath.mpf(10) ** -12)

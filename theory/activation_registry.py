@@ -58,8 +58,8 @@ most ``(|u| + (3k/c^2) |u|^3) sech^2(u) / 2 <= (0.45 + 0.211 * 0.62) / 2 < 0.3``
 Example
 -------
 >>> P = get_primitives("python")
->>> round(ACTS["gelu"].value(P, 1.0), 12), round(ACTS["selu"].value(P, -1.0), 12)
-(0.841344746069, -1.111330737812)
+>>> round(ACTS["gelu"].value(P, 1.0), 10), round(ACTS["selu"].value(P, -1.0), 10)
+(0.8413447461, -1.1113307378)
 >>> ACTS["relu"].kinks, ACTS["tanh"].growth
 ((0,), (1, 0))
 """

@@ -33,7 +33,7 @@ Example
 -------
 >>> c = constants("relu")
 >>> c.exists, c.widths["lambda"] <= 1e-30, c.values["lambda"][:12]
-(True, True, '[1.7122739')
+(True, True, '[1.712858550')
 """
 from __future__ import annotations
 

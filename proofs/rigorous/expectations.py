@@ -105,6 +105,57 @@ def integrate(h, kinks, m, s2, tail, T=TAIL_SIGMAS, rel_tol=None, abs_tol=None):
     return total * norm + arb(0, tail)
 
 
+def integrate_t(h, kinks, m, s, tail, T=TAIL_SIGMAS, rel_tol=None, abs_tol=None):
+    """``E[h(m + s t, piece, t)]`` for ``t ~ N(0, 1)`` over ``[-T, T]`` plus ``[-tail, tail]``,
+    with ``m``, ``s`` balls: the standard form for boxes (the density does not depend on the
+    parameters, so a box costs only the variation of ``h``).  A kink ``k`` sits at
+    ``t = (k - m)/s``, a ball ``[t_lo, t_hi]`` over the box: left of ``t_lo`` the piece is the
+    lower one for every parameter, right of ``t_hi`` the upper one, and on the strip
+    ``[t_lo, t_hi]`` the integral lies in ``(t_hi - t_lo) * hull(h_lower, h_upper) * varphi``
+    (``h`` evaluated on the strip as a real ball, both pieces)."""
+    mc, sc = acb(m), acb(s)
+    norm = 1 / (2 * arb.pi()).sqrt()
+    kw = {}
+    if rel_tol is not None:
+        kw["rel_tol"] = rel_tol
+    if abs_tol is not None:
+        kw["abs_tol"] = abs_tol
+    strips = []
+    for k in kinks:
+        tk = (arb(k) - m) / s
+        strips.append((tk.lower(), tk.upper()))
+    T = arb(T)
+    edges, pieces, total = [], [], arb(0)
+    lo = -T
+    piece = 0
+    for (a, b) in strips:
+        a, b = arb(a), arb(b)
+        if b <= -T:
+            piece += 1
+            continue
+        if a >= T:
+            break
+        a = arb.max(a, -T)
+        b = arb.min(b, T)
+        if a > lo:
+            edges.append((lo, a, piece))
+        # the strip: both pieces, mean-value enclosure
+        tt = a.union(b)
+        z = mc + sc * acb(tt)
+        vals = h(z, piece, acb(tt)).real.union(h(z, piece + 1, acb(tt)).real)
+        dens = (-(tt * tt) / 2).exp()
+        total += (b - a) * vals * dens
+        lo, piece = b, piece + 1
+    if lo < T:
+        edges.append((lo, T, piece))
+    for a, b, p in edges:
+        def f(t, analytic, p=p):
+            return h(mc + sc * t, p, t) * (-(t * t) / 2).exp()
+
+        total += _real(acb.integral(f, a, b, **kw))
+    return total * norm + arb(0, tail)
+
+
 @dataclass(frozen=True)
 class Expectations:
     """Balls of ``E[phi(z)]``, ``E[phi(z)^2]``, ``E[phi'(z)^2]`` for ``z ~ N(m, s2)``."""

@@ -14,13 +14,16 @@ def cmd_activation(args):
     from snn_verify.proofs.rigorous import activations
     from snn_verify.theory.activation_registry import get
 
-    if args.name == "all":
-        return activations.table()
-    try:
-        get(args.name)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    return activations.constants(args.name)
+    if args.name != "all":
+        try:
+            get(args.name)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    if args.theorem1:
+        from snn_verify.proofs.rigorous import activation_theorem1
+
+        return activation_theorem1.table(None if args.name == "all" else [args.name])
+    return activations.table() if args.name == "all" else activations.constants(args.name)
 
 
 def _add_activation(sub):
@@ -29,6 +32,9 @@ def _add_activation(sub):
     p = sub.add_parser("activation", help="certified self-normalising constants (lambda, beta or alpha) and chi_1 "
                                           "of an activation, or a proof that none exist")
     p.add_argument("name", metavar="NAME", help=f"one of: all, {', '.join(ACTS)} (swish = silu)")
+    p.add_argument("--theorem1", action="store_true",
+                   help="Theorem 1 for the activation scaled by its constants: contraction and invariance on the "
+                        "paper's box, certified or refuted by a simple branch and bound (exit 3 if undecided)")
     p.set_defaults(func=cmd_activation)
 
 
