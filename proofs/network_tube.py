@@ -174,3 +174,45 @@ def meanfield_section(weights, samples=SAMPLES, seed=0, **options):
     out["certificate"] = r.certificate_body["sha256"]
     out["certificate_body"] = r.certificate_body
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class InspectReport:
+    """``verify.py inspect``: the question a user asks, does this network self-normalise?, led
+    by the certified tube of its per-unit mean-field map (``meanfield``: the section of
+    :func:`meanfield_section`), then the paper's Theorem 1 per unit (``theorem1``: the
+    :class:`snn_verify.proofs.inspect_weights.InspectResult`, as before).  The exit status
+    follows the tube's verdict (0 CERTIFIED, 1 REFUTED, 3 UNDECIDED)."""
+
+    theorem1: object
+    meanfield: dict
+    tube: object
+
+    @property
+    def exit_code(self):
+        return self.tube.exit_code
+
+    def to_json(self):
+        return dict(self.theorem1.to_json(), meanfield={k: v for k, v in self.meanfield.items()
+                                                        if k != "certificate_body"})
+
+    def render(self):
+        return "\n".join(["Self-normalisation of this network (certified tube of the per-unit mean-field map):",
+                          self.tube.render(), "",
+                          "The paper's Theorem 1, per unit (each layer's (omega, tau) hull):",
+                          self.theorem1.render()])
+
+
+def inspect_network(path, layers=None, layout="auto", max_boxes=None, progress=None):
+    """:class:`InspectReport` of a weights file: the tube (:func:`run`, re-checked, with Monte
+    Carlo evidence) and the per-unit Theorem 1 analysis
+    (:func:`snn_verify.proofs.inspect_weights.inspect_file`)."""
+    from .inspect_weights import BUDGET_BOXES, inspect_file
+
+    theorem1 = inspect_file(path, layers=layers, layout=layout, max_boxes=max_boxes or BUDGET_BOXES, progress=progress)
+    tube = run(path, layers=layers, layout=layout)
+    section = tube.to_json()
+    section["layers"] = [{"name": layer["name"], "mean": layer["mean"], "variance": layer["variance"],
+                          "units": layer["units"]} for layer in tube.layers]
+    section["certificate"] = tube.certificate_body["sha256"]
+    return InspectReport(theorem1, section, tube)

@@ -40,9 +40,12 @@ def _child(argv, conn):
 
 
 def run_bounded(argv, seconds=SECONDS):
-    """``(code, stdout, stderr, warnings, seconds)`` of ``main(argv)`` in a forked child with
-    every warning recorded; ``None`` if it had not answered after ``seconds`` (killed)."""
-    ctx = multiprocessing.get_context("fork")
+    """``(code, stdout, stderr, warnings, seconds)`` of ``main(argv)`` in a child process with
+    every warning recorded; ``None`` if it had not answered after ``seconds`` (killed).  The
+    child forks from a fork server that has imported the command line but run nothing (a
+    plain fork of this process aborts in libgomp once an earlier test has run OpenMP here)."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["snn_verify.cli"])
     parent, child = ctx.Pipe(duplex=False)
     p = ctx.Process(target=_child, args=(argv, child))
     p.start()

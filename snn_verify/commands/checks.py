@@ -29,17 +29,18 @@ def _add_frameworks(sub):
 
 
 def cmd_inspect(args):
-    from snn_verify.proofs.inspect_weights import inspect_file
+    from snn_verify.proofs.network_tube import inspect_network
 
     with progress(None, "layers") as bar:
-        return inspect_file(args.weights, layers=args.layers, layout=args.layout, max_boxes=args.budget_boxes,
-                            progress=lambda name: (bar.set_postfix_str(name[:30]), bar.update(1)))
+        return inspect_network(args.weights, layers=args.layers, layout=args.layout, max_boxes=args.budget_boxes,
+                               progress=lambda name: (bar.set_postfix_str(name[:30]), bar.update(1)))
 
 
 def _add_inspect(sub):
     from snn_verify.proofs.inspect_weights import BUDGET_BOXES, LAYOUTS
 
-    p = sub.add_parser("inspect", help="a trained net's per-layer (omega, tau) and certified Theorem 1 verdicts")
+    p = sub.add_parser("inspect", help="does a trained net self-normalise? its certified mean-field tube, then "
+                                       "per-layer (omega, tau) and certified Theorem 1 verdicts")
     p.add_argument("weights", metavar="WEIGHTS", help=".npz, .safetensors or a PyTorch state_dict")
     p.add_argument("--layers", metavar="PATTERN", default=None, help="regex selecting the weight matrices by name")
     p.add_argument("--layout", choices=LAYOUTS, default=LAYOUTS[0],
