@@ -72,6 +72,12 @@ def _ref_moments(name, m, s2):
     return E(f), E(lambda x: f(x) ** 2), E(lambda x: df(x) ** 2)
 
 
+def _arb(text):
+    """A ball from its text at 200 bits (at python-flint's default 53 bits digits are lost)."""
+    with ctx.workprec(200):
+        return arb(text)
+
+
 def _contains(ball, ref, slack=mpmath.mpf(10) ** -44):
     mid, rad = mpmath.mpf(ball.mid().str(60, radius=False)), mpmath.mpf(ball.rad().str(10, radius=False))
     return abs(mid - ref) <= rad * (1 + mpmath.mpf(10) ** -8) + slack * (1 + abs(ref))
@@ -144,11 +150,11 @@ def test_selu_constants_are_alpha01_lambda01():
     c = constants_mod.constants("selu")
     lam, alpha = _selu_independent()
     with mpmath.workdps(60):
-        assert _contains(arb(c.values["lambda"]), lam, 0) and _contains(arb(c.values["alpha"]), alpha, 0)
+        assert _contains(_arb(c.values["lambda"]), lam, 0) and _contains(_arb(c.values["alpha"]), alpha, 0)
     assert c.checks and all(c.checks.values()) and max(c.widths.values()) <= 1e-30
     with ctx.workprec(160):
         lam01, alpha01 = parameters()
-        assert arb(c.values["lambda"]).overlaps(lam01) and arb(c.values["alpha"]).overlaps(alpha01)
+        assert _arb(c.values["lambda"]).overlaps(lam01) and _arb(c.values["alpha"]).overlaps(alpha01)
 
 
 def test_every_constant_within_width_and_against_quadrature():
@@ -162,8 +168,8 @@ def test_every_constant_within_width_and_against_quadrature():
                 continue
             mean, second, dsecond = _ref_moments(name, 0, 1)
             lam = 1 / mpmath.sqrt(second - mean ** 2)
-            assert _contains(arb(r.values["beta"]), mean) and _contains(arb(r.values["lambda"]), lam)
-            assert _contains(arb(r.chi1), lam ** 2 * dsecond)
+            assert _contains(_arb(r.values["beta"]), mean) and _contains(_arb(r.values["lambda"]), lam)
+            assert _contains(_arb(r.chi1), lam ** 2 * dsecond)
             assert max(r.widths.values()) <= 1e-30 and r.chi1_width <= 1e-30
 
 
@@ -213,3 +219,19 @@ def test_theorem1_per_activation():
         norm = tau * mpmath.sqrt(1 + a * a)
         shown = arb(relu.witnesses["contraction"].split("||J|| in ")[1].split(" > 1")[0])
         assert norm > 1 and _contains(shown, norm, mpmath.mpf(10) ** -12)
+
+
+def test_lecun_length_slope_and_regime():
+    c = constants_mod.constants("selu")
+    # the mean-field module's certified values (verify.py meanfield --sw2 1 --sb2 0)
+    assert _arb(c.length_slope).overlaps(arb("0.78264788319681284").union(arb("0.78264788319681285")))
+    assert c.regime == "chaotic"
+    with mpmath.workdps(40):
+        for name in ("gelu", "tanh"):
+            r = constants_mod.constants(name)
+            f = REF[name][0]
+            lam, beta = mpmath.mpf(_arb(r.values["lambda"]).mid().str(45, radius=False)), \
+                mpmath.mpf(_arb(r.values["beta"]).mid().str(45, radius=False))
+            ref = mpmath.quad(lambda t: (lam * (f(t) - beta)) ** 2 * (t * t - 1) * mpmath.npdf(t),
+                              [-40, -8, -4, 0, 4, 8, 40]) / 2
+            assert _contains(_arb(r.length_slope), ref, mpmath.mpf(10) ** -30)

@@ -29,6 +29,13 @@ A unit ``phi`` is self-normalising at normalised weights (omega = 0, tau = 1) wh
 Then ``chi_1 = E[phi'(Z)^2]`` (tau = 1) at the constants: the mean-field gradient factor at
 the fixed point (> 1: gradients grow, < 1: shrink).
 
+**LeCun mean field** (``s_w^2 = 1``, ``s_b^2 = 0``; Poole et al. 2016): the length map
+``F(q) = E[phi(sqrt(q) Z)^2]`` has the fixed point ``q* = 1`` by construction
+(``E phi(Z)^2 = 1``), with slope ``F'(1) = E[phi(Z)^2 (Z^2 - 1)] / 2`` (Gaussian integration
+by parts), enclosed too; ``chi_1`` at ``q* = 1`` then says on which side of the order-to-chaos
+transition the scaled activation sits at LeCun initialisation: ``chaotic`` when its
+enclosure lies above 1, ``ordered`` below 1, ``undecided`` when it contains 1.
+
 Example
 -------
 >>> c = constants("relu")
@@ -44,7 +51,7 @@ from flint import acb, arb, ctx
 
 from snn_verify.theory.activation_registry import ACTS, get as get_activation, get_primitives
 
-from .expectations import expectations, integrate, tail_bound
+from .expectations import expectations, growth, integrate, integrate_t, tail_bound
 from .trusted import parameters
 
 #: working precision of the constants (bits; about 48 digits, so widths ~ 1e-40)
@@ -80,6 +87,9 @@ class Constants:
     chi1_width: float
     #: how existence (and uniqueness) is certified
     proof: str
+    #: LeCun mean field at q* = 1: the length map's slope F'(1) (ball text) and the regime
+    length_slope: str = ""
+    regime: str = ""
     #: the box where the solution is certified unique (ELU-like), text
     unique_box: str = ""
     #: extra checks, e.g. agreement with trusted alpha01/lambda01
@@ -101,7 +111,9 @@ class Constants:
         return {"activation": self.name, "family": self.family, "formula": self.formula, "exists": self.exists,
                 "constants": self.values, "widths": self.widths, "chi1": self.chi1,
                 "chi1_width": self.chi1_width, "proof": self.proof, "unique_box": self.unique_box,
-                "checks": self.checks, "seconds": round(self.seconds, 3), "prec_bits": self.prec, "ok": self.ok}
+                "checks": self.checks, "lecun": {"q_star": "1", "dF_at_q_star": self.length_slope,
+                                                  "chi_1": self.chi1, "regime": self.regime},
+                "seconds": round(self.seconds, 3), "prec_bits": self.prec, "ok": self.ok}
 
     def render(self):
         lines = [f"{self.name}: {self.family} family, f(x) = {self.formula}"]
@@ -111,6 +123,8 @@ class Constants:
             for k, v in self.values.items():
                 lines.append(f"  {k:7s} in {v}   (width {self.widths[k]:.2e})")
             lines.append(f"  chi_1   in {self.chi1}   (width {self.chi1_width:.2e})")
+            lines.append(f"  LeCun mean field: q* = 1, F'(q*) in {arb(self.length_slope).str(12)}, "
+                         f"{self.regime} (chi_1 {'>' if self.regime == 'chaotic' else '<' if self.regime == 'ordered' else '?'} 1)")
             lines.append(f"  {self.proof}")
             if self.unique_box:
                 lines.append(f"  unique in {self.unique_box}")
@@ -134,7 +148,8 @@ class ConstantsTable:
         return {"activations": [r.to_json() for r in self.rows], "ok": self.exit_code == 0}
 
     def render(self):
-        head = f"{'activation':11s} {'family':11s} {'lambda':>22s} {'beta/alpha':>22s} {'chi_1':>22s} {'width':>9s}"
+        head = (f"{'activation':11s} {'family':11s} {'lambda':>22s} {'beta/alpha':>22s} {'chi_1':>22s} {'width':>9s}"
+                f"  {SLOPE_HEAD:>9s} LeCun")
         out = [head]
         for r in self.rows:
             if not r.exists:
@@ -143,7 +158,7 @@ class ConstantsTable:
             other = r.values.get("beta", r.values.get("alpha", ""))
             width = max(r.widths.values())
             out.append(f"{r.name:11s} {r.family:11s} {_short(r.values['lambda']):>22s} {_short(other):>22s} "
-                       f"{_short(r.chi1):>22s} {width:9.1e}")
+                       f"{_short(r.chi1):>22s} {width:9.1e}  {arb(r.length_slope).str(5, radius=False):>9s} {r.regime}")
         out.append("(balls at 160 bits; every constant's width <= 1e-30; `activation NAME` for the full enclosures)")
         return "\n".join(out)
 
@@ -156,8 +171,33 @@ def _ends(x):
     return f"[{math.floor(lo * 1e8) / 1e8:.8f}, {math.ceil(hi * 1e8) / 1e8:.8f}]"
 
 
+SLOPE_HEAD = "F'(q*=1)"
+
+
 def _short(text):
     return arb(text).str(18, radius=False) if text else ""
+
+
+def _lecun(phi2_he2, chi):
+    """``(F'(1) text, regime)`` from ``E[phi^2 He_2]`` and the chi_1 ball."""
+    slope = phi2_he2 / 2
+    regime = "chaotic" if chi > 1 else "ordered" if chi < 1 else "undecided"
+    return _s(slope, 20), regime
+
+
+def _phi2_he2(act, lam, beta, params=None):
+    """``E[phi(Z)^2 (Z^2 - 1)]`` for ``phi = lambda (f - beta)``, rigorous."""
+    P = get_primitives("arb")
+    vals = {k: acb(v) for k, v in (params or {}).items()}
+    lc, bc = acb(lam), acb(beta)
+    (a, b), _ = growth(act, params or {k: arb(v) for k, v in act.params.items()})
+    A, B = lam * (a + abs(beta)), lam * b
+    # |phi^2 (t^2 - 1)| <= (A + B|t|)^2 (t^2 + 1): a polynomial in |t|, tail moments J_0..J_4
+    coeffs = [A * A, 2 * A * B, A * A + B * B, 2 * A * B, B * B]
+    from .activation_theorem1 import _poly_tail
+
+    return integrate_t(lambda z, p, t: (lc * (act.value(P, z, p, **vals) - bc)) ** 2 * (t * t - 1),
+                       act.kinks, arb(0), arb(1), _poly_tail(coeffs))
 
 
 def _scale_shift(name):
@@ -168,9 +208,11 @@ def _scale_shift(name):
         raise ArithmeticError(f"{name}: Var f(Z) > 0 not certified")
     lam = 1 / var.sqrt()
     chi = lam * lam * e.dsecond
+    slope, regime = _lecun(_phi2_he2(act, lam, e.mean), chi)
     return Constants(name, "scale-shift", act.formula, True, {"lambda": _s(lam), "beta": _s(e.mean)},
                      {"lambda": _w(lam), "beta": _w(e.mean)}, _s(chi), _w(chi),
-                     f"explicit: beta = E f(Z), lambda = 1/sd f(Z); Var f(Z) in {var.str(12)} > 0")
+                     f"explicit: beta = E f(Z), lambda = 1/sd f(Z); Var f(Z) in {var.str(12)} > 0",
+                     slope, regime)
 
 
 # --- the ELU family: Krawczyk in (lambda, alpha) ------------------------------------------------
@@ -269,8 +311,9 @@ def _elu_like(name):
     box = (f"lambda in {_ends(Xw[0])}, alpha in {_ends(Xw[1])} (Krawczyk K(X) inside X)" if inside_w else "")
     proof = ("Krawczyk: K(X) inside X for X = centre +/- " + TIGHT_RADIUS + "; unique over all alpha > 0, "
              "lambda > 0 since A'(alpha) = E[e^Z - 1; Z <= 0] < 0 (A strictly decreasing)")
+    slope, regime = _lecun(_phi2_he2(elu, lam, arb(0), {"alpha": alpha}), chi)
     return Constants(name, "elu-like", act.formula, True, {"lambda": _s(lam), "alpha": _s(alpha)},
-                     {"lambda": _w(lam), "alpha": _w(alpha)}, _s(chi), _w(chi), proof, box, checks)
+                     {"lambda": _w(lam), "alpha": _w(alpha)}, _s(chi), _w(chi), proof, slope, regime, box, checks)
 
 
 def constants(name):
