@@ -54,6 +54,16 @@ from snn_verify.theory.activation_registry import ACTS, get as get_activation, g
 from .expectations import expectations, growth, integrate, integrate_t, tail_bound
 from .trusted import parameters
 
+#: published scale constants: NF-Nets' ``gamma = 1 / sd f(Z)`` (Brock, De, Smith 2021,
+#: deepmind-research/nfnets, as copied in timm's ``_nonlin_gamma``), estimated there by sampling;
+#: for SELU (lambda01, alpha01 built in) the exact value is 1, for leaky_relu slope 0.01
+PUBLISHED = {
+    "relu": "1.7139588594436646", "leaky_relu": "1.70590341091156", "gelu": "1.7015043497085571",
+    "silu": "1.7881293296813965", "softplus": "1.9203323125839233", "tanh": "1.5939117670059204",
+    "sigmoid": "4.803835391998291", "selu": "1.0008515119552612",
+}
+PUBLISHED_SOURCE = "NF-Nets gamma (Brock et al. 2021, deepmind-research/nfnets; by sampling)"
+
 #: working precision of the constants (bits; about 48 digits, so widths ~ 1e-40)
 PREC = 160
 #: the target: every constant enclosed to a width at most this
@@ -94,6 +104,8 @@ class Constants:
     unique_box: str = ""
     #: extra checks, e.g. agreement with trusted alpha01/lambda01
     checks: dict = field(default_factory=dict)
+    #: the published scale (PUBLISHED) and its relative difference from 1/sd f(Z), certified
+    published: dict = field(default_factory=dict)
     seconds: float = 0.0
     prec: int = PREC
 
@@ -111,7 +123,7 @@ class Constants:
         return {"activation": self.name, "family": self.family, "formula": self.formula, "exists": self.exists,
                 "constants": self.values, "widths": self.widths, "chi1": self.chi1,
                 "chi1_width": self.chi1_width, "proof": self.proof, "unique_box": self.unique_box,
-                "checks": self.checks, "lecun": {"q_star": "1", "dF_at_q_star": self.length_slope,
+                "checks": self.checks, "published": self.published, "lecun": {"q_star": "1", "dF_at_q_star": self.length_slope,
                                                   "chi_1": self.chi1, "regime": self.regime},
                 "seconds": round(self.seconds, 3), "prec_bits": self.prec, "ok": self.ok}
 
@@ -130,6 +142,9 @@ class Constants:
                 lines.append(f"  unique in {self.unique_box}")
         for k, v in self.checks.items():
             lines.append(f"  check {k}: {'ok' if v else 'FAILED'}")
+        if self.published:
+            p = self.published
+            lines.append(f"  published: {p['source']}: {p['value']}; 1/sd f(Z) differs by {p['relative_difference']}")
         lines.append(f"  ({self.seconds:.2f} s at {self.prec} bits)")
         return "\n".join(lines)
 
@@ -200,6 +215,16 @@ def _phi2_he2(act, lam, beta, params=None):
                        act.kinks, arb(0), arb(1), _poly_tail(coeffs))
 
 
+def _published(name, inv_sd):
+    """The published scale of ``name`` against the certified ``1/sd f(Z)`` (ball)."""
+    if name not in PUBLISHED:
+        return {}
+    value = arb(PUBLISHED[name])
+    rel = (value - inv_sd) / inv_sd
+    return {"source": PUBLISHED_SOURCE, "value": PUBLISHED[name], "certified_inv_sd": inv_sd.str(20),
+            "relative_difference": rel.str(3, radius=False)}
+
+
 def _scale_shift(name):
     act = get_activation(name)
     e = expectations(name, arb(0), arb(1))
@@ -212,7 +237,7 @@ def _scale_shift(name):
     return Constants(name, "scale-shift", act.formula, True, {"lambda": _s(lam), "beta": _s(e.mean)},
                      {"lambda": _w(lam), "beta": _w(e.mean)}, _s(chi), _w(chi),
                      f"explicit: beta = E f(Z), lambda = 1/sd f(Z); Var f(Z) in {var.str(12)} > 0",
-                     slope, regime)
+                     slope, regime, published=_published(name, lam))
 
 
 # --- the ELU family: Krawczyk in (lambda, alpha) ------------------------------------------------
@@ -312,8 +337,11 @@ def _elu_like(name):
     proof = ("Krawczyk: K(X) inside X for X = centre +/- " + TIGHT_RADIUS + "; unique over all alpha > 0, "
              "lambda > 0 since A'(alpha) = E[e^Z - 1; Z <= 0] < 0 (A strictly decreasing)")
     slope, regime = _lecun(_phi2_he2(elu, lam, arb(0), {"alpha": alpha}), chi)
+    # SELU as built into the frameworks: 1/sd selu(Z) = 1 exactly (E selu = 0, E selu^2 = 1)
+    published = _published("selu", arb(1)) if name == "selu" else {}
     return Constants(name, "elu-like", act.formula, True, {"lambda": _s(lam), "alpha": _s(alpha)},
-                     {"lambda": _w(lam), "alpha": _w(alpha)}, _s(chi), _w(chi), proof, slope, regime, box, checks)
+                     {"lambda": _w(lam), "alpha": _w(alpha)}, _s(chi), _w(chi), proof, slope, regime, box, checks,
+                     published)
 
 
 def constants(name):
