@@ -9,7 +9,7 @@ from flint import arb, ctx
 from snn_verify.proofs.rigorous import activations as constants_mod
 from snn_verify.proofs.rigorous.expectations import expectations, moments_box
 from snn_verify.proofs.rigorous.trusted import parameters
-from snn_verify.theory.activation_registry import ACTS, get, get_primitives
+from snn_verify.theory.activation_registry import ACTS, get_primitives
 
 mp = mpmath.mp
 with mpmath.workdps(60):

@@ -45,7 +45,7 @@ from flint import acb, arb, ctx
 from snn_verify.theory.activation_registry import get as get_activation, get_primitives
 
 from .activations import constants
-from .expectations import TAIL_SIGMAS, _halves, growth, integrate_t
+from .expectations import _halves, _mul, _poly_tail, growth, integrate_t
 from .interval import spectral_norm_parts
 
 #: the paper's box (Theorem 1), as decimal text
@@ -58,29 +58,6 @@ PREC = 64
 M_WEIGHT = 16
 #: integration tolerance of each integral over a box
 TOL = 2.0 ** -40
-
-
-def _tail_moments(T, jmax):
-    T = arb(T)
-    density = (-(T * T) / 2).exp() / (2 * arb.pi()).sqrt()
-    J = [(T / arb(2).sqrt()).erfc(), 2 * density]
-    for j in range(2, jmax + 1):
-        J.append(2 * T ** (j - 1) * density + (j - 1) * J[j - 2])
-    return J
-
-
-def _poly_tail(coeffs, T=TAIL_SIGMAS):
-    """Upper bound of ``E[sum_j c_j |t|^j; |t| > T]`` (``c_j >= 0``)."""
-    J = _tail_moments(T, len(coeffs) - 1)
-    return sum((c * J[j] for j, c in enumerate(coeffs)), arb(0)).upper()
-
-
-def _mul(p, q):
-    out = [arb(0)] * (len(p) + len(q) - 1)
-    for i, a in enumerate(p):
-        for j, b in enumerate(q):
-            out[i + j] += a * b
-    return out
 
 
 class _Family:
@@ -175,7 +152,8 @@ class Theorem1Table:
 
     @property
     def exit_code(self):
-        return max((r.exit_code for r in self.rows), default=0)
+        codes = {r.exit_code for r in self.rows}
+        return 3 if 3 in codes else 1 if 1 in codes else 0
 
     def to_json(self):
         return {"theorem1": [r.to_json() for r in self.rows]}
@@ -196,22 +174,31 @@ class Theorem1Result:
     leaves: int
     seconds: float
     box: dict = field(default_factory=lambda: dict(BOX))
+    #: where contraction is refuted: a point (mu, omega, nu, tau) = (0, 0, 1, tau) with
+    #: ||J|| > 1, so that no (mu, nu) box around the fixed point (0, 1) contracts for the
+    #: (omega, tau) box (empty when no such point was found)
+    no_box: str = ""
 
     @property
     def exit_code(self):
-        return 0 if all(v != "UNDECIDED" for v in self.verdicts.values()) else 3
+        """The project's convention: 3 if a verdict is UNDECIDED, else 1 if one is REFUTED, else 0."""
+        verdicts = set(self.verdicts.values())
+        return 3 if "UNDECIDED" in verdicts else 1 if "REFUTED" in verdicts else 0
 
     def to_json(self):
         return {"activation": self.name, "verdicts": self.verdicts, "max_norm_upper": self.max_norm,
                 "image": self.image, "witnesses": self.witnesses, "leaves": self.leaves,
-                "seconds": round(self.seconds, 2), "box": self.box,
+                "seconds": round(self.seconds, 2), "box": self.box, "no_contracting_box_around_0_1": self.no_box,
                 "method": "simple branch and bound (natural interval extension, bisection)"}
 
     def render(self):
+        bound = (f"||J|| <= {self.max_norm}; mean~ in {self.image['mean']}, nu~ in {self.image['variance']}; "
+                 if self.max_norm else "")
         return (f"{self.name}: contraction {self.verdicts['contraction']}, invariance {self.verdicts['invariance']} "
-                f"(||J|| <= {self.max_norm}; mean~ in {self.image['mean']}, nu~ in {self.image['variance']}; "
-                f"{self.leaves} leaves, {self.seconds:.1f} s)"
-                + "".join(f"\n  witness of {k}: {v}" for k, v in self.witnesses.items()))
+                f"({bound}{self.leaves} leaves, {self.seconds:.1f} s)"
+                + "".join(f"\n  witness of {k}: {v}" for k, v in self.witnesses.items())
+                + (f"\n  no (mu, nu) box around (0, 1) contracts for this (omega, tau) box: {self.no_box}"
+                   if self.no_box else ""))
 
 
 def theorem1(name, max_leaves=2000, bounds=None):
@@ -272,11 +259,12 @@ def theorem1(name, max_leaves=2000, bounds=None):
         for k, still in open_.items():
             if still:
                 verdicts[k] = "CERTIFIED" if not stack else "UNDECIDED"
+        no_box = _no_box(fam, bounds) if verdicts.get("contraction") == "REFUTED" else ""
     done = not stack
     image = {"mean": _ends(img_mean) if img_mean is not None and done else "",
              "variance": _ends(img_var) if img_var is not None and done else ""}
     return Theorem1Result(name, verdicts, str(float(max_norm.upper())) if done else "", image, witnesses,
-                          leaves, time.perf_counter() - t0, bounds)
+                          leaves, time.perf_counter() - t0, bounds, no_box)
 
 
 def table(names=None, max_leaves=2000):
@@ -285,6 +273,17 @@ def table(names=None, max_leaves=2000):
 
     names = names or [n for n in ACTS if n not in ("celu", "elu")]   # elu's family is selu's
     return Theorem1Table(tuple(theorem1(n, max_leaves) for n in names))
+
+
+def _no_box(fam, bounds):
+    """A point ``(0, 0, 1, tau)`` (tau an end of the box) where ``||J|| > 1``, as text: every
+    (mu, nu) box that contains the fixed point (0, 1) contains it, so none contracts."""
+    for tau in bounds["tau"]:
+        pt = {"mu": arb(0), "omega": arb(0), "nu": arb(1), "tau": arb(tau)}
+        _, _, J = fam.map(pt["mu"], pt["omega"], pt["nu"], pt["tau"])
+        if _norm(J) > 1:
+            return _point_text(pt, f"||J|| in {_norm(J).str(8)} > 1")
+    return ""
 
 
 def _ends(x):

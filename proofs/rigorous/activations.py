@@ -51,7 +51,7 @@ from flint import acb, arb, ctx
 
 from snn_verify.theory.activation_registry import ACTS, get as get_activation, get_primitives
 
-from .expectations import expectations, growth, integrate, integrate_t, tail_bound
+from .expectations import _poly_tail, expectations, growth, integrate, integrate_t, tail_bound
 from .trusted import parameters
 
 #: published scale constants: NF-Nets' ``gamma = 1 / sd f(Z)`` (Brock, De, Smith 2021,
@@ -209,8 +209,6 @@ def _phi2_he2(act, lam, beta, params=None):
     A, B = lam * (a + abs(beta)), lam * b
     # |phi^2 (t^2 - 1)| <= (A + B|t|)^2 (t^2 + 1): a polynomial in |t|, tail moments J_0..J_4
     coeffs = [A * A, 2 * A * B, A * A + B * B, 2 * A * B, B * B]
-    from .activation_theorem1 import _poly_tail
-
     return integrate_t(lambda z, p, t: (lc * (act.value(P, z, p, **vals) - bc)) ** 2 * (t * t - 1),
                        act.kinks, arb(0), arb(1), _poly_tail(coeffs))
 

@@ -73,6 +73,29 @@ def tail_bound(grow, m, s, k, T=TAIL_SIGMAS):
     return (A * A * J0 + 2 * A * B * J1 + B * B * J2).upper()
 
 
+def _tail_moments_upto(T, jmax):
+    T = arb(T)
+    density = (-(T * T) / 2).exp() / (2 * arb.pi()).sqrt()
+    J = [(T / arb(2).sqrt()).erfc(), 2 * density]
+    for j in range(2, jmax + 1):
+        J.append(2 * T ** (j - 1) * density + (j - 1) * J[j - 2])
+    return J
+
+
+def _poly_tail(coeffs, T=TAIL_SIGMAS):
+    """Upper bound of ``E[sum_j c_j |t|^j; |t| > T]`` (``c_j >= 0``)."""
+    J = _tail_moments_upto(T, len(coeffs) - 1)
+    return sum((c * J[j] for j, c in enumerate(coeffs)), arb(0)).upper()
+
+
+def _mul(p, q):
+    out = [arb(0)] * (len(p) + len(q) - 1)
+    for i, a in enumerate(p):
+        for j, b in enumerate(q):
+            out[i + j] += a * b
+    return out
+
+
 def _real(z):
     return z.real
 
@@ -125,7 +148,7 @@ def integrate_t(h, kinks, m, s, tail, T=TAIL_SIGMAS, rel_tol=None, abs_tol=None)
         tk = (arb(k) - m) / s
         strips.append((tk.lower(), tk.upper()))
     T = arb(T)
-    edges, pieces, total = [], [], arb(0)
+    edges, total = [], arb(0)
     lo = -T
     piece = 0
     for (a, b) in strips:

@@ -34,7 +34,8 @@ def _add_activation(sub):
     p.add_argument("name", metavar="NAME", help=f"one of: all, {', '.join(ACTS)} (swish = silu)")
     p.add_argument("--theorem1", action="store_true",
                    help="Theorem 1 for the activation scaled by its constants: contraction and invariance on the "
-                        "paper's box, certified or refuted by a simple branch and bound (exit 3 if undecided)")
+                        "paper's box, certified or refuted by a simple branch and bound (exit 1 if one is refuted, 3 if "
+                        "one is undecided)")
     p.set_defaults(func=cmd_activation)
 
 
