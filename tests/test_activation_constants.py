@@ -256,3 +256,59 @@ def test_registry_equals_jax_activations():
                 continue
             ours = ACTS[name].value(P, x)
             assert np.max(np.abs(np.asarray(fn(xs)) - ours) / (1 + np.abs(ours))) < 1e-14, name
+
+
+def _ref_phi_moments(name, lam, beta, m, s2):
+    """mean~, nu~ and their m- and s^2-derivatives of phi = lam (f - beta) at N(m, s2), by
+    mpmath quadrature (25 digits) and central differences."""
+    f = REF[name][0]
+
+    def moments(mm, ss2):
+        s = mpmath.sqrt(ss2)
+        edges = [-40, *sorted({mpmath.mpf(k) for k in range(-12, 13, 4)} | {-mm / s}), 40]
+        e1 = mpmath.quad(lambda t: lam * (f(mm + s * t) - beta) * mpmath.npdf(t), edges)
+        e2 = mpmath.quad(lambda t: (lam * (f(mm + s * t) - beta)) ** 2 * mpmath.npdf(t), edges)
+        return e1, e2 - e1 ** 2
+
+    mean, var = moments(m, s2)
+    h = mpmath.mpf(10) ** -7            # central differences: error ~ h^2
+    mp_, mm_ = moments(m + h, s2), moments(m - h, s2)
+    sp_, sm_ = moments(m, s2 + h), moments(m, s2 - h)
+    dm = [(mp_[i] - mm_[i]) / (2 * h) for i in (0, 1)]
+    ds = [(sp_[i] - sm_[i]) / (2 * h) for i in (0, 1)]
+    return mean, var, dm, ds
+
+
+def test_held_out_boxes_no_false_enclosure():
+    """Random activations and small (m, s^2) boxes (some across the kink): the branch and
+    bound's box enclosures of mean~, nu~ and the Jacobian's (m, s^2) partials contain the
+    values at random points of the box (independent quadrature)."""
+    from snn_verify.proofs.rigorous.activation_theorem1 import _Family
+
+    rng = random.Random(7)
+    smooth = ["gelu", "silu", "mish", "softplus", "tanh", "sigmoid", "gelu_tanh"]
+    with mpmath.workdps(25), ctx.workprec(64):
+        for name in ["selu", rng.choice(["relu", "leaky_relu"]), *rng.sample(smooth, 2)]:
+            fam = _Family(name)
+            lam, beta = (mpmath.mpf(x.mid().str(30, radius=False)) for x in (fam.lam, fam.beta))
+            if name == "selu":
+                alpha = fam.params["alpha"]
+                lam = mpmath.mpf(fam.lam.mid().str(30, radius=False))
+                a = mpmath.mpf(alpha.mid().str(30, radius=False))
+                REF["_selu_fam"] = (lambda x, a=a: x if x > 0 else a * mpmath.expm1(x), None)
+                ref_name = "_selu_fam"
+            else:
+                ref_name = name
+            mc, sc = rng.uniform(-0.3, 0.3), rng.uniform(0.5, 2.0)
+            mr, sr = rng.choice([1e-3, 0.02]), rng.choice([1e-3, 0.02])
+            m, s2 = arb(repr(mc), repr(mr)), arb(repr(sc), repr(sr))
+            one = arb(1)
+            mean, var, J = fam.map_ms(m, s2, s2.sqrt(), one, one)   # omega = tau = 1: J = partials
+            for _ in range(2):
+                pm = mpmath.mpf(mc) + mpmath.mpf(rng.uniform(-mr, mr))
+                ps = mpmath.mpf(sc) + mpmath.mpf(rng.uniform(-sr, sr))
+                rmean, rvar, dm, ds = _ref_phi_moments(ref_name, lam, beta, pm, ps)
+                slack = mpmath.mpf(10) ** -9    # the differences' error ~ h^2
+                assert _contains(mean, rmean, slack) and _contains(var, rvar, slack), name
+                assert _contains(J[0][0], dm[0], slack) and _contains(J[1][0], dm[1], slack), name
+                assert _contains(J[0][1], ds[0], slack) and _contains(J[1][1], ds[1], slack), name
