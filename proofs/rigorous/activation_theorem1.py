@@ -1,7 +1,7 @@
 r"""Theorem 1 for any self-normalised activation: a simple branch and bound of its own.
 
-**Labelled plainly: this is a simple, separate branch and bound** (natural interval
-extension over boxes, bisection of the widest side, a leaf budget), not the project's
+**Labelled plainly: this is a simple, separate branch and bound** (interval enclosures over
+``(m, s^2)`` rectangles, mean-value form in ``m``, bisection, a leaf budget), not the project's
 certifier (:mod:`snn_verify.proofs.rigorous.certify`, tight SELU enclosures by mean-value forms
 and monotonicity).  It certifies or refutes, for ``phi`` = the activation scaled by its
 certified constants (:mod:`snn_verify.proofs.rigorous.activations`), on the paper's box
@@ -18,12 +18,13 @@ integration by parts, which needs no derivative of ``phi`` (kinks are harmless):
           \partial_{s^2} E h(z) = \frac{E[h(z)((z - m)^2 - s^2)]}{2 s^4},
 
 and ``J = [[omega mu~_m, tau mu~_{s^2}], [omega nu~_m, tau nu~_{s^2}]]`` with
-``nu~_x = (E phi^2)_x - 2 mu~ mu~_x``.  With ``phi = lambda (f - beta)`` every expectation is a
-combination of six integrals of ``f`` (``E f``, ``E f^2`` and their two weighted forms),
-each enclosed over the whole ``(m, s^2)`` rectangle of a box by one ``acb.integral`` with ball
-parameters (:func:`snn_verify.proofs.rigorous.expectations.integrate`); tails of the weighted
-integrals from the growth bound and the standard normal tail moments
-``E[|t|^j; |t| > T]``.
+``nu~_x = (E phi^2)_x - 2 mu~ mu~_x``.  Every quantity is a combination of the six integrals
+``I_{p,j} = E[phi(m + s t)^p He_j(t)]`` (``p = 1, 2``, ``j = 0, 1, 2``; ``phi`` itself, with its
+certified constants as balls, so nothing cancels), each enclosed over the whole ``(m, s^2)``
+rectangle by ``acb.integral`` with ball parameters in the standard form
+(:func:`snn_verify.proofs.rigorous.expectations.integrate_t`); over a range of ``m`` in
+mean-value form with ``d I_{p,j} / dm = I_{p,j+1} / s``; tails from the growth bound and the
+standard normal tail moments ``E[|t|^j; |t| > T]``.
 
 A verdict per property: CERTIFIED (every leaf proves it), REFUTED (a *point* of the box,
 evaluated as a point ball, violates it: the witness is reported), or UNDECIDED (the leaf

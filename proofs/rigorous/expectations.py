@@ -19,7 +19,12 @@ For ``z ~ N(m, s^2)`` with ``m`` and ``s^2`` Arb balls (one integral encloses ev
   moments ``J_0 = erfc(T/sqrt 2)``, ``J_1 = 2 varphi(T)``, ``J_2 = 2 T varphi(T) + J_0``;
   it is added as the ball ``[-tail, tail]``;
 - **boxes**: :func:`moments_box` bisects an ``(m, s^2)`` box until each piece's enclosure is
-  narrower than a requested width (or a depth limit), and returns the union.
+  narrower than a requested width (or a depth limit), and returns the union;
+- **the standard form** :func:`integrate_t` (``z = m + s t``, ``t ~ N(0, 1)``) is the one for
+  boxes: the density does not depend on the parameters, the kink moves to the ball
+  ``t = (k - m)/s`` and its strip is enclosed by the mean-value bound of both pieces; weights
+  ``He_j(t)`` give the derivatives in m and s^2 (Gaussian integration by parts), with tails
+  from :func:`_poly_tail` (``E[|t|^j; |t| > T]`` for ``j <= 4`` and more).
 
 Precision: the caller's python-flint ``ctx.prec``.  With ``T = 16`` the tail factor
 ``e^{-T^2/2}`` is ``2^{-185}``: enough for 128-bit work (the tail shows in the width when
