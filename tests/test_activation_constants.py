@@ -312,3 +312,20 @@ def test_held_out_boxes_no_false_enclosure():
                 assert _contains(mean, rmean, slack) and _contains(var, rvar, slack), name
                 assert _contains(J[0][0], dm[0], slack) and _contains(J[1][0], dm[1], slack), name
                 assert _contains(J[0][1], ds[0], slack) and _contains(J[1][1], ds[1], slack), name
+
+
+def test_generic_point_equals_selu_closed_form():
+    """g_phi and J from the generic integrals (any activation) against SELU's closed form."""
+    from snn_verify.proofs.rigorous.activation_theorem1 import point as generic_point
+    from snn_verify.theory.jacobian import point_mp
+
+    r = generic_point("selu", "0.1", "0.1", "1.5", "1.1")
+    with mpmath.workdps(45):
+        c = point_mp(mpmath.mpf("0.1"), mpmath.mpf("0.1"), mpmath.mpf("1.5"), mpmath.mpf("1.1"), digits=40)
+        tiny = mpmath.mpf(10) ** -35
+        assert _contains(_arb(r.mean), c["mean"], tiny) and _contains(_arb(r.variance), c["variance"], tiny)
+        for i in range(2):
+            for j in range(2):
+                assert _contains(_arb(r.jacobian[i][j]), c["jacobian"][i][j], tiny)
+        assert _contains(_arb(r.spectral_norm), c["spectral_norm"], tiny)
+    assert float(_arb(r.mean).rad()) < 1e-24

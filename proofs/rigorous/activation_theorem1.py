@@ -64,7 +64,8 @@ TOL = 2.0 ** -40
 class _Family:
     """``phi = lambda (f - beta)`` (or ``lambda f_alpha``: ``beta = 0``) with balls."""
 
-    def __init__(self, name):
+    def __init__(self, name, tol=None):
+        self.tol = TOL if tol is None else tol
         c = constants(name)
         if not c.exists:
             raise ArithmeticError(f"{name}: no self-normalising constants")
@@ -91,7 +92,7 @@ class _Family:
         def h(z, piece, t):
             return (lc * (act.value(P, z, piece, **vals) - bc)) ** p * He(t)
 
-        return integrate_t(h, act.kinks, m, s, _poly_tail(_mul(bound, weight)), rel_tol=TOL, abs_tol=TOL)
+        return integrate_t(h, act.kinks, m, s, _poly_tail(_mul(bound, weight)), rel_tol=self.tol, abs_tol=self.tol)
 
     def integrals(self, m, s2):
         """Balls of ``E phi, E phi^2, E[phi (z-m)], E[phi^2 (z-m)], E[phi ((z-m)^2 - s2)],
@@ -266,6 +267,45 @@ def theorem1(name, max_leaves=2000, bounds=None):
              "variance": _ends(img_var) if img_var is not None and done else ""}
     return Theorem1Result(name, verdicts, str(float(max_norm.upper())) if done else "", image, witnesses,
                           leaves, time.perf_counter() - t0, bounds, no_box)
+
+
+@dataclass(frozen=True)
+class PointResult:
+    """g_phi and its Jacobian at one point, as balls (text)."""
+
+    name: str
+    point: dict
+    mean: str
+    variance: str
+    jacobian: list
+    spectral_norm: str
+    exit_code = 0
+
+    def to_json(self):
+        return {"activation": self.name, "point": self.point, "mean": self.mean, "variance": self.variance,
+                "jacobian": self.jacobian, "spectral_norm": self.spectral_norm}
+
+    def render(self):
+        p = ", ".join(f"{k} = {v}" for k, v in self.point.items())
+        return "\n".join([f"{self.name} scaled by its constants at {p}:", f"  mean~     in {self.mean}",
+                          f"  nu~       in {self.variance}",
+                          f"  J         = [[{self.jacobian[0][0]}, {self.jacobian[0][1]}],",
+                          f"               [{self.jacobian[1][0]}, {self.jacobian[1][1]}]]",
+                          f"  ||J||_2   in {self.spectral_norm}"])
+
+
+def point(name, mu, omega, nu, tau, prec=128):
+    """g_phi(mu, omega, nu, tau) and J for ``name`` scaled by its certified constants
+    (decimal texts; exact where the decimals are), as Arb balls at ``prec`` bits."""
+    with ctx.workprec(prec):
+        fam = _Family(name, tol=2.0 ** -(prec - 8))
+        vals = [arb(str(v)) for v in (mu, omega, nu, tau)]
+        if not vals[2] * vals[3] > 0:
+            raise ValueError("nu * tau must be > 0")
+        mean, var, J = fam.map(*vals)
+        return PointResult(name, {"mu": str(mu), "omega": str(omega), "nu": str(nu), "tau": str(tau)},
+                           mean.str(25), var.str(25), [[v.str(20) for v in row] for row in J],
+                           _norm(J).str(20))
 
 
 def table(names=None, max_leaves=2000):

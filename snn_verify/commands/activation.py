@@ -7,7 +7,7 @@ library (:mod:`snn_verify.proofs.rigorous.activations`).
 """
 from __future__ import annotations
 
-from snn_verify.argtypes import UsageError
+from snn_verify.argtypes import UsageError, number
 
 
 def cmd_activation(args):
@@ -19,6 +19,12 @@ def cmd_activation(args):
             get(args.name)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+    if args.point:
+        from snn_verify.proofs.rigorous import activation_theorem1
+
+        if args.name == "all":
+            raise UsageError("--point needs one activation NAME")
+        return activation_theorem1.point(args.name, *args.point)
     if args.theorem1:
         from snn_verify.proofs.rigorous import activation_theorem1
 
@@ -36,6 +42,9 @@ def _add_activation(sub):
                    help="Theorem 1 for the activation scaled by its constants: contraction and invariance on the "
                         "paper's box, certified or refuted by a simple branch and bound (exit 1 if one is refuted, 3 if "
                         "one is undecided)")
+    p.add_argument("--point", nargs=4, type=number, metavar=("MU", "OMEGA", "NU", "TAU"), default=None,
+                   help="g_phi (mean~, nu~), its Jacobian and ||J||_2 at one point, as Arb balls (128 bits), for the "
+                        "activation scaled by its certified constants")
     p.set_defaults(func=cmd_activation)
 
 
