@@ -329,3 +329,38 @@ def test_generic_point_equals_selu_closed_form():
                 assert _contains(_arb(r.jacobian[i][j]), c["jacobian"][i][j], tiny)
         assert _contains(_arb(r.spectral_norm), c["spectral_norm"], tiny)
     assert float(_arb(r.mean).rad()) < 1e-24
+
+
+def test_registry_agrees_with_the_sympy_activations():
+    """theory.activations (sympy, compiled for numba/CUDA) and the registry define the shared
+    activations alike (values and derivatives, float64)."""
+    import numpy as np
+
+    from snn_verify.theory.activations import ACTIVATIONS
+
+    P = get_primitives("numpy")
+    x = np.linspace(-20, 20, 801)
+    for old, new in (("selu", "selu"), ("elu", "elu"), ("relu", "relu"), ("leaky_relu", "leaky_relu"),
+                     ("tanh", "tanh"), ("sigmoid", "sigmoid"), ("gelu", "gelu"), ("swish", "silu")):
+        with np.errstate(all="ignore"):
+            for derivative in (False, True):
+                a = ACTIVATIONS[old].numpy(derivative=derivative)(x)
+                b = (ACTS[new].derivative if derivative else ACTS[new].value)(P, x)
+                assert np.max(np.abs(a - b) / (1 + np.abs(b))) < 1e-13, (old, derivative)
+
+
+def test_cli_activation():
+    import contextlib
+    import io
+    import json
+
+    from snn_verify.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["activation", "celu", "--json"]) == 0
+    assert json.loads(out.getvalue())["exists"] is False
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["activation", "nope"]) == 2
+        assert main(["activation", "all", "--point", "0", "0", "1", "1"]) == 2
+        assert main(["activation", "relu", "--theorem1"]) == 1
