@@ -127,7 +127,7 @@ def test_closed_forms_selu_relu_to_the_last_digit():
             second = lam * lam * (M2 + alpha * alpha * (N2 - 2 * N1 + N0))
             assert e.mean.overlaps(mean) and e.second.overlaps(second)
             assert float(e.mean.rad()) < 1e-40 and float(e.second.rad()) < 1e-40
-            # ELU (alpha = 1) is the same closed form at lambda = alpha = 1; E elu'^2 = P1 + N2'
+            # ELU (alpha = 1) is the same closed form at lambda = alpha = 1
             e = expectations("elu", mb, sb)
             assert e.mean.overlaps(M1 + N1 - N0) and e.second.overlaps(M2 + N2 - 2 * N1 + N0)
             assert float(e.mean.rad()) < 1e-40 and float(e.second.rad()) < 1e-40
