@@ -167,6 +167,11 @@ def test_every_constant_within_width_and_against_quadrature():
     rows = {r.name: r for r in table.rows}
     assert not rows["celu"].exists
     with mpmath.workdps(50):
+        for name in ("elu", "celu"):   # their scale-and-shift constants at alpha = 1
+            mean, second, _ = _ref_moments(name, 0, 1)
+            ss = rows[name].scale_shift
+            assert _contains(_arb(ss["lambda"]), 1 / mpmath.sqrt(second - mean ** 2))
+            assert _contains(_arb(ss["beta"]), mean) and max(ss["widths"].values()) <= 1e-30
         for name, r in rows.items():
             if r.family != "scale-shift":
                 continue

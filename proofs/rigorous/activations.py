@@ -61,6 +61,7 @@ PUBLISHED = {
     "relu": "1.7139588594436646", "leaky_relu": "1.70590341091156", "gelu": "1.7015043497085571",
     "silu": "1.7881293296813965", "softplus": "1.9203323125839233", "tanh": "1.5939117670059204",
     "sigmoid": "4.803835391998291", "selu": "1.0008515119552612",
+    "elu": "1.2716004848480225", "celu": "1.270926833152771",
 }
 PUBLISHED_SOURCE = "NF-Nets gamma (Brock et al. 2021, deepmind-research/nfnets; by sampling)"
 
@@ -106,6 +107,8 @@ class Constants:
     checks: dict = field(default_factory=dict)
     #: the published scale (PUBLISHED) and its relative difference from 1/sd f(Z), certified
     published: dict = field(default_factory=dict)
+    #: ELU-like activations at their default alpha (1): the scale-and-shift constants too
+    scale_shift: dict = field(default_factory=dict)
     seconds: float = 0.0
     prec: int = PREC
 
@@ -123,14 +126,14 @@ class Constants:
         return {"activation": self.name, "family": self.family, "formula": self.formula, "exists": self.exists,
                 "constants": self.values, "widths": self.widths, "chi1": self.chi1,
                 "chi1_width": self.chi1_width, "proof": self.proof, "unique_box": self.unique_box,
-                "checks": self.checks, "published": self.published, "lecun": {"q_star": "1", "dF_at_q_star": self.length_slope,
+                "checks": self.checks, "published": self.published, "scale_shift": self.scale_shift, "lecun": {"q_star": "1", "dF_at_q_star": self.length_slope,
                                                   "chi_1": self.chi1, "regime": self.regime},
                 "seconds": round(self.seconds, 3), "prec_bits": self.prec, "ok": self.ok}
 
     def render(self):
         lines = [f"{self.name}: {self.family} family, f(x) = {self.formula}"]
         if not self.exists:
-            lines.append(f"  no self-normalising constants: {self.proof}")
+            lines.append(f"  no self-normalising (lambda, alpha): {self.proof}")
         else:
             for k, v in self.values.items():
                 lines.append(f"  {k:7s} in {v}   (width {self.widths[k]:.2e})")
@@ -142,6 +145,13 @@ class Constants:
                 lines.append(f"  unique in {self.unique_box}")
         for k, v in self.checks.items():
             lines.append(f"  check {k}: {'ok' if v else 'FAILED'}")
+        if self.scale_shift:
+            ss = self.scale_shift
+            lines.append(f"  scale and shift at alpha = 1: lambda in {ss['lambda']}, beta in {ss['beta']} "
+                         f"(widths <= {max(ss['widths'].values()):.1e})")
+            if ss.get("published"):
+                p = ss["published"]
+                lines.append(f"    published: {p['source']}: {p['value']}; differs by {p['relative_difference']}")
         if self.published:
             p = self.published
             lines.append(f"  published: {p['source']}: {p['value']}; 1/sd f(Z) differs by {p['relative_difference']}")
@@ -168,7 +178,9 @@ class ConstantsTable:
         out = [head]
         for r in self.rows:
             if not r.exists:
-                out.append(f"{r.name:11s} {r.family:11s} {'no solution (proved)':>22s}")
+                out.append(f"{r.name:11s} {r.family:11s} {'no (lambda, alpha)':>22s}"
+                           + (f" (scale-shift at alpha = 1: lambda {_short(r.scale_shift['lambda'])}, "
+                              f"beta {_short(r.scale_shift['beta'])})" if r.scale_shift else ""))
                 continue
             other = r.values.get("beta", r.values.get("alpha", ""))
             width = max(r.widths.values())
@@ -306,15 +318,27 @@ def _krawczyk(c, radius):
     return X, K, inside
 
 
+def _default_scale_shift(name):
+    """``lambda``, ``beta`` of ``lambda (f - beta)`` at the activation's default parameters."""
+    e = expectations(name, arb(0), arb(1), which=("mean", "second"))
+    var = e.second - e.mean * e.mean
+    if not var > 0:
+        raise ArithmeticError(f"{name}: Var f(Z) > 0 not certified")
+    lam = 1 / var.sqrt()
+    return {"lambda": _s(lam), "beta": _s(e.mean), "widths": {"lambda": _w(lam), "beta": _w(e.mean)},
+            "published": _published(name, lam)}
+
+
 def _elu_like(name):
     act = get_activation(name)
     if name == "celu":
+        ss = _default_scale_shift("celu")
         e = expectations("celu", arb(0), arb(1), which=("mean",))
         return Constants(name, "elu-like", act.formula, False, {}, {}, "", 0.0,
                          "e^y - 1 >= y gives celu_alpha(x) >= x, equality only at x = 0, so E celu_alpha(Z) > E Z = 0 "
                          f"for every alpha > 0 and lambda E celu_alpha(Z) = 0 forces lambda = 0 (instance: "
                          f"E celu_1(Z) in {e.mean.str(15)} > 0)",
-                         checks={"E celu_1(Z) > 0": bool(e.mean > 0)})
+                         checks={"E celu_1(Z) > 0": bool(e.mean > 0)}, scale_shift=ss)
     c = _newton_centre()
     X, K, inside = _krawczyk(c, TIGHT_RADIUS)
     Xw, Kw, inside_w = _krawczyk(c, WIDE_RADIUS)
@@ -337,9 +361,10 @@ def _elu_like(name):
     slope, regime = _lecun(_phi2_he2(elu, lam, arb(0), {"alpha": alpha}), chi)
     # SELU as built into the frameworks: 1/sd selu(Z) = 1 exactly (E selu = 0, E selu^2 = 1)
     published = _published("selu", arb(1)) if name == "selu" else {}
+    ss = _default_scale_shift(name) if name != "selu" else {}
     return Constants(name, "elu-like", act.formula, True, {"lambda": _s(lam), "alpha": _s(alpha)},
                      {"lambda": _w(lam), "alpha": _w(alpha)}, _s(chi), _w(chi), proof, slope, regime, box, checks,
-                     published)
+                     published, ss)
 
 
 def constants(name):
