@@ -373,3 +373,19 @@ def test_cli_activation():
         assert main(["activation", "nope"]) == 2
         assert main(["activation", "all", "--point", "0", "0", "1", "1"]) == 2
         assert main(["activation", "relu", "--theorem1"]) == 1
+
+
+def test_figure_activations(tmp_path):
+    """The issue's figure renders, and its data says what its caption says."""
+    from snn_verify.figures import activations as fig
+    from snn_verify.figures.common import Options, render
+
+    opts = Options(quick=True, device="cpu", seed=0)
+    d = fig.data(opts)
+    summary = render(fig, str(tmp_path), opts, data=d)
+    assert len(summary["files"]) == 2
+    for name in fig.NAMES:
+        assert abs(d["at_one"][name] - 1) < 1e-4, name                  # through (1, 1) (quadrature)
+        if d["theorem1"][name] == ["CERTIFIED", "CERTIFIED"]:
+            for path in d["layers"][name]:                              # attracted towards 1
+                assert abs(path[-1] - 1) < abs(path[0] - 1)
