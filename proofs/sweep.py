@@ -97,20 +97,36 @@ def call(task):
 
 # --- the results file ----------------------------------------------------------------------------
 
+def _result_line(line):
+    """Whether a parsed line has a result line's shape: a task key, a name, and a result or an
+    error."""
+    return (isinstance(line, dict) and isinstance(line.get("key"), str) and len(line["key"]) == 64
+            and isinstance(line.get("name"), str) and (("result" in line) != isinstance(line.get("error"), str)))
+
+
 def finished(path):
-    """The result lines already in a results file, by key, after cutting off a last line left
-    half-written by a killed run (the file then ends with its last complete line)."""
+    """The result lines already in a results file, by key.  A last line left half-written by a
+    killed run is cut off (the file then ends with its last complete line); a damaged line
+    before it raises ``ValueError`` naming it (the file was edited: nothing is cut)."""
     if not path or not os.path.exists(path):
         return {}
-    lines, good = {}, 0
     with open(path, "rb") as fh:
-        for raw in fh:
-            try:
-                line = json.loads(raw)
-                lines[line["key"]] = line
-            except (ValueError, KeyError, TypeError):
-                break
-            good += len(raw)
+        raws = fh.read().split(b"\n")
+    lines, good = {}, 0
+    for k, raw in enumerate(raws):
+        if not raw:
+            good += 1 if k < len(raws) - 1 else 0
+            continue
+        try:
+            line = json.loads(raw)
+            if not _result_line(line):
+                raise ValueError("not a result line")
+        except (ValueError, RecursionError) as exc:
+            if any(r.strip() for r in raws[k + 1:]):
+                raise ValueError(f"{path}: line {k + 1} is not a result line ({str(exc)[:80]})") from None
+            break
+        lines[line["key"]] = line
+        good += len(raw) + 1
     with open(path, "rb+") as fh:
         fh.truncate(good)
     return lines

@@ -172,6 +172,8 @@ def output_file(path, flag):
     output_dir(os.path.dirname(os.path.abspath(path)), flag)
     if os.path.exists(path) and not os.access(path, os.W_OK):
         raise UsageError(f"--{flag}: {path!r} is not writable")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise UsageError(f"--{flag}: {path!r} is not a regular file (a pipe or a device?)")
     return path
 
 

@@ -139,3 +139,38 @@ def test_bench_corners_as_a_sweep_gives_the_sequential_verdicts():
     swept = bench_corners.run(claims=3, seconds=5.0, seed=4, sweep_workers=2)
     assert [r["bound"] for r in seq.rows] == [r["bound"] for r in swept.rows]
     assert [r["verdict"] for r in seq.rows] == [r["verdict"] for r in swept.rows]
+
+
+def test_hostile_claim_lines_become_error_lines(tmp_path, capsys):
+    """Found by review: a line nested 200,000 deep, a line that is not UTF-8, a lone
+    surrogate in a name, and "alpha": "12" (once read as [1, 2]) are error lines; the run
+    goes on and prints no traceback."""
+    good = claim_lines()[1]                              # mean < 0.0678: CERTIFIED
+    path = tmp_path / "claims.jsonl"
+    path.write_bytes(b"\n".join([good.encode(), b"[" * 200_000, b"\xff\xfe not utf-8",
+                                 json.dumps({"name": "a\ud800", "quantity": "mean"}).encode(),
+                                 json.dumps(dict(json.loads(good), name="alpha", model={"alpha": "12"})).encode()]))
+    code = cli.main(["claims", str(path), "--workers", "1"])
+    out = capsys.readouterr().out
+    assert code == 1 and out.count(": ERROR") == 4 and "CERTIFIED" in out and "Traceback" not in out
+    assert "model.alpha: an array expected" in out
+
+
+def test_a_results_file_edited_in_the_middle_is_refused_and_read_back_lines_are_marked(tmp_path, capsys):
+    import os
+
+    path = tmp_path / "claims.jsonl"
+    path.write_text("\n".join(claim_lines()[1:4:2]) + "\n")     # two CERTIFIED claims
+    out = tmp_path / "out.jsonl"
+    assert cli.main(["claims", str(path), "--out", str(out), "--workers", "1"]) == 0
+    capsys.readouterr()
+    assert cli.main(["claims", str(path), "--out", str(out), "--resume"]) == 0
+    assert "read back from the results file" in capsys.readouterr().out
+    first, second = out.read_text().splitlines()
+    out.write_text(first[:-3] + "\n" + second + "\n")       # damaged before the last line
+    assert cli.main(["claims", str(path), "--out", str(out), "--resume"]) == 2
+    assert "line 1 is not a result line" in capsys.readouterr().err
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert cli.main(["claims", str(path), "--out", str(fifo)]) == 2
+    assert "not a regular file" in capsys.readouterr().err

@@ -505,3 +505,31 @@ def test_a_hostile_weights_file_is_a_problem_not_a_crash(tmp_path, kind):
     with pytest.raises(ValueError):
         kernel.read_weights(spec)
     assert time.perf_counter() - t0 < 5
+
+
+def test_weights_files_that_two_readers_read_differently_are_refused(tmp_path):
+    """Found by review: an npz with two members named W2 and W2.npy (numpy reads one, a
+    stripped name the other), a safetensors layer stored as integers (once skipped), and
+    complex weights (once read as their real part) are refused."""
+    import zipfile
+
+    w = np.eye(4)
+    dup = tmp_path / "dup.npz"
+    with zipfile.ZipFile(dup, "w") as z:
+        for name, a in (("W1.npy", w), ("W2", 3 * w), ("W2.npy", w)):
+            buf = __import__("io").BytesIO()
+            np.save(buf, a)
+            z.writestr(name, buf.getvalue())
+    cplx = tmp_path / "cplx.npz"
+    np.savez(cplx, W1=w.astype(complex))
+    for path, words in ((dup, "uniquely named"), (cplx, "not a real number type")):
+        spec = {"file": str(path), "file_sha256": engine.file_sha256(path), "layout": "out-in", "layers": []}
+        with pytest.raises(ValueError, match=words):
+            kernel.read_weights(spec)
+    safetensors = pytest.importorskip("safetensors.numpy")
+    ints = tmp_path / "ints.safetensors"
+    safetensors.save_file({"W1": w, "W2": w, "W3": (3 * np.eye(4)).astype(np.int64)}, str(ints))
+    spec = {"file": str(ints), "file_sha256": engine.file_sha256(ints), "layout": "out-in",
+            "layers": [{"name": "W1", "bias": None}, {"name": "W2", "bias": None}]}
+    with pytest.raises(ValueError, match="leaves out arrays of the file: W3"):
+        kernel.read_weights(spec)

@@ -28,7 +28,7 @@ import os
 from dataclasses import dataclass
 
 from ..claims import QUANTITIES, VARIABLES, Model
-from .recheck.fields import Malformed, decimal, decimal_interval, obj, text
+from .recheck.fields import Malformed, array, decimal, decimal_interval, obj, text
 
 #: the function a claim line's task runs
 TASK = "snn_verify.proofs.rigorous.batch.certify_line"
@@ -63,6 +63,9 @@ def parse_line(line):
         box[v] = tuple(texts)
     model = claim.get("model", {})
     obj(model, "model", (), ("dropout", "alpha", "lambda"))
+    for k in ("alpha", "lambda"):
+        if k in model:
+            array(model[k], f"model.{k}", 2)
     dropout = _decimal_text(model["dropout"], "model.dropout") if "dropout" in model else ""
     if dropout and not 0 <= decimal(dropout, "model.dropout") < 1:
         raise Malformed("model.dropout", "a rate in [0, 1) expected")
@@ -107,18 +110,37 @@ def task_of(line, budget_seconds=60.0, certificates=None, name=""):
     return Task(TASK, {"line": line, "budget_seconds": budget_seconds, "certificates": certificates}, name=name)
 
 
+def printable(name):
+    """A name from a claims file, safe to print: unprintable characters (and lone surrogates)
+    written as ``\\uXXXX``.
+
+    >>> printable("a\\ud800b\\n")
+    'a\\\\ud800b\\\\u000a'
+    """
+    return "".join(ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else f"\\u{ord(ch):04x}"
+                   for ch in str(name))[:200]
+
+
+def _name(line, n):
+    try:
+        name = json.loads(line).get("name", f"line {n}")
+    except (ValueError, AttributeError, RecursionError, TypeError):
+        name = f"line {n}"
+    return printable(name)
+
+
 def tasks(path, budget_seconds=60.0, certificates=None):
-    """One :class:`snn_verify.proofs.sweep.Task` per non-blank line of the claims file."""
+    """One :class:`snn_verify.proofs.sweep.Task` per non-blank line of the claims file; a line
+    that is not UTF-8 becomes a task that fails with that message (an error line)."""
     out = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
+    with open(path, "rb") as fh:
+        for n, raw in enumerate(fh, 1):
             try:
-                name = json.loads(line).get("name", f"line {n}")
-            except (ValueError, AttributeError):
-                name = f"line {n}"
-            out.append(task_of(line.strip(), budget_seconds, certificates, str(name)[:200]))
+                line = raw.decode("utf-8").strip()
+            except UnicodeDecodeError as exc:
+                line = f"(not UTF-8 at byte {exc.start} of line {n})"
+            if line:
+                out.append(task_of(line, budget_seconds, certificates, _name(line, n)))
     return out
 
 
@@ -130,8 +152,8 @@ class ClaimsResult:
 
     @property
     def exit_code(self):
-        verdicts = [line["result"]["verdict"] for line in self.sweep.lines if "result" in line]
-        if self.sweep.errors or "REFUTED" in verdicts:
+        verdicts = [_verdict(line) for line in self.sweep.lines]
+        if "ERROR" in verdicts or "REFUTED" in verdicts:
             return 1
         return 3 if "UNDECIDED" in verdicts else 0
 
@@ -140,18 +162,32 @@ class ClaimsResult:
 
     def render(self):
         lines = []
-        for line in self.sweep.lines:
-            if "error" in line:
-                lines.append(f"{line['name']}: ERROR {line['error']}")
+        for k, line in enumerate(self.sweep.lines):
+            name = printable(line.get("name", "")) + (" [read back from the results file]" if k < self.sweep.skipped
+                                                       else "")
+            if _verdict(line) == "ERROR":
+                lines.append(f"{name}: ERROR {printable(line.get('error', 'a damaged result line'))}")
                 continue
             r = line["result"]
             extremum = f"; {r['extremum_kind']} in [{r['extremum'][0]!r}, {r['extremum'][1]!r}]" if "extremum" in r else ""
-            lines.append(f"{line['name']}: {r['verdict']} ({r['quantity']} {r['relation']} {r['bound']}{extremum})")
+            lines.append(f"{name}: {r['verdict']} ({r['quantity']} {r['relation']} {printable(r['bound'])}{extremum})")
         counts = {}
         for line in self.sweep.lines:
-            v = line["result"]["verdict"] if "result" in line else "ERROR"
+            v = _verdict(line)
             counts[v] = counts.get(v, 0) + 1
         summary = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+        if self.sweep.skipped:
+            lines.append("(a results file is a checkpoint, not a proof: lines read back from it are not re-checked; "
+                         "--certificates DIR and `verify.py recheck` prove the claims)")
         lines.append(f"{len(self.sweep.lines)} claims ({summary or 'none'}), {self.sweep.skipped} of them done before"
                      f"{' in ' + self.sweep.out if self.sweep.out else ''}; {self.sweep.seconds:.1f} s")
         return "\n".join(lines)
+
+
+def _verdict(line):
+    """A result line's verdict, or ``"ERROR"`` for an error line or a damaged one (a results
+    file is a checkpoint, not a proof: its lines are read back as they were written)."""
+    r = line.get("result")
+    ok = (isinstance(r, dict) and r.get("verdict") in ("CERTIFIED", "REFUTED", "UNDECIDED")
+          and all(isinstance(r.get(k), str) for k in ("quantity", "relation", "bound")))
+    return r["verdict"] if ok else "ERROR"

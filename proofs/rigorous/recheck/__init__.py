@@ -99,9 +99,8 @@ def _recheck_meanfield(cert, t0, file):
     if malformed:
         return malformed
     problems = tuple(_guarded(meanfield.check, cert))
-    model = cert.get("model")
-    setting = (", ".join(f"{k} = {v}" for k, v in sorted(model.items()) if isinstance(v, str))
-               if isinstance(model, dict) else "")
+    model = cert["model"]
+    setting = ", ".join(f"{k} = {json.dumps(v)}" for k, v in sorted(model.items()))
     statement = f"the mean-field length-map theorem and its enclosures ({setting[:300]})"
     pieces = cert.get("cover")
     return RecheckResult(not problems, "CERTIFIED", problems, len(pieces) if isinstance(pieces, list) else 0,
@@ -126,16 +125,22 @@ def _weights_path(cert, file):
     return name
 
 
+def _quoted(text):
+    """A text from a certificate, safe to print: JSON-quoted (control characters escaped)."""
+    return json.dumps(text)[:200]
+
+
 def _tube_statement(cert, path):
     """A tube certificate's statement in words: the layers (names, shapes, biases) and layout
-    of the network it is bound to, the start box and the target."""
+    of the network it is bound to, alpha dropout, the start box and the target."""
     w = cert["weights"]
-    layers = " -> ".join(f"{x['name']} {x['shape'][0]}x{x['shape'][1]}"
-                         + (f" + {x['bias']['name']}" if x["bias"] else " (no bias)") for x in w["layers"])
+    layers = " -> ".join(f"{_quoted(x['name'])} {x['shape'][0]}x{x['shape'][1]}"
+                         + (f" + {_quoted(x['bias']['name'])}" if x["bias"] else " (no bias)") for x in w["layers"])
     t = cert["target"]
-    return (f"the mean-field tube of {layers} ({w['layout']}; every array of {path[:200] or '(no file)'}) "
-            f"from the input box {json.dumps(cert['start'])[:200]}: {t['scope']} mean in {t['mean']}, variance in "
-            f"{t['variance']} at every layer")
+    dropout = f", alpha dropout at rate {cert['dropout']} after every layer" if cert.get("dropout") else ""
+    return (f"the mean-field tube of {layers} ({w['layout']}; every array of {_quoted(path)}{dropout}) "
+            f"from the input box {json.dumps(cert['start'])[:200]}: {t['scope']} mean in [{t['mean'][0]}, "
+            f"{t['mean'][1]}], variance in [{t['variance'][0]}, {t['variance'][1]}] at every layer")
 
 
 def _recheck_tube(cert, t0, file):

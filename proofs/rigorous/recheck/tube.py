@@ -297,53 +297,99 @@ def file_digest(path):
         return hashlib.sha256(fh.read()).hexdigest()
 
 
-_SAFETENSORS_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2"}
+_SAFETENSORS_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
+                       "I8": "i1", "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1"}
+
+
+def _exact_float64(a, name):
+    """A real array as float64, refused unless every entry is exactly a double (complex, bool
+    and object arrays are refused: the engine reads no such weights)."""
+    if a.dtype.kind not in "fiu":
+        raise ValueError(f"array {name!r}: dtype {a.dtype} is not a real number type")
+    out = a.astype(np.float64)
+    if a.dtype.kind in "iu" and np.any(np.abs(out) > 2.0 ** 53):
+        raise ValueError(f"array {name!r}: integers beyond 2**53 are not exactly doubles")
+    return out
+
+
+def _no_duplicates(pairs):
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate names in the safetensors header")
+    return dict(pairs)
 
 
 def _read_safetensors(data):
     """``{name: float64 array}`` of a safetensors file's bytes (the format: an 8-byte
-    little-endian header length, a JSON header, the raw tensors)."""
+    little-endian header length, a JSON header, the raw tensors), every tensor of it: an
+    unknown dtype, duplicate names, or tensors that do not tile the data exactly are refused."""
     (n,) = struct.unpack("<Q", data[:8])
     if not 0 < n <= len(data) - 8:
         raise ValueError("bad safetensors header")
-    header = json.loads(data[8:8 + n])
-    out, base = {}, 8 + n
+    header = json.loads(data[8:8 + n], object_pairs_hook=_no_duplicates)
+    out, base, spans = {}, 8 + n, []
     for name, info in header.items():
         if name == "__metadata__":
             continue
         lo, hi = info["data_offsets"]
-        raw = data[base + lo:base + hi]
         if info["dtype"] == "BF16":
-            a = (np.frombuffer(raw, "<u2").astype("<u4") << 16).view("<f4")
+            a = (np.frombuffer(data[base + lo:base + hi], "<u2").astype("<u4") << 16).view("<f4")
         elif info["dtype"] in _SAFETENSORS_DTYPES:
-            a = np.frombuffer(raw, _SAFETENSORS_DTYPES[info["dtype"]])
+            a = np.frombuffer(data[base + lo:base + hi], _SAFETENSORS_DTYPES[info["dtype"]])
         else:
-            continue
-        out[name] = a.astype(np.float64).reshape(info["shape"])
+            raise ValueError(f"tensor {name!r}: dtype {info['dtype']!r} is not read by the checker")
+        if a.nbytes != hi - lo or int(np.prod(info["shape"], dtype=object)) != a.size:
+            raise ValueError(f"tensor {name!r}: its offsets do not hold its shape")
+        spans.append((lo, hi))
+        out[name] = _exact_float64(a, name).reshape(info["shape"])
+    position = 0
+    for lo, hi in sorted(spans):
+        if lo != position:
+            raise ValueError("the tensors do not tile the data (a gap or an overlap)")
+        position = hi
+    if base + position != len(data):
+        raise ValueError("bytes after the last tensor")
     return out
 
 
 def _npz_arrays(data):
     """``{name: float64 array}`` of an npz file's bytes, every member's declared size checked
     before it is read (a 300-byte member may declare 1e11 entries; a small zip may expand
-    to gigabytes): each array at most :data:`MAX_WEIGHTS` entries, and no larger than its
-    member's stored uncompressed size."""
-    out = {}
+    to gigabytes): in all at most :data:`MAX_WEIGHTS` entries, each no larger than its
+    member's stored size; member names end in ``.npy`` and are unique."""
+    out, entries = {}, 0
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        if sum(info.file_size for info in z.infolist()) > MAX_FILE_BYTES:
-            raise ValueError("the npz file expands beyond the size limit")
-        for info in z.infolist():
-            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+        infos = z.infolist()
+        names = [info.filename for info in infos]
+        if any(not n.endswith(".npy") for n in names) or len(set(names)) != len(names):
+            raise ValueError("npz members must be uniquely named NAME.npy")
+        for info in infos:
+            name = info.filename[:-4]
             with z.open(info) as fh:
                 version = np.lib.format.read_magic(fh)
                 header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
                 shape, _, dtype = header(fh)
-                entries = int(np.prod(shape, dtype=object))
-                if entries > MAX_WEIGHTS or entries * dtype.itemsize > info.file_size or dtype.hasobject:
+                count = int(np.prod(shape, dtype=object))
+                entries += count
+                if entries > MAX_WEIGHTS or count * dtype.itemsize > info.file_size or dtype.hasobject:
                     raise ValueError(f"array {name!r}: declared shape {shape} ({dtype}) is not what the file holds")
             with z.open(info) as fh:
-                out[name] = np.asarray(np.lib.format.read_array(fh, allow_pickle=False), dtype=np.float64)
+                out[name] = _exact_float64(np.lib.format.read_array(fh, allow_pickle=False), name)
     return out
+
+
+def _arrays(path, data):
+    """The arrays of a weights file that is unambiguously one format: ``.npz`` a zip whose
+    first member starts the file, ``.safetensors`` a safetensors file that is not also a zip
+    (a file that two readers read differently is refused: the engine chooses by extension)."""
+    lower = path.lower()
+    is_zip = zipfile.is_zipfile(io.BytesIO(data))
+    if lower.endswith(".npz") and data[:4] == b"PK\x03\x04" and is_zip:
+        return _npz_arrays(data)
+    if lower.endswith(".safetensors") and not is_zip and data[:2] != b"PK":
+        return _read_safetensors(data)
+    raise ValueError("the checker reads .npz (a zip) and .safetensors (not also a zip) files; "
+                     "pass the arrays to check() for other files")
 
 
 def read_weights(spec):
@@ -365,12 +411,7 @@ def read_weights(spec):
     if len(data) > MAX_FILE_BYTES or hashlib.sha256(data).hexdigest() != spec["file_sha256"]:
         raise ValueError(f"{path}: SHA-256 of the file differs from weights.file_sha256")
     try:
-        if data[:2] == b"PK":
-            arrays = _npz_arrays(data)
-        elif data[8:9] == b"{":
-            arrays = _read_safetensors(data)
-        else:
-            raise ValueError("the checker reads npz and safetensors; pass the arrays to check() for other files")
+        arrays = _arrays(path, data)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
     except Exception as exc:            # whatever a hostile file makes a reader raise
