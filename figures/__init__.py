@@ -8,7 +8,7 @@ import importlib
 
 #: figure modules in gallery order
 FIGURE_MODULES = ("vector_field", "theorem_maps", "trajectories", "histograms", "initialisations", "highway",
-                  "gradients", "clt", "finite_width", "training_loss", "weight_drift", "tube", "meanfield")
+                  "gradients", "clt", "finite_width", "training_loss", "weight_drift", "tube", "meanfield", "activations")
 
 
 def get(name):
