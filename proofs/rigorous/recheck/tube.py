@@ -13,8 +13,8 @@ certificate states, for a start box of the input moments (every feature's mean i
 hold ``mu_k'`` and ``nu_k'`` for every point of the box, and the pooled moments
 ``M = avg_k mu_k``, ``V = avg_k (nu_k + mu_k^2) - M^2``.
 
-This module imports only the trusted base (:mod:`snn_verify.proofs.rigorous.trusted`),
-python-flint, numpy (to read weight arrays, never to decide), :mod:`fractions`,
+This module imports only the trusted base (:mod:`snn_verify.proofs.rigorous.trusted`), the
+kernel's own :func:`.arithmetic.meet`, python-flint, numpy (to read weight arrays, never to decide), :mod:`fractions`,
 :mod:`hashlib` and the standard library.  No decision rests on a float: decimal texts become
 exact :class:`~fractions.Fraction` values (validated by a bounded pattern first) or Arb balls,
 and balls are compared only by Arb's own comparisons (true only when every point of one ball
@@ -74,6 +74,7 @@ import numpy as np
 from flint import arb, arb_mat
 
 from snn_verify.proofs.rigorous import trusted
+from snn_verify.proofs.rigorous.recheck.arithmetic import meet
 
 FORMAT = "snn-verify tube certificate 1"
 TOP_KEYS = frozenset({"format", "weights", "input", "start", "target", "method", "verdict", "refuted_at",
@@ -478,17 +479,6 @@ def matrices(w):
     Arb square of an exact ball (80 bits: relative radius ~2^-80)."""
     rows = np.asarray(w, dtype=np.float64).tolist()
     return arb_mat(rows), arb_mat([[arb(x) ** 2 for x in row] for row in rows])
-
-
-def meet(a, b):
-    """The intersection of two enclosures of one number."""
-    if not a.is_finite():
-        return b
-    if not b.is_finite():
-        return a
-    if not a.overlaps(b):
-        raise ArithmeticError(f"inconsistent enclosures {a} and {b}")
-    return a.intersection(b)
 
 
 def _forms(m):
