@@ -246,27 +246,6 @@ def test_lecun_length_slope_and_regime():
             assert _contains(_arb(r.length_slope), ref, mpmath.mpf(10) ** -30)
 
 
-def test_registry_equals_jax_activations():
-    """The frameworks' own functions (jax.nn, float64) are the registry's definitions."""
-    jax = pytest.importorskip("jax")
-    import numpy as np
-
-    nn, jnp = jax.nn, jax.numpy
-    P = get_primitives("numpy")
-    x = np.linspace(-30, 30, 1201)
-    fns = {"selu": nn.selu, "elu": nn.elu, "celu": nn.celu, "relu": nn.relu, "leaky_relu": nn.leaky_relu,
-           "gelu": lambda v: nn.gelu(v, approximate=False), "gelu_tanh": lambda v: nn.gelu(v, approximate=True),
-           "silu": nn.silu, "mish": getattr(nn, "mish", None), "softplus": nn.softplus, "tanh": jnp.tanh,
-           "sigmoid": nn.sigmoid}
-    with jax.enable_x64(True):
-        xs = jnp.asarray(x, dtype=jnp.float64)
-        for name, fn in fns.items():
-            if fn is None:
-                continue
-            ours = ACTS[name].value(P, x)
-            assert np.max(np.abs(np.asarray(fn(xs)) - ours) / (1 + np.abs(ours))) < 1e-14, name
-
-
 def _ref_phi_moments(name, lam, beta, m, s2):
     """mean~, nu~ and their m- and s^2-derivatives of phi = lam (f - beta) at N(m, s2), by
     mpmath quadrature (25 digits) and central differences."""

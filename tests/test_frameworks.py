@@ -187,3 +187,28 @@ def test_constant_output_gives_strict_json():
     r = fw.check_implementation(impl, samples=1 << 10)
     text = json.dumps(r.to_json(), allow_nan=False)
     assert r.status == fw.FAIL and '"-inf"' in text
+
+
+def test_registry_equals_jax_activations():
+    """The frameworks' own functions (jax.nn, float64) are the activation registry's definitions
+    (here, not in test_activation_constants.py: JAX imported early in the run would make later
+    tests fork a multithreaded process)."""
+    from snn_verify.theory.activation_registry import ACTS, get_primitives
+
+    jax = pytest.importorskip("jax")
+    import numpy as np
+
+    nn, jnp = jax.nn, jax.numpy
+    P = get_primitives("numpy")
+    x = np.linspace(-30, 30, 1201)
+    fns = {"selu": nn.selu, "elu": nn.elu, "celu": nn.celu, "relu": nn.relu, "leaky_relu": nn.leaky_relu,
+           "gelu": lambda v: nn.gelu(v, approximate=False), "gelu_tanh": lambda v: nn.gelu(v, approximate=True),
+           "silu": nn.silu, "mish": getattr(nn, "mish", None), "softplus": nn.softplus, "tanh": jnp.tanh,
+           "sigmoid": nn.sigmoid}
+    with jax.enable_x64(True):
+        xs = jnp.asarray(x, dtype=jnp.float64)
+        for name, fn in fns.items():
+            if fn is None:
+                continue
+            ours = ACTS[name].value(P, x)
+            assert np.max(np.abs(np.asarray(fn(xs)) - ours) / (1 + np.abs(ours))) < 1e-14, name
