@@ -13,6 +13,7 @@ alpha dropout -> variants -> other activations -> the theorems.  Each section is
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -369,6 +370,32 @@ def section_meanfield(ctx):
     return Section(title, rows, note)
 
 
+def _ball_mid(text, digits=20):
+    """The leading digits of an Arb ball's text ``[m +/- r]`` (its midpoint, cut)."""
+    return text.strip("[]").split(" +/-")[0][:digits + 2]
+
+
+def section_any_activation(ctx):
+    """Any activation (certified, issue 20): the self-normalising constants of each activation
+    of the registry (scale and shift ``lambda (f - beta)`` with ``beta = E f(Z)``,
+    ``lambda = 1/sd f(Z)``; ELU-like ``(lambda, alpha)`` by a Krawczyk operator), chi_1 at the
+    fixed point and the regime at LeCun initialisation, each an Arb enclosure."""
+    from snn_verify.proofs.rigorous.activations import table
+
+    rows = []
+    for r in table().rows:
+        if not r.exists:
+            rows.append(_row("proof", f"{r.name}: no self-normalising (lambda, alpha)", "none exist",
+                             status="CERTIFIED", detail=r.proof[:300]))
+            continue
+        consts = ", ".join(f"{k} = {_ball_mid(v)}" for k, v in r.values.items())
+        width = max(r.widths.values()) if r.widths else math.nan
+        rows.append(_row("proof", f"{r.name} ({r.family})", consts, f"width <= {width:.1e}",
+                         "CERTIFIED" if r.ok else "UNDECIDED", f"chi_1 = {_ball_mid(r.chi1)}; LeCun: {r.regime}"))
+    return Section("10d. Any activation: self-normalising constants (certified)", rows,
+                   "`verify.py activation NAME --theorem1` adds Theorem 1 on the paper's box for each")
+
+
 #: dense-grid points per (box, quantity) (None: the backend's default, 1e7 on the CPU, 1e9 on
 #: a GPU) and Monte-Carlo sizes of the evidence section
 EVIDENCE_SIZES = {
@@ -473,7 +500,7 @@ def section_training(ctx):
 SECTIONS = (
     section_integrals, section_moments, section_parameters, section_fixed_point, section_jacobian,
     section_cross_checks, section_dropout, section_variants, section_activations, section_theorems,
-    section_beyond, section_meanfield, section_evidence, section_training,
+    section_beyond, section_meanfield, section_any_activation, section_evidence, section_training,
 )
 
 
