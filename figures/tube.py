@@ -6,7 +6,7 @@ box ``mean in [-0.01, 0.01], variance in [0.98, 1.02]`` (affine forms), the targ
 per-unit spread (the certified per-unit intervals' 5%..95% and min..max), and the Monte
 Carlo forward pass of Gaussian inputs (points with 5 standard errors).
 (:func:`snn_verify.proofs.rigorous.tube.run_tube`,
-:func:`snn_verify.proofs.network_tube.evidence`.)
+:func:`snn_verify.proofs.networks.tube.evidence`.)
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def network(seed=0):
 
 
 def data(opts):
-    from snn_verify.proofs.network_tube import evidence
+    from snn_verify.proofs.networks.tube import evidence
     from snn_verify.proofs.rigorous.tube import run_tube
 
     w = network(getattr(opts, "seed", 0))

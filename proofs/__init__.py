@@ -5,6 +5,7 @@
 - :mod:`.rigorous`: what a CERTIFIED verdict rests on, with its trusted base named;
 - :mod:`.evidence`: grids, Monte Carlo, backends, benchmarks (evidence, not proof);
 - :mod:`.report`: the whole argument, top to bottom;
-- :mod:`.inspect_weights`: a user's trained network: per-layer (omega, tau) and certified
-  Theorem 1 verdicts over each layer's hull (``verify.py inspect``).
+- :mod:`.networks`: a user's network: the certified tube through all its layers, and per-layer
+  (omega, tau) with certified Theorem 1 verdicts over each layer's hull (``verify.py tube``,
+  ``verify.py inspect``).
 """

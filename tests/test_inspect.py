@@ -10,7 +10,7 @@ import pytest
 from reference import moments_by_quadrature
 
 from snn_verify import cli
-from snn_verify.proofs import inspect_weights as iw
+from snn_verify.proofs.networks import inspect_weights as iw
 from snn_verify.theory.parameters import ALPHA01, LAMBDA01
 
 

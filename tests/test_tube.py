@@ -332,7 +332,7 @@ def test_subprocess_exit_codes(tmp_path):
 def test_meanfield_section_from_safetensors(tmp_path):
     """inspect's meanfield section: keys, and the kernel reading the safetensors file itself."""
     st = pytest.importorskip("safetensors.numpy")
-    from snn_verify.proofs.network_tube import meanfield_section
+    from snn_verify.proofs.networks.tube import meanfield_section
 
     w = lecun(sizes=(8, 16, 6), seed=4, bias=0.05)
     path = tmp_path / "net.safetensors"
@@ -395,7 +395,7 @@ def test_kernel_work_budget(small, monkeypatch):
 def test_data_file_gives_per_feature_box(tmp_path, capsys):
     """--data: per-feature moments of a data matrix as the start (a point, or a box widened by
     standard errors), re-checked; the data rows run through the network as evidence."""
-    from snn_verify.proofs.network_tube import data_box, read_data
+    from snn_verify.proofs.networks.tube import data_box, read_data
 
     rng = np.random.default_rng(11)
     w = lecun(sizes=(8, 32, 32), seed=8)
@@ -443,7 +443,7 @@ def test_alpha_dropout_between_layers():
     assert any("layers[0]" in p for p in kernel.check(reseal(cert), w))
     rb = engine.run_tube(w, input_mean="0.01", input_var=("0.98", "1.02"), dropout="0.05")
     assert kernel.check(rb.certificate_body, w) == []
-    from snn_verify.proofs.network_tube import evidence
+    from snn_verify.proofs.networks.tube import evidence
 
     rows = evidence(r, w, 8192)
     assert all(abs(row["z_mean"]) < 6 for row in rows[:1])

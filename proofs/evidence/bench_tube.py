@@ -50,7 +50,7 @@ def _width(r):
 
 
 def run(largest=False, samples=SAMPLES, progress=None):
-    from ..network_tube import evidence
+    from ..networks.tube import evidence
 
     rows = []
     w = network(LECUN)

@@ -4,7 +4,7 @@ item 7).
 An SNN (SELU, LeCun-normal, with biases) is trained by SGD on scikit-learn's digits (the
 training experiments' model, :class:`snn_verify.proofs.evidence.training.models.Net`); at
 each checkpoint its hidden layers are saved as npz (flax layout, ``hidden_i.kernel`` /
-``hidden_i.bias``) and the tube runs on the file (:func:`snn_verify.proofs.network_tube.run`:
+``hidden_i.bias``) and the tube runs on the file (:func:`snn_verify.proofs.networks.tube.run`:
 the certified tube from the training inputs' per-feature moments (standardised, but a
 constant pixel keeps variance 0), re-checked, with Monte Carlo evidence, Gaussian and with
 the training inputs themselves).  The
@@ -31,7 +31,7 @@ def run(quick=False, seed=0, out_dir=None, samples=2048, progress=None, **overri
     from .training.experiments import require_jax
 
     require_jax()
-    from ..network_tube import run as tube_run
+    from ..networks.tube import run as tube_run
     from .training.models import Net
     from .training.train import init, unstack
     from .training.train import run as train_run

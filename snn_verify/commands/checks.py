@@ -29,7 +29,7 @@ def _add_frameworks(sub):
 
 
 def cmd_inspect(args):
-    from snn_verify.proofs.network_tube import inspect_network
+    from snn_verify.proofs.networks.tube import inspect_network
 
     with progress(None, "layers") as bar:
         return inspect_network(args.weights, layers=args.layers, layout=args.layout, max_boxes=args.budget_boxes,
@@ -37,7 +37,7 @@ def cmd_inspect(args):
 
 
 def _add_inspect(sub):
-    from snn_verify.proofs.inspect_weights import BUDGET_BOXES, LAYOUTS
+    from snn_verify.proofs.networks.inspect_weights import BUDGET_BOXES, LAYOUTS
 
     p = sub.add_parser("inspect", help="does a trained net self-normalise? its certified mean-field tube, then "
                                        "per-layer (omega, tau) and certified Theorem 1 verdicts")

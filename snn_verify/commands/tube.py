@@ -4,7 +4,7 @@ against a target band (CERTIFIED 0 / REFUTED 1 / UNDECIDED 3), re-checked by the
 kernel, with Monte Carlo evidence beside it (issue 19).
 
 Argument declarations and a few-line handler; every result is made (and rendered) by the
-library (:mod:`snn_verify.proofs.network_tube`).
+library (:mod:`snn_verify.proofs.networks.tube`).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from snn_verify.argtypes import UsageError, count, dropout_rate, interval, numbe
 
 
 def cmd_tube(args):
-    from snn_verify.proofs import network_tube
+    from snn_verify.proofs.networks import tube as network_tube
 
     if float(args.input_mean) < 0:
         raise UsageError(f"--input-mean: must be >= 0: {args.input_mean!r}")
@@ -38,7 +38,7 @@ def cmd_tube(args):
 
 def _add_tube(sub):
     from snn_verify.proofs.evidence.tube_montecarlo import SAMPLES
-    from snn_verify.proofs.inspect_weights import LAYOUTS
+    from snn_verify.proofs.networks.inspect_weights import LAYOUTS
     from snn_verify.proofs.rigorous.tube import TARGET_MEAN, TARGET_VARIANCE
 
     p = sub.add_parser("tube", help="certified mean-field tube of a given network's weights: do the activations "

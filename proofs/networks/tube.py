@@ -1,7 +1,7 @@
 r"""``verify.py tube WEIGHTS``: the certified tube of a weights file, re-checked, with the
 Monte Carlo evidence beside it (issue 19).
 
-Reads the file with :func:`snn_verify.proofs.inspect_weights.load_network` (npz, safetensors,
+Reads the file with :func:`snn_verify.proofs.networks.inspect_weights.load_network` (npz, safetensors,
 a PyTorch state_dict when torch is installed; layouts detected as ``inspect`` does), runs the
 certified tube (:func:`snn_verify.proofs.rigorous.tube.run_tube`), re-checks its certificate
 with the proof kernel (:func:`snn_verify.proofs.rigorous.recheck.tube.check`), optionally
@@ -19,10 +19,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from .evidence.tube_montecarlo import SAMPLES, forward
+from ..evidence.tube_montecarlo import SAMPLES, forward
 from .inspect_weights import load_network
-from .rigorous import tube as engine
-from .rigorous.recheck import tube as kernel
+from ..rigorous import tube as engine
+from ..rigorous.recheck import tube as kernel
 
 
 def load(path, layers=None, layout="auto"):
@@ -148,7 +148,7 @@ def run(path, input_mean="0", input_var=("1", "1"), target_mean=engine.TARGET_ME
         mc = mc + tuple(dict(row, inputs="data") for row in evidence(r, weights, x.shape[0], seed, data=x))
     fps = ()
     if fixed_points:
-        from .rigorous.tube_fixed_point import fixed_point
+        from ..rigorous.tube_fixed_point import fixed_point
 
         fps = tuple(dict(fixed_point(w, b), layer=i + 1) for i, (w, b) in enumerate(weights) if w.shape[0] == w.shape[1])
     return dataclasses.replace(r, file=str(path), certificate=certificate, recheck=recheck, monte_carlo=mc,
@@ -181,7 +181,7 @@ class InspectReport:
     """``verify.py inspect``: the question a user asks, does this network self-normalise?, led
     by the certified tube of its per-unit mean-field map (``meanfield``: the section of
     :func:`meanfield_section`), then the paper's Theorem 1 per unit (``theorem1``: the
-    :class:`snn_verify.proofs.inspect_weights.InspectResult`, as before).  The exit status
+    :class:`snn_verify.proofs.networks.inspect_weights.InspectResult`, as before).  The exit status
     follows the tube's verdict (0 CERTIFIED, 1 REFUTED, 3 UNDECIDED)."""
 
     theorem1: object
@@ -206,7 +206,7 @@ class InspectReport:
 def inspect_network(path, layers=None, layout="auto", max_boxes=None, progress=None):
     """:class:`InspectReport` of a weights file: the tube (:func:`run`, re-checked, with Monte
     Carlo evidence) and the per-unit Theorem 1 analysis
-    (:func:`snn_verify.proofs.inspect_weights.inspect_file`)."""
+    (:func:`snn_verify.proofs.networks.inspect_weights.inspect_file`)."""
     from .inspect_weights import BUDGET_BOXES, inspect_file
 
     theorem1 = inspect_file(path, layers=layers, layout=layout, max_boxes=max_boxes or BUDGET_BOXES, progress=progress)

@@ -54,10 +54,10 @@ import numpy as np
 
 from snn_verify.theory.selu_map import moment_map
 
-from .claims import Box, Claim
-from .rigorous.certify import CERTIFIED, REFUTED, UNDECIDED, certify
-from .theorems import THEOREM1_BOX
-from .theorems import THEOREM1 as THEOREM1_CLAIMS
+from ..claims import Box, Claim
+from ..rigorous.certify import CERTIFIED, REFUTED, UNDECIDED, certify
+from ..theorems import THEOREM1_BOX
+from ..theorems import THEOREM1 as THEOREM1_CLAIMS
 
 #: boxes the certifier may bound per claim (five claims per hull): a deterministic budget, so
 #: the same file gives the same verdicts and witnesses on any machine
