@@ -17,11 +17,13 @@ import os
 import re
 import sys
 
+from snn_verify.errors import InputError
+
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_UNDECIDED = 0, 1, 2, 3
 
 
-class UsageError(Exception):
-    """Bad input: reported on one line, exit status 2."""
+class UsageError(InputError):
+    """Bad command-line input: reported on one line, exit status 2."""
 
 
 class Parser(argparse.ArgumentParser):
