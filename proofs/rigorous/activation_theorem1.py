@@ -203,9 +203,10 @@ class Theorem1Result:
                    if self.no_box else ""))
 
 
-def theorem1(name, max_leaves=2000, bounds=None):
+def theorem1(name, max_leaves=2000, bounds=None, target=None):
     """Certify or refute Theorem 1's contraction and invariance for activation ``name``
-    scaled by its certified constants, on ``bounds`` (default: the paper's box).
+    scaled by its certified constants, on ``bounds`` (default: the paper's box); invariance
+    asks for ``mean~`` and ``nu~`` in ``target`` (default :data:`TARGET`, the paper's).
 
     The moments depend on ``(m, s^2)`` only, and ``J``'s columns carry the factors ``omega``
     and ``tau``; so the branch and bound runs over the rectangle ``m in mu*omega``,
@@ -216,7 +217,7 @@ def theorem1(name, max_leaves=2000, bounds=None):
     bounds = dict(bounds or BOX)
     with ctx.workprec(PREC):
         fam = _Family(name)
-        target = _box(TARGET)
+        target = _box(target or TARGET)
         full = _box(bounds)
         omega, tau = full["omega"], full["tau"]
         open_ = {"contraction": True, "invariance": True}
