@@ -392,7 +392,10 @@ def test_checker_imports_only_the_trusted_base():
         elif isinstance(node, ast.ImportFrom):
             imported |= {f"{node.module}.{a.name}" if node.module == "snn_verify.proofs.rigorous" else node.module
                          for a in node.names}
-    assert imported == {"__future__", "re", "fractions", "flint", "snn_verify.proofs.rigorous.trusted"}
+    # the trusted base, and the kernel's own schema fields (bounded decimals; shared with the
+    # claim kernel, and themselves checked by tests/test_import_structure.py)
+    assert imported == {"__future__", "re", "fractions", "flint", "snn_verify.proofs.rigorous.trusted",
+                        "snn_verify.proofs.rigorous.recheck.fields"}
 
 
 # --- the command line ------------------------------------------------------------------------------

@@ -80,9 +80,12 @@ from fractions import Fraction
 import numpy as np
 from flint import arb
 
+from snn_verify.errors import InputError
+
 from . import trusted
 from .recheck import tube as kernel
 from .recheck.tube import FORMAT
+from .recheck.fields import SHORT_DECIMAL, SHORT_EXPONENT
 
 TARGET_MEAN = ("-0.1", "0.1")
 TARGET_VARIANCE = ("0.8", "1.5")
@@ -97,13 +100,14 @@ QUANTILES = (("min", 0.0), ("q05", 0.05), ("median", 0.5), ("q95", 0.95), ("max"
 
 def canonical(text):
     """A decimal text in the kernel's pattern (``"0.01"`` stays, ``".5"`` becomes ``"5e-1"``).
-    Raises ``ValueError`` for a number with more than 40 digits or an exponent beyond 300."""
+    Raises :class:`~snn_verify.errors.InputError` for a number with more than 40 digits or an exponent beyond 300."""
     text = str(text).strip()
-    if kernel.DECIMAL.fullmatch(text) and abs(int(kernel.DECIMAL.fullmatch(text).group(3) or 0)) <= 300:
+    match = SHORT_DECIMAL.fullmatch(text)
+    if match and abs(int(match.group(3) or 0)) <= SHORT_EXPONENT:
         return text
     sign, digits, exp = Decimal(text).as_tuple()
     if len(digits) > 40 or not -300 <= exp <= 300:
-        raise ValueError(f"{text!r}: at most 40 digits and an exponent in [-300, 300]")
+        raise InputError(f"{text!r}: at most 40 digits and an exponent in [-300, 300]")
     return f"{'-' if sign else ''}{''.join(map(str, digits))}e{exp}"
 
 
@@ -413,13 +417,13 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
     kernel.reset_budget()
     e = canonical(input_mean)
     if _f(e) < 0:
-        raise ValueError(f"input mean bound must be >= 0: {input_mean!r}")
+        raise InputError(f"input mean bound must be >= 0: {input_mean!r}")
     if dropout is not None:
         dropout = canonical(dropout)
         if not 0 <= _f(dropout) < 1:
-            raise ValueError(f"dropout rate must be in [0, 1): {dropout!r}")
+            raise InputError(f"dropout rate must be in [0, 1): {dropout!r}")
     if scope not in kernel.SCOPES:
-        raise ValueError(f"scope must be one of {', '.join(kernel.SCOPES)}")
+        raise InputError(f"scope must be one of {', '.join(kernel.SCOPES)}")
     pairs = {"mean": ["0", "0"] if _f(e) == 0 else [canonical(str(-Decimal(e))), e],
              "variance": [canonical(v) for v in input_var]}
     target = {"scope": scope, "mean": [canonical(v) for v in target_mean], "variance": [canonical(v) for v in target_var]}
@@ -428,18 +432,18 @@ def run_tube(weights, input_mean="0", input_var=("1", "1"), target_mean=TARGET_M
     for k in ("mean", "variance"):
         for p in kernel.per_feature(pairs, 1 if input_box is None else len(pairs[k]))[k]:
             if _f(p[0]) > _f(p[1]) or (k == "variance" and _f(p[0]) < 0):
-                raise ValueError(f"input {k} interval must have {'0 <= ' if k == 'variance' else ''}lo <= hi: {p}")
+                raise InputError(f"input {k} interval must have {'0 <= ' if k == 'variance' else ''}lo <= hi: {p}")
     for k in ("mean", "variance"):
         if _f(target[k][0]) > _f(target[k][1]):
-            raise ValueError(f"target {k}: lo > hi")
+            raise InputError(f"target {k}: lo > hi")
     weights = [(np.asarray(w, dtype=np.float64), None if b is None else np.asarray(b, dtype=np.float64))
                for w, b in weights]
     features = int(weights[0][0].shape[1])
     if input_box is not None and not len(pairs["mean"]) == len(pairs["variance"]) == features:
-        raise ValueError(f"the input box has {len(pairs['mean'])} features, the network takes {features}")
+        raise InputError(f"the input box has {len(pairs['mean'])} features, the network takes {features}")
     for i in range(1, len(weights)):
         if weights[i][0].shape[1] != weights[i - 1][0].shape[0]:
-            raise ValueError(f"layer {i + 1} takes {weights[i][0].shape[1]} inputs, gets {weights[i - 1][0].shape[0]}")
+            raise InputError(f"layer {i + 1} takes {weights[i][0].shape[1]} inputs, gets {weights[i - 1][0].shape[0]}")
     spec = spec or weights_spec(weights)
     layer_names = [layer["name"] for layer in spec["layers"]]
     mats = [kernel.matrices(w) for w, _ in weights]

@@ -99,6 +99,29 @@ def decimal(x, where):
     return Fraction(x)
 
 
+#: the mean-field and tube certificates' decimals: at most 40 digits before the point, 60
+#: after, an exponent of at most 4 digits and within [-SHORT_EXPONENT, SHORT_EXPONENT]
+SHORT_DECIMAL = re.compile(r"[+-]?([0-9]{1,40})(?:\.([0-9]{1,60}))?(?:[eE]([+-]?[0-9]{1,4}))?")
+SHORT_EXPONENT = 300
+
+
+def short_decimal(x, where):
+    """The exact value of a decimal text of the short form (:data:`SHORT_DECIMAL`), its size
+    bounded by the pattern before the :class:`fractions.Fraction` is built.
+
+    >>> short_decimal("-2.5e-3", "lo")
+    Fraction(-1, 400)
+    """
+    typed(x, str, where, "a decimal text")
+    m = SHORT_DECIMAL.fullmatch(x)
+    if not m:
+        raise Malformed(where, f"not a decimal text: {x[:40]!r}")
+    exponent = int(m.group(3) or 0)
+    if abs(exponent) > SHORT_EXPONENT:
+        raise Malformed(where, f"exponent out of range ({exponent})")
+    return Fraction(x)
+
+
 def number(x, where, infinite=False):
     """A float (finite unless ``infinite``; never NaN, never an int or a bool)."""
     typed(x, float, where, "a number with a decimal point")

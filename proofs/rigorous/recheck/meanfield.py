@@ -68,6 +68,7 @@ from fractions import Fraction
 from flint import acb, arb, ctx
 
 from snn_verify.proofs.rigorous import trusted
+from snn_verify.proofs.rigorous.recheck.fields import Malformed, short_decimal
 
 FORMAT = "snn-verify meanfield certificate 1"
 TOP_KEYS = frozenset({"format", "model", "claims", "cover", "sha256", "generated_sha256"})
@@ -83,9 +84,6 @@ BIAS_FREE = frozenset({"C_at_0", "dC_at_0", "C_at_minus_1"})
 RULES = ("ratio", "above", "crossing", "below", "linear")
 MAX_PIECES = 10_000
 MAX_SPLIT = 100_000
-#: a decimal text: at most 40 digits before the point, 60 after, an exponent of 4 digits
-DECIMAL = re.compile(r"[+-]?([0-9]{1,40})(?:\.([0-9]{1,60}))?(?:[eE]([+-]?[0-9]{1,4}))?")
-MAX_EXPONENT = 300
 #: the model's s_w^2, s_b^2 and parameters stay in a sane range (Arb costs stay bounded)
 MAX_SETTING = Fraction(1000)
 
@@ -95,16 +93,12 @@ class Invalid(Exception):
 
 
 def _decimal(x, where):
-    """The exact value of the decimal text ``x`` (validated before a Fraction is built)."""
-    if type(x) is not str:
-        raise Invalid(f"{where}: a decimal text expected, got {type(x).__name__}")
-    m = DECIMAL.fullmatch(x)
-    if not m:
-        raise Invalid(f"{where}: not a decimal text: {x[:40]!r}")
-    exponent = int(m.group(3) or 0)
-    if abs(exponent) > MAX_EXPONENT:
-        raise Invalid(f"{where}: exponent {exponent} out of range")
-    return Fraction(x)
+    """The exact value of the decimal text ``x``: :func:`.fields.short_decimal`, its errors as
+    this kernel's :class:`Invalid`."""
+    try:
+        return short_decimal(x, where)
+    except Malformed as exc:
+        raise Invalid(str(exc)) from None
 
 
 def _keys(d, required, optional=frozenset(), where=""):

@@ -74,6 +74,7 @@ import numpy as np
 from flint import arb, arb_mat
 
 from snn_verify.proofs.rigorous import trusted
+from snn_verify.proofs.rigorous.recheck.fields import Malformed, short_decimal
 from snn_verify.proofs.rigorous.recheck.arithmetic import meet
 
 FORMAT = "snn-verify tube certificate 1"
@@ -94,9 +95,6 @@ LAYER_KEYS = frozenset({"mean", "variance", "pooled_mean", "pooled_variance"})
 VERDICTS = ("CERTIFIED", "REFUTED", "UNDECIDED")
 SCOPES = ("pooled", "units")
 LAYOUTS = ("out-in", "in-out")
-#: a decimal text: at most 40 digits before the point, 60 after, an exponent of 4 digits
-DECIMAL = re.compile(r"[+-]?([0-9]{1,40})(?:\.([0-9]{1,60}))?(?:[eE]([+-]?[0-9]{1,4}))?")
-MAX_EXPONENT = 300
 #: work limits: layers, units of one layer, weights in all, bytes of a weights file
 MAX_LAYERS, MAX_UNITS, MAX_WEIGHTS, MAX_FILE_BYTES = 1000, 100_000, 50_000_000, 2 ** 31
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -133,15 +131,12 @@ def reset_budget():
 # --- 1. schema ------------------------------------------------------------------------------
 
 def _decimal(x, where):
-    """The exact value of the decimal text ``x`` (validated before a Fraction is built)."""
-    if type(x) is not str:
-        raise Invalid(f"{where}: a decimal text expected, got {type(x).__name__}")
-    m = DECIMAL.fullmatch(x)
-    if not m:
-        raise Invalid(f"{where}: not a decimal text: {x[:40]!r}")
-    if abs(int(m.group(3) or 0)) > MAX_EXPONENT:
-        raise Invalid(f"{where}: exponent out of range")
-    return Fraction(x)
+    """The exact value of the decimal text ``x``: :func:`.fields.short_decimal`, its errors as
+    this kernel's :class:`Invalid`."""
+    try:
+        return short_decimal(x, where)
+    except Malformed as exc:
+        raise Invalid(str(exc)) from None
 
 
 def _pair(x, where, nonnegative=False):
