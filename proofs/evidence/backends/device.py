@@ -33,7 +33,8 @@ Elementwise bodies (:func:`elementwise_bodies`, :func:`activation_body`)
 ------------------------------------------------------------------------
 All have the signature ``body(i, key, a, b, c, p) -> value`` for element ``i`` of the output,
 input arrays ``a, b, c`` (flat, float32) and a float64 parameter vector ``p``.  Activations
-come from their single sympy definition (:meth:`snn_verify.theory.activations.Activation.scalar`).
+come from their one definition in the activation registry, compiled by numba
+(:func:`snn_verify.theory.activations.scalar`).
 """
 from __future__ import annotations
 
@@ -281,7 +282,7 @@ def row_statistics(jit):
 def activation_body(jit, act, derivative=False):
     """``phi(a_i + p[0])`` (a bias, used by highway gates), or with ``derivative=True``
     ``phi'(a_i) b_i`` (the backward pass), for the :class:`snn_verify.theory.activations.Activation`
-    ``act`` compiled from its one sympy definition; evaluated in float64 (``1 - tanh^2``
+    ``act`` compiled from its one definition (the registry's); evaluated in float64 (``1 - tanh^2``
     loses digits in float32), stored in float32."""
     if derivative:
         dphi = act.scalar(jit, derivative=True)
