@@ -255,7 +255,10 @@ def theorem1(name, max_leaves=2000, bounds=None, target=None):
                 img_var = var if img_var is None else img_var.union(var)
                 continue
             # m enters in mean-value form (its width costs little): split s^2 first
-            if float(m.rad()) / width0[0] >= M_WEIGHT * float(s2.rad()) / width0[1]:
+            # (a range of zero width, e.g. m at omega = 0, is never split)
+            rel_m = float(m.rad()) / width0[0] if width0[0] else 0.0
+            rel_s = float(s2.rad()) / width0[1] if width0[1] else 0.0
+            if rel_m >= M_WEIGHT * rel_s and rel_m:
                 stack.extend((arb(h), s2) for h in _halves(m))
             else:
                 stack.extend((m, arb(h)) for h in _halves(s2))

@@ -25,6 +25,10 @@ def cmd_activation(args):
         if args.name == "all":
             raise UsageError("--point needs one activation NAME")
         return activation_theorem1.point(args.name, *args.point)
+    if getattr(args, "domain", False):
+        from snn_verify.proofs.rigorous import activation_domain
+
+        return activation_domain.table(None if args.name == "all" else [args.name])
     if args.theorem1:
         from snn_verify.proofs.rigorous import activation_theorem1
 
@@ -42,6 +46,10 @@ def _add_activation(sub):
                    help="Theorem 1 for the activation scaled by its constants: contraction and invariance on the "
                         "paper's box, certified or refuted by a simple branch and bound (exit 1 if one is refuted, 3 if "
                         "one is undecided)")
+    p.add_argument("--domain", action="store_true",
+                   help="the largest certified (mu, nu) box at omega = 0, tau = 1 (domain.py's mu-nu search, each box "
+                        "by the branch and bound of --theorem1), or the proof that none contains (0, 1); also whether "
+                        "any box around (0, 1) contracts for the paper's (omega, tau) box (exit 0 when the search ran)")
     p.add_argument("--point", nargs=4, type=number, metavar=("MU", "OMEGA", "NU", "TAU"), default=None,
                    help="g_phi (mean~, nu~), its Jacobian and ||J||_2 at one point, as Arb balls (128 bits), for the "
                         "activation scaled by its certified constants")
