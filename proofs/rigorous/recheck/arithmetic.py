@@ -71,12 +71,13 @@ class Dual:
         return Dual(q, tuple(-q * a / self.v for a in self.d))
 
 
-#: a ball whose radius exceeds this share of its midpoint is multiplied from its endpoints
-_WIDE = 1e-3
+#: a ball whose relative accuracy (Arb's own estimate, in bits) is below this, i.e. whose
+#: radius exceeds about 2^-10 (~1e-3) of its midpoint, is multiplied from its endpoints
+_WIDE_BITS = 10
 
 
 def _wide(x):
-    return not x.is_exact() and x.rad() > _WIDE * abs(x.mid())
+    return x.rel_accuracy_bits() < _WIDE_BITS
 
 
 def product(x, y, square=False):
@@ -150,9 +151,15 @@ def _exp_erfc_value(A, D, B):
     plain = product(exp(A), B.erfc())
     if B.is_exact() or not B.is_finite():
         return plain
+    by_erfcx = product(exp(D), _decreasing_range(_erfcx, B))
+    if not _wide(B):  # Arb's erfc of a narrow ball is already its range
+        return meet(plain, by_erfcx)
     by_erfc = product(exp(A), _decreasing_range(arb.erfc, B))
-    by_erfcx = product(exp(D), _decreasing_range(lambda x: (x * x).exp() * x.erfc(), B))
     return meet(meet(plain, by_erfc), by_erfcx)
+
+
+def _erfcx(x):
+    return (x * x).exp() * x.erfc()
 
 
 def exp_erfc(A, D, B):
@@ -179,6 +186,8 @@ def generated():
 
 def endpoint_product(x, y):
     """The exact range of ``x*y`` over two balls, from the endpoint products."""
+    if x > 0 and y > 0:  # both positive: the product increases in each
+        return (x.lower() * y.lower()).union(x.upper() * y.upper())
     ends = [a * b for a in (x.lower(), x.upper()) for b in (y.lower(), y.upper())]
     out = ends[0]
     for e in ends[1:]:
