@@ -380,6 +380,7 @@ def section_any_activation(ctx):
     of the registry (scale and shift ``lambda (f - beta)`` with ``beta = E f(Z)``,
     ``lambda = 1/sd f(Z)``; ELU-like ``(lambda, alpha)`` by a Krawczyk operator), chi_1 at the
     fixed point and the regime at LeCun initialisation, each an Arb enclosure."""
+    from snn_verify.proofs.rigorous import activation_domain
     from snn_verify.proofs.rigorous.activations import table
 
     rows = []
@@ -392,6 +393,14 @@ def section_any_activation(ctx):
         width = max(r.widths.values()) if r.widths else math.nan
         rows.append(_row("proof", f"{r.name} ({r.family})", consts, f"width <= {width:.1e}",
                          "CERTIFIED" if r.ok else "UNDECIDED", f"chi_1 = {_ball_mid(r.chi1)}; LeCun: {r.regime}"))
+        if r.name != "elu" and activation_domain.fixed_point(r.name)[0] == "REFUTED":
+            d = activation_domain.grow(r.name)        # it stops at the fixed point: about 1 s
+            rows.append(_row("proof", f"{r.name}: largest certified (mu, nu) box (omega = 0, tau = 1)",
+                             "none: no (mu, nu) box around (0, 1) contracts",
+                             "every candidate box contains (0, 1); `verify.py activation NAME --domain`", "CERTIFIED",
+                             f"{d.fixed_point['witness']}; dnu~/dnu = {_ball_mid(d.fixed_point['dnu~/dnu'], 10)}"
+                             + (f"; on the paper's (omega, tau) box neither ({d.around_paper['witness']})"
+                                if d.around_paper["verdict"] == "REFUTED" else "")))
     return Section("10d. Any activation: self-normalising constants (certified)", rows,
                    "`verify.py activation NAME --theorem1` adds Theorem 1 on the paper's box for each")
 
