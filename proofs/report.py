@@ -384,7 +384,8 @@ def section_any_activation(ctx):
     from snn_verify.proofs.rigorous.activations import table
 
     rows = []
-    for r in table().rows:
+    consts_table = table()
+    for r in consts_table.rows:
         if not r.exists:
             rows.append(_row("proof", f"{r.name}: no self-normalising (lambda, alpha)", "none exist",
                              status="CERTIFIED", detail=r.proof[:300]))
@@ -401,8 +402,17 @@ def section_any_activation(ctx):
                              f"{d.fixed_point['witness']}; dnu~/dnu = {_ball_mid(d.fixed_point['dnu~/dnu'], 10)}"
                              + (f"; on the paper's (omega, tau) box neither ({d.around_paper['witness']})"
                                 if d.around_paper["verdict"] == "REFUTED" else "")))
+    from snn_verify.proofs.rigorous.activation_meanfield import table as lecun_table
+
+    for m in lecun_table(constants={r.name: r for r in consts_table.rows}).rows:
+        rows.append(_row("proof", f"{m.name}: LeCun mean field (s_w^2 = 1, s_b^2 = 0)",
+                         f"c* = 0 in [{m.c_star_lo:.1e}, {m.c_star_hi:.1e}]", f"C'(c*) = {_ball_mid(m.dC_at_c_star, 10)}",
+                         "CERTIFIED" if m.certified else "UNDECIDED",
+                         f"q* = 1 {m.q_star_stability} (F'(1) = {_ball_mid(m.length_slope, 8)}); chi_1 = "
+                         f"{_ball_mid(m.chi1, 10)}: {m.regime}; Krawczyk on the Mehler series, K = {m.K}"))
     return Section("10d. Any activation: self-normalising constants (certified)", rows,
-                   "`verify.py activation NAME --theorem1` adds Theorem 1 on the paper's box for each")
+                   "`verify.py activation NAME --theorem1` adds Theorem 1 on the paper's box for each; "
+                   "`--meanfield` the LeCun mean field (chi_1 >= 1 for every self-normalised phi: none is ordered)")
 
 
 #: dense-grid points per (box, quantity) (None: the backend's default, 1e7 on the CPU, 1e9 on

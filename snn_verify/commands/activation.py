@@ -29,6 +29,10 @@ def cmd_activation(args):
         from snn_verify.proofs.rigorous import activation_domain
 
         return activation_domain.table(None if args.name == "all" else [args.name])
+    if getattr(args, "meanfield", False):
+        from snn_verify.proofs.rigorous import activation_meanfield
+
+        return activation_meanfield.table() if args.name == "all" else activation_meanfield.lecun_meanfield(args.name)
     if args.theorem1:
         from snn_verify.proofs.rigorous import activation_theorem1
 
@@ -50,6 +54,10 @@ def _add_activation(sub):
                    help="the largest certified (mu, nu) box at omega = 0, tau = 1 (domain.py's mu-nu search, each box "
                         "by the branch and bound of --theorem1), or the proof that none contains (0, 1); also whether "
                         "any box around (0, 1) contracts for the paper's (omega, tau) box (exit 0 when the search ran)")
+    p.add_argument("--meanfield", action="store_true",
+                   help="LeCun mean field (s_w^2 = 1, s_b^2 = 0) of the scaled activation: q* = 1 and its stability, "
+                        "chi_1 and the regime (ordered / chaotic), c* of the correlation map by Krawczyk on the Mehler "
+                        "series and C'(c*) < 1, certified (exit 3 if something is undecided)")
     p.add_argument("--point", nargs=4, type=number, metavar=("MU", "OMEGA", "NU", "TAU"), default=None,
                    help="g_phi (mean~, nu~), its Jacobian and ||J||_2 at one point, as Arb balls (128 bits), for the "
                         "activation scaled by its certified constants")
