@@ -6,13 +6,15 @@ Each module has ``NAME``, ``CAPTION``, ``data(opts)`` (the numbers, checked by t
 """
 import importlib
 
+from snn_verify.errors import InputError
+
 #: figure modules in gallery order
 FIGURE_MODULES = ("vector_field", "theorem_maps", "trajectories", "histograms", "initialisations", "highway",
                   "gradients", "clt", "finite_width", "training_loss", "weight_drift", "tube", "meanfield", "activations")
 
 
 def get(name):
-    """The figure module called ``name`` (ValueError listing the known ones otherwise)."""
+    """The figure module called ``name`` (:class:`~snn_verify.errors.InputError` listing the known ones otherwise)."""
     if name not in FIGURE_MODULES:
-        raise ValueError(f"unknown figure {name!r}; known: {', '.join(FIGURE_MODULES)}")
+        raise InputError(f"unknown figure {name!r}; known: {', '.join(FIGURE_MODULES)}")
     return importlib.import_module(f"{__name__}.{name}")

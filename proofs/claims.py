@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from snn_verify.errors import InputError
 from snn_verify.theory.quantities import CLAIM_QUANTITIES as QUANTITIES
 
 VARIABLES = ("mu", "omega", "nu", "tau")
@@ -59,9 +60,9 @@ class Box:
         for name in VARIABLES:
             lo, hi = getattr(self, name)
             if not lo <= hi:
-                raise ValueError(f"{name}: reversed interval [{lo}, {hi}]")
+                raise InputError(f"{name}: reversed interval [{lo}, {hi}]")
         if self.nu[0] <= 0 or self.tau[0] <= 0:
-            raise ValueError("nu and tau must be > 0 on the whole box")
+            raise InputError("nu and tau must be > 0 on the whole box")
 
     def intervals(self):
         """``[(lo, hi)] * 4`` in the order of :data:`VARIABLES`."""
@@ -86,11 +87,11 @@ class Model:
 
     def __post_init__(self):
         if self.dropout and not 0 <= float(self.dropout) < 1:
-            raise ValueError(f"dropout rate must be in [0, 1) (got {self.dropout!r})")
+            raise InputError(f"dropout rate must be in [0, 1) (got {self.dropout!r})")
         for name in ("alpha", "lambda_"):
             iv = getattr(self, name)
             if iv and not (len(iv) == 2 and 0 < float(iv[0]) <= float(iv[1])):
-                raise ValueError(f"{name.rstrip('_')}: an interval 0 < LO <= HI expected (got {iv!r})")
+                raise InputError(f"{name.rstrip('_')}: an interval 0 < LO <= HI expected (got {iv!r})")
 
     @property
     def default(self):
@@ -244,9 +245,9 @@ class Claim:
 
     def __post_init__(self):
         if self.quantity not in QUANTITIES:
-            raise ValueError(f"unknown quantity {self.quantity!r}")
+            raise InputError(f"unknown quantity {self.quantity!r}")
         if self.relation not in ("<", ">"):
-            raise ValueError(f"relation must be '<' or '>' (got {self.relation!r})")
+            raise InputError(f"relation must be '<' or '>' (got {self.relation!r})")
 
     @property
     def extremum(self):

@@ -36,6 +36,8 @@ import os
 import time
 from dataclasses import dataclass, field
 
+from snn_verify.errors import InputError
+
 #: environment variable naming a Dask scheduler to send sweeps to
 SCHEDULER_ENV = "SNN_VERIFY_SCHEDULER"
 #: how many times Dask may lose a worker while it runs the same task before it gives up
@@ -107,7 +109,8 @@ def _result_line(line):
 def finished(path):
     """The result lines already in a results file, by key.  A last line left half-written by a
     killed run is cut off (the file then ends with its last complete line); a damaged line
-    before it raises ``ValueError`` naming it (the file was edited: nothing is cut)."""
+    before it raises :class:`~snn_verify.errors.InputError` naming it (the file was edited: nothing
+    is cut)."""
     if not path or not os.path.exists(path):
         return {}
     with open(path, "rb") as fh:
@@ -123,7 +126,7 @@ def finished(path):
                 raise ValueError("not a result line")
         except (ValueError, RecursionError) as exc:
             if any(r.strip() for r in raws[k + 1:]):
-                raise ValueError(f"{path}: line {k + 1} is not a result line ({str(exc)[:80]})") from None
+                raise InputError(f"{path}: line {k + 1} is not a result line ({str(exc)[:80]})") from None
             break
         lines[line["key"]] = line
         good += len(raw) + 1

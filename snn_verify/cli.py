@@ -4,7 +4,8 @@
 ``python verify.py`` prints the full report (``--quick`` for a short run, ``--json`` for
 scripts).  Subcommands compute single things; run ``python verify.py -h`` for the list.
 Exit status: 0 success, 1 a check failed (or a claim was refuted), 2 bad input,
-3 a claim was left undecided.
+3 a claim was left undecided, 70 an internal error (a bug of ours, not the input's: one line;
+``--debug`` or ``SNN_VERIFY_DEBUG=1`` prints the traceback), 130 interrupted.
 
 This module is only the command line: it parses, dispatches and prints; every number and
 every default comes from :mod:`snn_verify.theory` and :mod:`snn_verify.proofs`.  A command's
@@ -17,16 +18,17 @@ import argparse
 import json
 import os
 import sys
+import traceback
 
 from snn_verify.argtypes import (
     EXIT_BAD_INPUT,
     Parser,
-    UsageError,
     device_flag,
     library_default,
     progress,
 )
 from snn_verify.commands import activation, checks, evidence, meanfield, rigorous, theory, training, tube
+from snn_verify.errors import EXIT_INTERNAL, InputError
 
 
 def cmd_report(args):
@@ -55,13 +57,15 @@ COMMANDS = [add for group in GROUPS for add in group.COMMANDS] + [_add_bench]
 
 
 def _add_json_flags(sub):
-    """Give every (sub-)subcommand a ``--json`` flag of its own."""
+    """Give every (sub-)subcommand a ``--json`` and a ``--debug`` flag of its own."""
     for p in sub.choices.values():
         for action in p._actions:
             if isinstance(action, argparse._SubParsersAction):
                 _add_json_flags(action)
         if not any(a.dest == "json" for a in p._actions):
             p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+        if not any(a.dest == "debug" for a in p._actions):
+            p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
 
 
 def build_parser():
@@ -69,6 +73,7 @@ def build_parser():
                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short report (under 30 s)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     from snn_verify.proofs.report import Context
 
     parser.add_argument("--seed", type=int, default=library_default(Context, "seed"),
@@ -84,27 +89,66 @@ def build_parser():
     return parser
 
 
+#: ``--help`` of the ``--debug`` flag
+DEBUG_HELP = "on an internal error, print the traceback too (also: SNN_VERIFY_DEBUG=1)"
+#: the environment variable that asks for tracebacks, as ``--debug`` does
+DEBUG_ENV = "SNN_VERIFY_DEBUG"
+
+
+def _debugging(args, argv):
+    """Whether ``--debug`` was given (anywhere on the line) or ``SNN_VERIFY_DEBUG`` is set
+    (to anything but ``""`` or ``"0"``)."""
+    if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+        return True
+    if args is not None:
+        return bool(getattr(args, "debug", False))
+    return "--debug" in (sys.argv[1:] if argv is None else argv)  # failed before parsing ended
+
+
+def _one_line(exc):
+    """The message of ``exc`` on one line."""
+    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+
+
+def internal_error(exc, debug):
+    """Report an exception that is not the user's input: one line on stderr (the traceback
+    before it under ``--debug``); returns :data:`EXIT_INTERNAL`."""
+    if debug:
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    print(f"verify.py: internal error: {type(exc).__name__}: {_one_line(exc) or '(no message)'} (a bug in snn-verify; "
+          f"run with --debug or {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
+    return EXIT_INTERNAL
+
+
 def main(argv=None):
-    """Entry point of ``python verify.py`` and the ``snn-verify`` console script."""
-    parser = build_parser()
+    """Entry point of ``python verify.py`` and the ``snn-verify`` console script.
+
+    Whose fault an error is decides the exit status (:mod:`snn_verify.errors`): the user's bad
+    input (an :class:`~snn_verify.errors.InputError`, a path that cannot be read or written)
+    is one line and exit 2; anything else is an internal error, one line and exit 70."""
+    args = None
     try:
+        parser = build_parser()
         args = parser.parse_args(argv)
         result = args.func(args)
-    except UsageError as exc:
-        print(f"verify.py: error: {exc}", file=sys.stderr)
+    except InputError as exc:  # the user's input, from the argument types, loaders, validators
+        print(f"verify.py: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("verify.py: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, ArithmeticError) as exc:  # domain errors, no fixed point, precision
-        print(f"verify.py: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except OSError as exc:  # a path given on the command line that cannot be read or written
         print(f"verify.py: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Exception as exc:  # noqa: BLE001 -- anything else is ours, not the input's
+        return internal_error(exc, _debugging(args, argv))
     try:  # every handler returns a result object: to_json(), render(), exit_code
-        print(json.dumps(result.to_json(), indent=2, default=str) if getattr(args, "json", False)
-              else result.render())
+        text = (json.dumps(result.to_json(), indent=2, default=str) if getattr(args, "json", False)
+                else result.render())
+    except Exception as exc:  # noqa: BLE001 -- rendering a result is ours too
+        return internal_error(exc, _debugging(args, argv))
+    try:
+        print(text)
         sys.stdout.flush()
     except BrokenPipeError:  # e.g. piped into head: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

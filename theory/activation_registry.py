@@ -74,6 +74,7 @@ import mpmath
 import numpy as np
 
 from .parameters import ALPHA01, LAMBDA01
+from snn_verify.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -379,7 +380,7 @@ def get(name):
     try:
         return ACTS[key]
     except KeyError:
-        raise ValueError(f"unknown activation {name!r}; known: {', '.join(ACTS)}") from None
+        raise InputError(f"unknown activation {name!r}; known: {', '.join(ACTS)}") from None
 
 
 # the module-level float defaults agree with theory.parameters (checked at import)

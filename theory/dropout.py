@@ -31,14 +31,15 @@ from dataclasses import dataclass
 
 from .parameters import solve_parameters
 from .precision import evaluate, to_decimal
+from snn_verify.errors import InputError
 
 
 def affine_correction(q, alpha_prime, mean=0.0, var=1.0):
     """``(a, b)`` for keep probability ``q`` in (0, 1] (works for float and mpf)."""
     if not 0 < q <= 1:
-        raise ValueError(f"keep probability q must be in (0, 1] (got {q})")
+        raise InputError(f"keep probability q must be in (0, 1] (got {q})")
     if not var > 0:
-        raise ValueError(f"var must be > 0 (got {var})")
+        raise InputError(f"var must be > 0 (got {var})")
     a = (var / (q * (var + (1 - q) * (alpha_prime - mean) ** 2))) ** 0.5
     b = mean - a * (q * mean + (1 - q) * alpha_prime)
     return a, b
@@ -67,7 +68,7 @@ def alpha_dropout(rate, mean=0, var=1, omega=0, tau=1, digits=50):
     """
     rate_f = float(rate)
     if not 0 <= rate_f < 1:
-        raise ValueError(f"dropout rate must be in [0, 1) (got {rate})")
+        raise InputError(f"dropout rate must be in [0, 1) (got {rate})")
     alpha, lambda_ = solve_parameters(mean, var, omega, tau, digits=digits + 5)
 
     def here(rate_, mean_, var_):

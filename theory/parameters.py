@@ -37,10 +37,12 @@ import mpmath
 
 from .kernels import make_kernels
 from .precision import evaluate, to_decimal, to_mpf
+from snn_verify.errors import InputError
 
 
-class NoFixedPointError(ValueError):
-    """No SELU parameters (alpha > 0, lambda > 0) give the requested fixed point."""
+class NoFixedPointError(InputError):
+    """No SELU parameters (alpha > 0, lambda > 0) give the requested fixed point: the
+    question has no answer, so it is the input's fault (exit 2 on the command line)."""
 
 
 def _blocks(m, s):
@@ -146,7 +148,7 @@ def solve_parameters(mean=0, var=1, omega=0, tau=1, digits=50, all_solutions=Fal
     """
     for name, v in (("var", var), ("tau", tau)):
         if not to_mpf(v) > 0:
-            raise ValueError(f"{name} must be > 0 (got {v})")
+            raise InputError(f"{name} must be > 0 (got {v})")
 
     def solve(mean_, var_, omega_, tau_):
         tol = mpmath.mpf(10) ** (-(mpmath.mp.dps - 5))

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from snn_verify.errors import InputError
+
 #: outputs of the generated ``moments_<form>`` functions
 MOMENT_OUTPUTS = ("mean", "var")
 #: outputs of ``moments_d1_<form>``: the moments and their first partials in m and s2
@@ -82,7 +84,7 @@ def code(name):
     try:
         return NAMES.index(name)
     except ValueError:
-        raise ValueError(f"unknown quantity {name!r}; known: {', '.join(NAMES)}") from None
+        raise InputError(f"unknown quantity {name!r}; known: {', '.join(NAMES)}") from None
 
 
 def get(name):

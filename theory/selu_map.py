@@ -36,9 +36,10 @@ import numpy as np
 from .kernels import make_kernels
 from .parameters import ALPHA01, LAMBDA01, alpha01, lambda01
 from .precision import evaluate
+from snn_verify.errors import InputError
 
 
-class DomainError(ValueError):
+class DomainError(InputError):
     """An argument outside the map's domain (nu*tau must be > 0 and everything finite)."""
 
 

@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 import mpmath
 import numpy as np
 
+from snn_verify.errors import InputError
 from snn_verify.theory.dropout import alpha_dropout as dropout_theory
 from snn_verify.theory.dropout import dropped_moments
 from snn_verify.theory.parameters import alpha01_lambda01
@@ -629,7 +630,7 @@ def check_implementation(impl, samples=SAMPLES, seed=0, progress=None, chunk=CHU
 def check_frameworks(samples=SAMPLES, seed=0, implementations=None, progress=None):
     """:class:`FrameworksResult` for every installed implementation (or the given ones)."""
     if samples < 2:
-        raise ValueError(f"samples must be at least 2 (got {samples})")
+        raise InputError(f"samples must be at least 2 (got {samples})")
     t0 = time.perf_counter()
     skipped = []
     if implementations is None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from snn_verify.errors import InputError
 from snn_verify.proofs.claims import VARIABLES, Box
 from snn_verify.theory import numbers
 from snn_verify.theory.jacobian import spectral_norm as _spectral_norm_np
@@ -158,13 +159,13 @@ def grid_extrema(quantity, box, points=None, shape=None, plane=None, backend="au
     ``keep_plane`` also the plotting plane).
     """
     if quantity not in GRID_QUANTITIES:
-        raise ValueError(f"unknown quantity {quantity!r}; known: {', '.join(GRID_QUANTITIES)}")
+        raise InputError(f"unknown quantity {quantity!r}; known: {', '.join(GRID_QUANTITIES)}")
     ivs = _intervals(box)
     Box(*ivs)  # validates: ordered intervals, nu > 0 and tau > 0
     be = get_backend(backend)
     shape = tuple(int(n) for n in shape) if shape is not None else grid_shape(ivs, points or be.default_grid_points)
     if len(shape) != 4 or min(shape) < 1:
-        raise ValueError(f"shape must be four positive counts (got {shape})")
+        raise InputError(f"shape must be four positive counts (got {shape})")
     plane = tuple(plane or default_plane(shape))
     order = [VARIABLES.index(v) for v in plane] + [v for v in range(4) if VARIABLES[v] not in plane]
     slots = np.array([order.index(v) for v in range(4)], dtype=np.int64)

@@ -52,6 +52,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from snn_verify.errors import InputError
 from snn_verify.theory.selu_map import moment_map
 
 from ..claims import Box, Claim
@@ -86,15 +87,15 @@ def _read_torch(path):
     try:
         import torch
     except ImportError:
-        raise ValueError(f"{path}: a PyTorch file, and torch is not installed") from None
+        raise InputError(f"{path}: a PyTorch file, and torch is not installed") from None
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise ValueError(f"{path}: not a PyTorch state_dict ({type(exc).__name__})") from None
+        raise InputError(f"{path}: not a PyTorch state_dict ({type(exc).__name__})") from None
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
         obj = obj["state_dict"]
     if not isinstance(obj, dict):
-        raise ValueError(f"{path}: not a PyTorch state_dict (a {type(obj).__name__})")
+        raise InputError(f"{path}: not a PyTorch state_dict (a {type(obj).__name__})")
     return [(str(k), v.detach().cpu().double().numpy()) for k, v in obj.items() if isinstance(v, torch.Tensor)]
 
 
@@ -113,14 +114,14 @@ def _kind(path):
             return "torch" if any(n.endswith("data.pkl") for n in z.namelist()) else "npz"
     if len(head) == 9 and head[8:9] == b"{":
         return "safetensors"
-    raise ValueError(f"{path}: not an array archive (.npz, .safetensors or a PyTorch state_dict)")
+    raise InputError(f"{path}: not an array archive (.npz, .safetensors or a PyTorch state_dict)")
 
 
 def read_arrays(path):
-    """``[(name, array)]`` from an archive, in file order.  Raises ``ValueError`` (one line)
+    """``[(name, array)]`` from an archive, in file order.  Raises ``InputError`` (one line)
     for a file that is not an array archive; ``OSError`` when it cannot be read."""
     if not os.path.isfile(path):
-        raise ValueError(f"{path}: no such file")
+        raise InputError(f"{path}: no such file")
     kind = _kind(path)
     try:
         if kind == "npz":
@@ -137,11 +138,11 @@ def read_arrays(path):
     except ValueError as exc:
         if str(exc).startswith(path):
             raise
-        raise ValueError(f"{path}: not an array archive ({kind}: {str(exc).splitlines()[0][:120]})") from None
+        raise InputError(f"{path}: not an array archive ({kind}: {str(exc).splitlines()[0][:120]})") from None
     except Exception as exc:          # zipfile.BadZipFile, SafetensorError, pickle errors
-        raise ValueError(f"{path}: not an array archive ({kind}: {type(exc).__name__})") from None
+        raise InputError(f"{path}: not an array archive ({kind}: {type(exc).__name__})") from None
     if not arrays:
-        raise ValueError(f"{path}: no arrays in the file")
+        raise InputError(f"{path}: no arrays in the file")
     return kind, [(name, np.asarray(a)) for name, a in arrays]
 
 
@@ -173,11 +174,11 @@ def choose_layout(kind, names, shapes, layout="auto"):
     """``(layout, how)``: the layout used and why."""
     if layout != "auto":
         if not _chains(shapes, layout):
-            raise ValueError(f"mismatched shapes: {_shape_text(names, shapes)} do not chain as {layout}")
+            raise InputError(f"mismatched shapes: {_shape_text(names, shapes)} do not chain as {layout}")
         return layout, "given"
     fits = [lay for lay in ("out-in", "in-out") if _chains(shapes, lay)]
     if not fits:
-        raise ValueError(f"mismatched shapes: {_shape_text(names, shapes)} chain neither as (out, in) nor as (in, out)")
+        raise InputError(f"mismatched shapes: {_shape_text(names, shapes)} chain neither as (out, in) nor as (in, out)")
     if len(fits) == 1:
         return fits[0], "consecutive shapes chain only this way"
     if kind in ("torch", "safetensors"):
@@ -207,18 +208,18 @@ def load_network(path, layers=None, layout="auto"):
     matrix, mismatched shapes, non-finite weights, a unit without weights, and weights whose
     sums omega, tau are not normal doubles (:func:`check_sums`)."""
     if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)} (got {layout!r})")
+        raise InputError(f"layout must be one of {', '.join(LAYOUTS)} (got {layout!r})")
     kind, arrays = read_arrays(path)
     try:
         pattern = re.compile(layers) if layers else None
     except re.error as exc:
-        raise ValueError(f"--layers: bad pattern {layers!r}: {exc}") from None
+        raise InputError(f"--layers: bad pattern {layers!r}: {exc}") from None
     chosen, vectors = [], []
     for i, (name, a) in enumerate(arrays):
         if pattern is not None:
             if pattern.search(name):
                 if a.ndim != 2:
-                    raise ValueError(f"{name}: shape {a.shape} is not 2-D (a weight matrix is)")
+                    raise InputError(f"{name}: shape {a.shape} is not 2-D (a weight matrix is)")
                 chosen.append((i, name, a))
             elif a.ndim == 1:
                 vectors.append((i, name, a))
@@ -228,18 +229,18 @@ def load_network(path, layers=None, layout="auto"):
         elif a.ndim == 1:
             vectors.append((i, name, a))
         elif a.ndim > 2:
-            raise ValueError(f"{name}: shape {a.shape} is not 2-D (inspect reads feed-forward nets; "
+            raise InputError(f"{name}: shape {a.shape} is not 2-D (inspect reads feed-forward nets; "
                              f"--layers PATTERN selects the weight matrices)")
     if not chosen:
-        raise ValueError(f"{path}: no 2-D weight matrix" + (f" matches {layers!r}" if layers else ""))
+        raise InputError(f"{path}: no 2-D weight matrix" + (f" matches {layers!r}" if layers else ""))
     for _, name, a in chosen:
         if a.size == 0:
-            raise ValueError(f"layer {name} has no weights (empty array, shape {a.shape})")
+            raise InputError(f"layer {name} has no weights (empty array, shape {a.shape})")
     for _, name, a in chosen + vectors:
         if not np.issubdtype(a.dtype, np.number) or np.iscomplexobj(a):
-            raise ValueError(f"{name}: dtype {a.dtype} is not real")
+            raise InputError(f"{name}: dtype {a.dtype} is not real")
         if not np.all(np.isfinite(a)):
-            raise ValueError(f"{name}: NaN or infinite values")
+            raise InputError(f"{name}: NaN or infinite values")
     layout, how = choose_layout(kind, [n for _, n, _ in chosen], [a.shape for _, _, a in chosen], layout)
     out = []
     for i, name, a in chosen:
@@ -247,11 +248,11 @@ def load_network(path, layers=None, layout="auto"):
         w = w if layout == "out-in" else w.T
         dead = np.flatnonzero(~np.any(w != 0, axis=1))
         if dead.size:
-            raise ValueError(f"{name}: unit {dead[0]} has all-zero incoming weights (tau = 0; g needs tau > 0)")
+            raise InputError(f"{name}: unit {dead[0]} has all-zero incoming weights (tau = 0; g needs tau > 0)")
         check_sums(name, w)
         bias_name, bias = _bias_for(name, vectors, w.shape[0], i)
         if bias is not None and bias.shape[0] != w.shape[0]:
-            raise ValueError(f"mismatched shapes: bias {bias_name} {bias.shape} for {name} with {w.shape[0]} units")
+            raise InputError(f"mismatched shapes: bias {bias_name} {bias.shape} for {name} with {w.shape[0]} units")
         out.append(Layer(name, w, bias_name, None if bias is None else np.asarray(bias, dtype=np.float64)))
     return kind, layout, how, out
 
@@ -277,12 +278,12 @@ def check_sums(name, w):
         ends = np.concatenate([omega - err_o, omega + err_o, tau + err_t])
         largest = float(np.abs(w).max())
     if not np.all(np.isfinite(ends)):
-        raise ValueError(f"{name}: weights too large: a unit's tau (its sum of squared weights) overflows float64 "
+        raise InputError(f"{name}: weights too large: a unit's tau (its sum of squared weights) overflows float64 "
                          f"(largest |w| = {largest:.3g}; tau must stay below 1.8e308)")
     small = np.flatnonzero(tau < np.finfo(np.float64).tiny)
     if small.size:
         j = int(small[0])
-        raise ValueError(f"{name}: weights too small: unit {j}'s tau (its sum of squared weights, "
+        raise InputError(f"{name}: weights too small: unit {j}'s tau (its sum of squared weights, "
                          f"largest |w| = {float(np.abs(w[j]).max()):.3g}) underflows float64 "
                          f"(below {np.finfo(np.float64).tiny:.3g}, the least normal double)")
 

@@ -19,6 +19,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from snn_verify.errors import InputError
+
 from ..evidence.tube_montecarlo import SAMPLES, forward
 from .inspect_weights import load_network
 from ..rigorous import tube as engine
@@ -72,7 +74,7 @@ def evidence(result, weights, samples=SAMPLES, seed=0, data=None):
 def read_data(path, max_rows=10 ** 6):
     """A data matrix (rows = samples, columns = features) from ``.npy``, ``.npz`` (its one
     2-D array, or the first), or ``.csv``/``.txt`` (numbers, comma or whitespace separated;
-    a header line is skipped).  Raises ``ValueError`` in one line for a bad file."""
+    a header line is skipped).  Raises :class:`~snn_verify.errors.InputError` in one line for a bad file."""
     lower = str(path).lower()
     try:
         if lower.endswith(".npy"):
@@ -92,13 +94,13 @@ def read_data(path, max_rows=10 ** 6):
     except OSError:
         raise
     except Exception as exc:
-        raise ValueError(f"{path}: not a data matrix ({type(exc).__name__}: {str(exc).splitlines()[0][:100]})") from None
+        raise InputError(f"{path}: not a data matrix ({type(exc).__name__}: {str(exc).splitlines()[0][:100]})") from None
     x = np.asarray(x)
     if x.ndim != 2 or x.shape[0] < 2 or not np.issubdtype(x.dtype, np.number):
-        raise ValueError(f"{path}: a 2-D numeric matrix with at least 2 rows expected, got shape {x.shape}")
+        raise InputError(f"{path}: a 2-D numeric matrix with at least 2 rows expected, got shape {x.shape}")
     x = x[:max_rows].astype(np.float64)
     if not np.all(np.isfinite(x)):
-        raise ValueError(f"{path}: NaN or infinite values")
+        raise InputError(f"{path}: NaN or infinite values")
     return x
 
 
@@ -135,7 +137,7 @@ def run(path, input_mean="0", input_var=("1", "1"), target_mean=engine.TARGET_ME
     weights, spec = load(path, layers, layout)
     x = read_data(data) if data else None
     if x is not None and x.shape[1] != weights[0][0].shape[1]:
-        raise ValueError(f"{data}: {x.shape[1]} features, the network takes {weights[0][0].shape[1]}")
+        raise InputError(f"{data}: {x.shape[1]} features, the network takes {weights[0][0].shape[1]}")
     r = engine.run_tube(weights, input_mean, input_var, target_mean, target_var, scope, spec=spec,
                         input_box=None if x is None else data_box(x, data_margin), dropout=dropout)
     t1 = time.perf_counter()

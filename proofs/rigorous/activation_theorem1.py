@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 
 from flint import acb, arb, ctx
 
+from snn_verify.errors import InputError
 from snn_verify.theory.activation_registry import get as get_activation, get_primitives
 
 from .activations import constants
@@ -61,6 +62,11 @@ M_WEIGHT = 16
 TOL = 2.0 ** -40
 
 
+class NoConstants(InputError, ArithmeticError):
+    """The activation has no self-normalising constants: the question asked of it has no
+    answer, so it is the input's fault (exit 2); an ``ArithmeticError`` too, as before."""
+
+
 class _Family:
     """``phi = lambda (f - beta)`` (or ``lambda f_alpha``: ``beta = 0``) with balls."""
 
@@ -68,7 +74,7 @@ class _Family:
         self.tol = TOL if tol is None else tol
         c = constants(name)
         if not c.exists:
-            raise ArithmeticError(f"{name}: no self-normalising constants")
+            raise NoConstants(f"{name}: no self-normalising constants")
         self.name, self.c = name, c
         self.act = get_activation(name if c.family == "scale-shift" else "elu")
         self.lam = arb(c.values["lambda"])
@@ -305,7 +311,7 @@ def point(name, mu, omega, nu, tau, prec=128):
         fam = _Family(name, tol=2.0 ** -(prec - 8))
         vals = [arb(str(v)) for v in (mu, omega, nu, tau)]
         if not vals[2] * vals[3] > 0:
-            raise ValueError("nu * tau must be > 0")
+            raise InputError("nu * tau must be > 0")
         mean, var, J = fam.map(*vals)
         return PointResult(name, {"mu": str(mu), "omega": str(omega), "nu": str(nu), "tau": str(tau)},
                            mean.str(25), var.str(25), [[v.str(20) for v in row] for row in J],

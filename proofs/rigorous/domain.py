@@ -39,6 +39,8 @@ SECONDS = 10.0
 KINDS = ("mu-nu", "omega-tau")
 
 
+from snn_verify.errors import InputError
+
 def _fmt(x):
     return f"{Decimal(x):.{DIGITS}g}"
 
@@ -139,9 +141,9 @@ def grow(kind="omega-tau", theorem=1, workers=1, progress=None, steps_per_side=S
     import time
 
     if kind not in KINDS:
-        raise ValueError(f"unknown domain kind {kind!r}; known: {', '.join(KINDS)}")
+        raise InputError(f"unknown domain kind {kind!r}; known: {', '.join(KINDS)}")
     if kind == "mu-nu" and theorem != 1:
-        raise ValueError("the mu-nu domain is Theorem 1's (use --theorem 1)")
+        raise InputError("the mu-nu domain is Theorem 1's (use --theorem 1)")
     t0 = time.perf_counter()
     starts = dict(SIDES[kind])
     if kind == "omega-tau":

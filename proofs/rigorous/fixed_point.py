@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass
 import mpmath
 from flint import arb
 
+from snn_verify.errors import InputError
+
 from .ball import at_working_precision, decimal_ball, interval_ball, lower_float, upper_float
 from .ball import moment_enclosure
 from .interval import ms_balls, spectral_norm_parts
@@ -44,11 +46,17 @@ def _newton_centre(omega, tau, digits=CENTRE_DIGITS, dropout=""):
     digits by Newton's method on ``g(x) - x`` (mpmath)."""
     from snn_verify.theory.jacobian import point_mp
     from snn_verify.theory.parameters import alpha01, lambda01
+    from snn_verify.theory.selu_map import DomainError
 
     x = [mpmath.mpf(0), mpmath.mpf(1)]
     with mpmath.workdps(digits + 10):
         for _ in range(60):
-            p = point_mp(x[0], omega, x[1], tau, digits=digits + 5)
+            try:
+                p = point_mp(x[0], omega, x[1], tau, digits=digits + 5)
+            except DomainError:
+                raise InputError(f"no fixed point found at omega = {omega}, tau = {tau}: Newton's method from "
+                                 f"(mu, nu) = (0, 1) left the domain (mu = {mpmath.nstr(x[0], 5)}, "
+                                 f"nu = {mpmath.nstr(x[1], 5)}; nu must stay > 0)") from None
             (a, b), (c, d) = p["jacobian"]
             mean, var = p["mean"], p["variance"]
             if dropout:

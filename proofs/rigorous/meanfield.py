@@ -67,6 +67,8 @@ from fractions import Fraction
 import mpmath
 from flint import arb, ctx
 
+from snn_verify.errors import InputError
+
 from .trusted import (PREC, at_working_precision, decimal_ball, digest, generated, generated_digest,
                       parameters)
 
@@ -138,15 +140,15 @@ class Setting:
 
 def canonical(text):
     """The decimal text of ``text`` in the certificate's form (``".5"`` -> ``"0.5"``,
-    ``"1e-1"`` -> ``"0.1"``); :class:`ValueError` if it is not a finite decimal."""
+    ``"1e-1"`` -> ``"0.1"``); :class:`~snn_verify.errors.InputError` if it is not a finite decimal."""
     from decimal import InvalidOperation
 
     try:
         d = Decimal(str(text).strip())
     except InvalidOperation:
-        raise ValueError(f"not a decimal number: {text!r}") from None
+        raise InputError(f"not a decimal number: {text!r}") from None
     if not d.is_finite():
-        raise ValueError(f"not a finite number: {text!r}")
+        raise InputError(f"not a finite number: {text!r}")
     return format(d.normalize(), "f") if d == d.to_integral_value() and abs(d) < 10 ** 6 else str(d)
 
 
@@ -425,7 +427,7 @@ def certify_row(sw2="1", sb2="0", alpha=(), lambda_=(), correlation=True):
     setting = Setting(canonical(sw2), canonical(sb2), tuple(alpha), tuple(lambda_))
     sw2_b, sb2_b, lam, al = setting.balls()
     if not (sw2_b > 0 and sb2_b >= 0):
-        raise ValueError("s_w^2 > 0 and s_b^2 >= 0 expected")
+        raise InputError("s_w^2 > 0 and s_b^2 >= 0 expected")
     mono = sw2_b * lam * lam * (arb(1) / 2 - al * al / 16)
     if not mono > 0:
         raise ArithmeticError("F increasing not certified")
@@ -550,7 +552,7 @@ def phase_point(sb2, half_width=PHASE_HALF_WIDTH):
     from snn_verify.theory.meanfield import chi1
 
     if not float(sb2) > 0:
-        raise ValueError("phase points are for s_b^2 > 0 (at s_b^2 = 0, q* -> 0 where chi_1 -> 1)")
+        raise InputError("phase points are for s_b^2 > 0 (at s_b^2 = 0, q* -> 0 where chi_1 -> 1)")
     centre = brentq(lambda a: chi1(a, float(sb2)) - 1, 0.5, 1.6, xtol=1e-16)
     w = half_width
     for _ in range(8):

@@ -30,6 +30,8 @@ import sys
 
 import numpy as np
 
+from snn_verify.errors import InputError
+
 from .base import Backend
 
 __all__ = ["DEVICES", "Backend", "BackendUnavailable", "cuda_available", "cuda_problem", "get_backend"]
@@ -37,7 +39,7 @@ __all__ = ["DEVICES", "Backend", "BackendUnavailable", "cuda_available", "cuda_p
 DEVICES = ("auto", "cpu", "cuda")
 
 
-class BackendUnavailable(ValueError):
+class BackendUnavailable(InputError):
     """The requested backend cannot run here (no CUDA GPU)."""
 
 
@@ -60,7 +62,7 @@ def get_backend(name="auto"):
     ``"auto"`` never turns a working CPU run into a crash: where CUDA is seen but its kernels
     fail to compile or to run, it warns once on stderr and returns the CPU backend."""
     if name not in DEVICES:
-        raise ValueError(f"unknown device {name!r}; choose from {', '.join(DEVICES)}")
+        raise InputError(f"unknown device {name!r}; choose from {', '.join(DEVICES)}")
     if name == "auto":
         if not cuda_available():
             return _backend("cpu")

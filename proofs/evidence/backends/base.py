@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from snn_verify.errors import InputError
+
 from . import device
 
 #: the two ways to apply a layer (see the module docstring)
@@ -156,10 +158,10 @@ class Backend:
         """
         spread = tau / n_in - (omega / n_in) ** 2
         if spread <= 0:
-            raise ValueError(f"need tau > omega^2/n (got omega={omega}, tau={tau}, n={n_in})")
+            raise InputError(f"need tau > omega^2/n (got omega={omega}, tau={tau}, n={n_in})")
         if exact:
             if n_in < 2:
-                raise ValueError("exactly normalised rows need at least 2 inputs")
+                raise InputError("exactly normalised rows need at least 2 inputs")
             s1, s2 = self._weight_row_sums(key, n_out, n_in)
             centre = (s1 / n_in).astype(np.float32)
             scale = np.sqrt(spread * n_in / (s2 - s1 * s1 / n_in)).astype(np.float32)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from snn_verify.errors import InputError
 from snn_verify.theory.dropout import affine_correction, dropped_moments
 from snn_verify.theory.parameters import ALPHA01, LAMBDA01
 
@@ -50,7 +51,7 @@ def init_moments(init, n_in, n_out, omega=0.0, tau=1.0):
         return 0.0, 2.0 * n_in / (n_in + n_out), False
     if init == "small":
         return 0.0, n_in * SMALL_STD**2, False
-    raise ValueError(f"unknown initialisation {init!r}; known: {', '.join(INITS)}")
+    raise InputError(f"unknown initialisation {init!r}; known: {', '.join(INITS)}")
 
 
 class Layer:
@@ -63,7 +64,7 @@ class Layer:
     def __init__(self, be, seed, layer, n_in, n_out, init="normalized", omega=0.0, tau=1.0, stream=WEIGHTS,
                  path="auto"):
         if path not in ("auto",) + PATHS:
-            raise ValueError(f"unknown path {path!r}; known: auto, {', '.join(PATHS)}")
+            raise InputError(f"unknown path {path!r}; known: auto, {', '.join(PATHS)}")
         self.be, self.n_in, self.n_out = be, n_in, n_out
         self.omega, self.tau, exact = init_moments(init, n_in, n_out, omega, tau)
         self.key = derive_key(seed, stream, layer)
@@ -144,10 +145,10 @@ def dropout_constants(mode, rate):
     units take 0, kept ones are scaled by 1/q.
     """
     if not 0 <= rate < 1:
-        raise ValueError(f"dropout rate must be in [0, 1) (got {rate})")
+        raise InputError(f"dropout rate must be in [0, 1) (got {rate})")
     if mode == "none" or rate == 0:
         if mode not in DROPOUT_MODES:
-            raise ValueError(f"unknown dropout {mode!r}; known: {', '.join(DROPOUT_MODES)}")
+            raise InputError(f"unknown dropout {mode!r}; known: {', '.join(DROPOUT_MODES)}")
         return None
     q = 1.0 - rate
     if mode == "alpha":
@@ -155,7 +156,7 @@ def dropout_constants(mode, rate):
         return q, ALPHA_PRIME, float(a), float(b)
     if mode == "standard":
         return q, 0.0, 1.0 / q, 0.0
-    raise ValueError(f"unknown dropout {mode!r}; known: {', '.join(DROPOUT_MODES)}")
+    raise InputError(f"unknown dropout {mode!r}; known: {', '.join(DROPOUT_MODES)}")
 
 
 def dropout_moments(mode, rate, mean, var):
@@ -186,16 +187,16 @@ def chi1_quad(*args):
 
 def check_arguments(dist=None, init=None, act=None, sizes=(), samples=None):
     if samples is not None and int(samples) < 2:
-        raise ValueError(f"samples must be >= 2 for standard errors (got {samples})")
+        raise InputError(f"samples must be >= 2 for standard errors (got {samples})")
     if dist is not None and dist not in DISTRIBUTIONS:
-        raise ValueError(f"unknown input distribution {dist!r}; known: {', '.join(DISTRIBUTIONS)}")
+        raise InputError(f"unknown input distribution {dist!r}; known: {', '.join(DISTRIBUTIONS)}")
     if init is not None:
         init_moments(init, 2, 2)
     if act is not None:
         get_activation(act)
     for name, v in sizes:
         if int(v) < 1:
-            raise ValueError(f"{name} must be >= 1 (got {v})")
+            raise InputError(f"{name} must be >= 1 (got {v})")
 
 
 

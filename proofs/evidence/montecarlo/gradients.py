@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from snn_verify.errors import InputError
+
 from ..backends.device import derive_key
 from ..results import Result, seconds_text
 from . import blocks
@@ -59,8 +61,8 @@ class GradientsResult(Result):
 
 
 def parse_configs(text):
-    """``"selu:lecun,relu:he"`` -> ``[("selu", "lecun"), ("relu", "he")]`` (ValueError on an item
-    without ``:``).
+    """``"selu:lecun,relu:he"`` -> ``[("selu", "lecun"), ("relu", "he")]`` (:class:`~snn_verify.errors.InputError` on an
+    item without ``:``).
 
     >>> parse_configs("selu:lecun, tanh:xavier")
     [('selu', 'lecun'), ('tanh', 'xavier')]
@@ -69,7 +71,7 @@ def parse_configs(text):
     for item in text.split(","):
         act, _, init = item.strip().partition(":")
         if not init:
-            raise ValueError(f"--configs: expected ACTIVATION:INIT, got {item!r}")
+            raise InputError(f"--configs: expected ACTIVATION:INIT, got {item!r}")
         configs.append((act, init))
     return configs
 

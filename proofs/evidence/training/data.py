@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from snn_verify.errors import InputError
+
 #: the data set that stands in for MNIST in Figure 1 and the drift experiment
 FIGURE1_DATASET = "digits"
 #: scikit-learn's bundled classification sets, the default UCI collection
@@ -58,10 +60,10 @@ class Dataset:
 
     def __post_init__(self):
         if self.x.ndim != 2 or len(self.x) != len(self.y) or len(self.y) < 2:
-            raise ValueError(f"{self.name}: need a (rows, features) table with one label per row "
+            raise InputError(f"{self.name}: need a (rows, features) table with one label per row "
                              f"(got {self.x.shape} features and {len(self.y)} labels)")
         if not np.all(np.isfinite(self.x)):
-            raise ValueError(f"{self.name}: features contain non-finite values")
+            raise InputError(f"{self.name}: features contain non-finite values")
 
 
 def _dataset(name, x, labels):
@@ -77,7 +79,7 @@ def builtin(name):
     loaders = {"digits": datasets.load_digits, "iris": datasets.load_iris, "wine": datasets.load_wine,
                "breast_cancer": datasets.load_breast_cancer}
     if name not in loaders:
-        raise ValueError(f"unknown bundled data set {name!r}; known: {', '.join(loaders)}")
+        raise InputError(f"unknown bundled data set {name!r}; known: {', '.join(loaders)}")
     bunch = loaders[name]()
     return _dataset(name, bunch.data, bunch.target)
 
@@ -91,7 +93,7 @@ def _open(path):
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as exc:
-            raise ValueError(f"{path}: broken gzip file ({exc})") from None
+            raise InputError(f"{path}: broken gzip file ({exc})") from None
     return raw
 
 
@@ -106,16 +108,16 @@ def read_idx(path):
     """
     raw = _open(path)
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_TYPES or raw[3] == 0:
-        raise ValueError(f"{path}: not an idx file (bad magic number)")
+        raise InputError(f"{path}: not an idx file (bad magic number)")
     ndim = raw[3]
     if len(raw) < 4 + 4 * ndim:
-        raise ValueError(f"{path}: idx header truncated")
+        raise InputError(f"{path}: idx header truncated")
     shape = tuple(int(v) for v in np.frombuffer(raw, ">i4", ndim, 4))
     dtype = np.dtype(IDX_TYPES[raw[2]])
     need = int(np.prod(shape)) * dtype.itemsize
     body = raw[4 + 4 * ndim:]
     if len(body) != need:
-        raise ValueError(f"{path}: idx body has {len(body)} bytes, the header says {need}")
+        raise InputError(f"{path}: idx body has {len(body)} bytes, the header says {need}")
     return np.frombuffer(body, dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
@@ -136,10 +138,10 @@ def load_mnist(folder):
     """MNIST's training set from ``folder`` (idx files, optionally gzipped), pixels / 255."""
     images, labels = (_find(folder, stems) for stems in MNIST_FILES)
     if images is None or labels is None:
-        raise ValueError(f"{folder}: no MNIST idx files ({MNIST_FILES[0][0]}, {MNIST_FILES[1][0]})")
+        raise InputError(f"{folder}: no MNIST idx files ({MNIST_FILES[0][0]}, {MNIST_FILES[1][0]})")
     x, y = read_idx(images), read_idx(labels)
     if x.ndim < 2 or y.ndim != 1 or len(x) != len(y):
-        raise ValueError(f"{folder}: MNIST images {x.shape} and labels {y.shape} do not match")
+        raise InputError(f"{folder}: MNIST images {x.shape} and labels {y.shape} do not match")
     return _dataset("mnist", x.reshape(len(x), -1) / 255.0, y)
 
 
@@ -167,9 +169,9 @@ def read_cifar_batch(path):
             batch = _ArrayUnpickler(fh, encoding="bytes").load()
         data, labels = np.asarray(batch[b"data"]), np.asarray(batch[b"labels"])
     except (pickle.UnpicklingError, EOFError, KeyError, TypeError, AttributeError, IndexError) as exc:
-        raise ValueError(f"{path}: not a CIFAR-10 python batch ({type(exc).__name__}: {exc})") from None
+        raise InputError(f"{path}: not a CIFAR-10 python batch ({type(exc).__name__}: {exc})") from None
     if data.ndim != 2 or data.shape[1] != 3072 or labels.shape != (len(data),):
-        raise ValueError(f"{path}: CIFAR-10 batch with data {data.shape} and labels {labels.shape}")
+        raise InputError(f"{path}: CIFAR-10 batch with data {data.shape} and labels {labels.shape}")
     return data, labels
 
 
@@ -177,7 +179,7 @@ def load_cifar10(folder):
     """CIFAR-10's training batches found in ``folder`` (at least one), pixels / 255."""
     paths = [os.path.join(folder, b) for b in CIFAR_BATCHES if os.path.isfile(os.path.join(folder, b))]
     if not paths:
-        raise ValueError(f"{folder}: no CIFAR-10 batches (data_batch_1 ... data_batch_5)")
+        raise InputError(f"{folder}: no CIFAR-10 batches (data_batch_1 ... data_batch_5)")
     parts = [read_cifar_batch(p) for p in paths]
     return _dataset("cifar10", np.concatenate([d for d, _ in parts]) / 255.0,
                     np.concatenate([lab for _, lab in parts]))
@@ -192,18 +194,18 @@ def read_csv(path):
         rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
     name = os.path.splitext(os.path.basename(path))[0]
     if not rows:
-        raise ValueError(f"{path}: empty CSV file")
+        raise InputError(f"{path}: empty CSV file")
     try:
         np.asarray(rows[0][:-1], dtype=float)
     except ValueError:
         rows = rows[1:]                                          # a header row
     width = {len(r) for r in rows}
     if len(width) != 1 or min(width) < 2:
-        raise ValueError(f"{path}: rows need the same number of columns, at least 2 (got {sorted(width)})")
+        raise InputError(f"{path}: rows need the same number of columns, at least 2 (got {sorted(width)})")
     try:
         x = np.asarray([r[:-1] for r in rows], dtype=float)
     except ValueError as exc:
-        raise ValueError(f"{path}: a feature is not a number ({exc})") from None
+        raise InputError(f"{path}: a feature is not a number ({exc})") from None
     labels = [r[-1].strip() for r in rows]
     return _dataset(name, x, labels)
 
@@ -214,7 +216,7 @@ def load_csv_folder(path):
         return [read_csv(path)]
     files = sorted(f for f in os.listdir(path) if f.lower().endswith(".csv"))
     if not files:
-        raise ValueError(f"{path}: no .csv files")
+        raise InputError(f"{path}: no .csv files")
     return [read_csv(os.path.join(path, f)) for f in files]
 
 
@@ -222,14 +224,14 @@ def load(path):
     """The data sets at ``path``: a folder with MNIST idx files, CIFAR-10 batches or CSV files,
     or one CSV file.  Returns a list of :class:`Dataset`."""
     if not os.path.exists(path):
-        raise ValueError(f"--data: no such file or directory: {path}")
+        raise InputError(f"--data: no such file or directory: {path}")
     if os.path.isdir(path):
         if any(_find(path, stems) for stems in MNIST_FILES):
             return [load_mnist(path)]
         if any(os.path.isfile(os.path.join(path, b)) for b in CIFAR_BATCHES):
             return [load_cifar10(path)]
     elif not path.lower().endswith(".csv"):
-        raise ValueError(f"--data: {path} is neither a folder (MNIST idx, CIFAR-10 batches, CSVs) nor a .csv file")
+        raise InputError(f"--data: {path} is neither a folder (MNIST idx, CIFAR-10 batches, CSVs) nor a .csv file")
     return load_csv_folder(path)
 
 

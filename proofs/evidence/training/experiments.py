@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from snn_verify.errors import InputError
+
 from . import data as datasets
 from .stats import average_ranks, inside_fraction, log_roughness, quantiles, roughness, weight_sums
 
@@ -56,13 +58,13 @@ DRIFT = {
 
 
 def require_jax():
-    """Import JAX, optax and flax, or raise ValueError with one line on how to install them."""
+    """Import JAX, optax and flax, or raise InputError with one line on how to install them."""
     try:
         import flax  # noqa: F401
         import jax  # noqa: F401
         import optax  # noqa: F401
     except ImportError as exc:
-        raise ValueError(f"training needs JAX, optax and flax ({exc.name} is missing): "
+        raise InputError(f"training needs JAX, optax and flax ({exc.name} is missing): "
                          "pip install 'snn-verify[train]'") from None
 
 
@@ -78,7 +80,7 @@ def _one_dataset(data, default):
     if data is None:
         return datasets.builtin(default)
     if len(data) != 1:
-        raise ValueError(f"this experiment uses one data set; --data holds {len(data)} "
+        raise InputError(f"this experiment uses one data set; --data holds {len(data)} "
                          f"({', '.join(d.name for d in data[:5])}...)")
     return data[0]
 
@@ -88,7 +90,7 @@ def _methods(methods):
 
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
-        raise ValueError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
+        raise InputError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
     return tuple(methods)
 
 
@@ -96,7 +98,7 @@ def _sizes(table, quick, overrides):
     sizes = dict(table[bool(quick)])
     unknown = set(overrides) - set(sizes)
     if unknown:
-        raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        raise InputError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     sizes.update({k: v for k, v in overrides.items() if v is not None})
     return sizes
 

@@ -32,6 +32,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from snn_verify.errors import InputError
+
 METHODS = ("snn", "relu", "batchnorm", "layernorm", "weightnorm", "highway", "resnet")
 #: Figure 1's two nets
 FIGURE1_METHODS = ("snn", "batchnorm")
@@ -99,7 +101,7 @@ class Net(nn.Module):
     @nn.compact
     def __call__(self, x, train=False, drop=None):
         if self.method not in METHODS:
-            raise ValueError(f"unknown method {self.method!r}; known: {', '.join(METHODS)}")
+            raise InputError(f"unknown method {self.method!r}; known: {', '.join(METHODS)}")
         fill = alpha_prime() if self.method == "snn" else 0.0
         act = jax.nn.selu if self.method == "snn" else jax.nn.relu
         for i in range(self.depth):
