@@ -212,3 +212,139 @@ def test_registry_equals_jax_activations():
                 continue
             ours = ACTS[name].value(P, x)
             assert np.max(np.abs(np.asarray(fn(xs)) - ours) / (1 + np.abs(ours))) < 1e-14, name
+
+
+# --- the registry's activations in the frameworks (verify.py frameworks --activations) -------
+
+from snn_verify.proofs.evidence import frameworks_activations as fa  # noqa: E402
+
+#: activations whose framework functions are correct to a few ulps in float64 and float32
+ACCURATE = ("selu", "elu", "celu", "relu", "leaky_relu", "silu", "mish", "softplus", "tanh", "sigmoid")
+
+
+def _np_impl(activation, fn, label=None, dtypes=("float32", "float64"), params=None):
+    def call(x, dtype):
+        with np.errstate(all="ignore"):
+            return np.asarray(fn(np.asarray(x, dtype=dtype)), dtype=dtype)
+    return fa.Impl("Stub", "0", activation, label or f"stub {activation}", call, dtypes, params or {})
+
+
+def _framework_rows(factory, module):
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not installed")
+    impls, defaults = factory()      # Keras: its backend chosen as verify.py frameworks does
+    return {(r.activation, r.dtype): r for r in fa.check_activations(impls, defaults).rows}, \
+        fa.check_activations(impls[:0], defaults).definitions
+
+
+@pytest.mark.parametrize("factory,module", [(fa._jax, "jax"), (fa._keras, "keras"), (fa._torch, "torch"),
+                                            (fa._tensorflow, "tensorflow")])
+def test_framework_activations_within_stated_ulps(factory, module):
+    """Each framework function that mirrors a registry activation is within 4 ulp of the
+    registry's value (tiny |x| and |x| <= 8; 64 ulp in the tails) in float32 and float64;
+    gelu (erf form) within 128 ulp (XLA's erfc); the tanh form of gelu loses relative accuracy
+    to cancellation for x < -5 but stays within a few eps of max(|phi|, |x|)."""
+    rows, _ = _framework_rows(factory, module)
+    assert rows
+    for (name, dtype), r in rows.items():
+        if name in ACCURATE and not (module == "keras" and name == "tanh" and dtype == "float64"):
+            assert r.status == fa.PASS, r.to_json()
+            assert max(r.max_ulps["tiny"], r.max_ulps["core"]) <= 4 and r.max_ulps["tail"] <= 64, r.to_json()
+        elif name == "gelu":
+            assert r.max_ulps["core"] <= 128 and r.scaled <= 4, r.to_json()
+        elif name == "gelu_tanh":
+            assert r.status in (fa.PASS, fa.LOOSE) and r.scaled <= 8, r.to_json()
+    if module == "keras" and ("tanh", "float64") in rows:
+        # Keras 3.15 (jax backend) computes tanh of float64 in float32: correct, or float32-accurate
+        r = rows[("tanh", "float64")]
+        assert r.status == fa.PASS or (r.status == fa.FAIL and r.max_ulps["core"] <= 2.0 ** 31), r.to_json()
+
+
+@pytest.mark.parametrize("factory,module", [(fa._jax, "jax"), (fa._keras, "keras"), (fa._torch, "torch"),
+                                            (fa._tensorflow, "tensorflow")])
+def test_framework_defaults_are_identified(factory, module):
+    """The definition a default call computes is identified, and agrees with the function's own
+    signature: gelu's ``approximate`` default, leaky_relu's slope."""
+    import inspect
+
+    _rows, defs = _framework_rows(factory, module)
+    assert defs
+    for d in defs:
+        assert d.scaled <= fa.SCALED_BOUND, d.to_json()
+        assert (d.status == fa.SAME) == (d.computes == d.activation and fa._is_default(d.computes, d.params))
+    by_label = {d.label: d for d in defs}
+    if module == "jax":
+        import jax
+
+        approx = inspect.signature(jax.nn.gelu).parameters["approximate"].default
+        assert by_label["jax.nn.gelu(x)"].computes == ("gelu_tanh" if approx else "gelu")
+        slope = inspect.signature(jax.nn.leaky_relu).parameters["negative_slope"].default
+        assert float(by_label["jax.nn.leaky_relu(x)"].params["slope"]) == pytest.approx(slope, rel=1e-15)
+    if module == "keras":
+        import keras
+
+        slope = inspect.signature(keras.activations.leaky_relu).parameters["negative_slope"].default
+        d = by_label["keras.activations.leaky_relu(x)"]
+        assert float(d.params["slope"]) == pytest.approx(slope, rel=1e-6)
+        assert (d.status == fa.DIFFERS) == (slope != 0.01)
+        approx = inspect.signature(keras.ops.gelu).parameters["approximate"].default
+        assert by_label["keras.ops.gelu(x)"].computes == ("gelu_tanh" if approx else "gelu")
+
+
+def test_wrong_definitions_are_caught():
+    """Planted mistakes: the tanh approximation passed as gelu, slope 0.2 as the registry's
+    leaky_relu, float64 computed in float32, PyTorch-style softplus(threshold=20): FAIL; a
+    correct but cancelling sigmoid form is LOOSE; a correct numpy form is PASS."""
+    from scipy.special import erf, expit
+
+    c = math.sqrt(2 / math.pi)
+    wrong = {
+        "gelu": lambda x: 0.5 * x * (1 + np.tanh(c * (x + 0.044715 * x ** 3))),
+        "leaky_relu": lambda x: np.where(x > 0, x, 0.2 * x),
+        "tanh": lambda x: np.tanh(x.astype(np.float32)).astype(x.dtype),
+    }
+    for name, fn in wrong.items():
+        r = fa.measure(_np_impl(name, fn), "float64")
+        assert r.status == fa.FAIL and r.scaled > fa.SCALED_BOUND, (name, r.to_json())
+    soft = fa.measure(_np_impl("softplus", lambda x: np.where(x > 20, x, np.log1p(np.exp(x)))), "float64")
+    assert soft.status == fa.FAIL and soft.max_ulps["core"] <= 4 and soft.max_ulps["tail"] > 1e5
+    loose = fa.measure(_np_impl("sigmoid", lambda x: (1 + np.tanh(x / 2)) / 2), "float64")
+    assert loose.status == fa.LOOSE and loose.max_ulps["tail"] > 1e6
+    good = fa.measure(_np_impl("sigmoid", expit), "float64")
+    assert good.status == fa.PASS
+    exact_gelu = fa.measure(_np_impl("gelu", lambda x: 0.5 * x * (1 + erf(x / math.sqrt(2)))), "float64")
+    assert exact_gelu.status == fa.LOOSE and exact_gelu.max_ulps["core"] > 1e6  # 1 + erf cancels for x < -3
+    d = fa.identify(fa.DefaultCall("Stub", "0", "leaky_relu", "stub leaky_relu(x)", wrong["leaky_relu"]))
+    assert d.status == fa.DIFFERS and d.params == {"slope": "0.2"}
+    d = fa.identify(fa.DefaultCall("Stub", "0", "gelu", "stub gelu(x)", wrong["gelu"]))
+    assert d.status == fa.DIFFERS and d.computes == "gelu_tanh"
+
+
+def test_reference_values_survive_cancellation():
+    """The reference is the registry's Arb form to >= 50 digits even where 1 + erf cancels."""
+    import mpmath
+
+    v = fa.exact("gelu", [-30.0])[0]
+    with mpmath.workdps(60):
+        truth = -30 * mpmath.ncdf(-30)
+        assert abs(v - truth) <= abs(truth) * mpmath.mpf(10) ** -50
+
+
+def test_cli_activations_json_contract_and_exit_status(capsys, monkeypatch):
+    from scipy.special import expit
+
+    good = _np_impl("sigmoid", expit)
+    bad = _np_impl("leaky_relu", lambda x: np.where(x > 0, x, 0.2 * x))
+    monkeypatch.setattr(fa, "installed", lambda include_registry=True: (
+        [good, bad], [], [{"framework": "TensorFlow", "reason": "tensorflow is not installed"}]))
+    code = cli.main(["frameworks", "--activations", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1 and not out["ok"]
+    assert [(r["activation"], r["dtype"], r["status"]) for r in out["rows"]] == [
+        ("sigmoid", "float32", "PASS"), ("sigmoid", "float64", "PASS"),
+        ("leaky_relu", "float32", "FAIL"), ("leaky_relu", "float64", "FAIL")]
+    assert {"tiny", "core", "tail", "subnormal"} == set(out["rows"][0]["max_ulps"])
+    assert out["skipped"] == [{"framework": "TensorFlow", "reason": "tensorflow is not installed"}]
+    monkeypatch.setattr(fa, "installed", lambda include_registry=True: ([good], [], []))
+    assert cli.main(["frameworks", "--activations"]) == 0
+    assert "sigmoid" in capsys.readouterr().out

@@ -14,6 +14,10 @@ from snn_verify.argtypes import count, progress
 def cmd_frameworks(args):
     from snn_verify.proofs.evidence.frameworks import check_frameworks
 
+    if args.activations:
+        from snn_verify.proofs.evidence.frameworks_activations import check_activations
+
+        return check_activations()
     with progress(None, "frameworks") as bar:
         return check_frameworks(samples=args.samples, seed=args.seed,
                                 progress=lambda name: (bar.set_postfix_str(name[:30]), bar.update(1)))
@@ -25,6 +29,9 @@ def _add_frameworks(sub):
     p = sub.add_parser("frameworks", help="SELU and alpha dropout of installed frameworks against the theory (evidence)")
     p.add_argument("--samples", type=count, default=SAMPLES, help=f"samples per statistical check (default {SAMPLES:,})")
     p.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="random seed (default: the global --seed)")
+    p.add_argument("--activations", action="store_true",
+                   help="instead: every registry activation of the installed frameworks against the registry, "
+                        "max error in ulps (float32, float64), and the definitions their defaults choose")
     p.set_defaults(func=cmd_frameworks)
 
 
