@@ -2,6 +2,7 @@
 ``proofs/rigorous/activation_domain.py`` against its own re-certification, the next-larger
 boxes, ``domain.py``'s SELU search, and an independent 50-digit mpmath moment map."""
 import contextlib
+import functools
 import io
 import json
 import random
@@ -41,6 +42,7 @@ def _f(name):
     }[name]
 
 
+@functools.lru_cache(maxsize=None)
 def _constants(name):
     """``(lambda, beta)`` from ``verify.py activation NAME --json`` (the balls' midpoints)."""
     from snn_verify.cli import main
