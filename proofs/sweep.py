@@ -188,13 +188,18 @@ class SweepResult:
                 "seconds": round(self.seconds, 3), **({"out": self.out} if self.out else {})}
 
 
-def run(tasks, out=None, resume=False, scheduler=None, workers=None, client=None, progress=None):
+def run(tasks, out=None, resume=False, scheduler=None, workers=None, client=None, progress=None,
+        retry_errors=False):
     """Run the tasks on Dask (module docstring); a :class:`SweepResult`.  ``progress(line)``
-    is called on the client as each result arrives."""
+    is called on the client as each result arrives.  ``retry_errors``: on resume, run again
+    the tasks whose line in the file is an error (the new line, appended, is the one
+    :func:`finished` keeps)."""
     from distributed import as_completed
 
     t0 = time.perf_counter()
     done = finished(out) if resume else {}
+    if retry_errors:
+        done = {k: line for k, line in done.items() if "error" not in line}
     todo = list({t.key: t for t in tasks if t.key not in done}.values())
     appender = _Appender(out, resume)
     own = client is None and bool(todo)
@@ -222,3 +227,67 @@ def run(tasks, out=None, resume=False, scheduler=None, workers=None, client=None
             if cluster is not None:
                 cluster.close()
     return SweepResult(tuple(lines), len(tasks) - len(todo), time.perf_counter() - t0, out)
+
+
+class Session:
+    """Several rounds of tasks on one client and one results file, for a suite whose later
+    tasks depend on earlier results (a bisection, a scan that stops at the first failure):
+    the first round starts the file (or resumes it, with ``resume``), every later round
+    appends to it and skips the keys already there (a task whose line is an error runs
+    again: a suite needs every piece).  The client (a new LocalCluster of
+    ``workers`` processes, ``scheduler``'s cluster, or ``client``) starts on the first round
+    that has work.  ``progress(line)`` is called on the client for each result.
+
+    >>> with Session(client=None) as s:
+    ...     s.results([])
+    {}
+    """
+
+    def __init__(self, out=None, resume=False, scheduler=None, workers=None, client=None, progress=None):
+        self.out, self.resume, self.scheduler, self.workers = out, resume, scheduler, workers
+        self.client, self.cluster, self.progress, self.rounds = client, None, progress, 0
+        self._own = client is None
+        self.skipped, self.computed = 0, 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self._own and self.client is not None:
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+            self.client = self.cluster = None
+
+    def results(self, tasks):
+        """Run ``tasks`` (one round): ``{key: result line}`` of every task."""
+        resume = self.resume or self.rounds > 0
+        self.rounds += 1
+        done = {k: line for k, line in (finished(self.out) if resume else {}).items() if "error" not in line}
+        if self.client is None and any(t.key not in done for t in tasks):
+            self.client, self.cluster = client_for(self.scheduler, self.workers)
+        if self.client is None:          # nothing to compute: read back, start no cluster
+            if not resume and self.out:
+                _Appender(self.out, False).close()
+            self.skipped += len({t.key for t in tasks})
+            return {t.key: done[t.key] for t in tasks}
+        r = run(tasks, out=self.out, resume=resume, client=self.client, progress=self.progress, retry_errors=True)
+        self.skipped += r.skipped
+        self.computed += len(r.lines) - r.skipped
+        return {line["key"]: line for line in r.lines}
+
+    def values(self, tasks):
+        """The results of ``tasks`` in their order; a task that failed raises
+        :class:`TaskFailed` naming it (a suite cannot go on without every piece)."""
+        lines = self.results(tasks)
+        out = []
+        for t in tasks:
+            line = lines[t.key]
+            if "error" in line:
+                raise TaskFailed(f"task {t.name or t.key[:12]} failed: {line['error']}")
+            out.append(line["result"])
+        return out
+
+
+class TaskFailed(RuntimeError):
+    """A task of a suite raised (its message names the task and the error)."""

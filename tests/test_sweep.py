@@ -130,6 +130,8 @@ def test_bench_sweep_compares_1_and_2_workers_on_the_same_claims():
     r = bench_sweep.bench(claims=2, seconds=5.0, tasks=5)
     assert r.same_verdicts and r.seconds_1 > 0 and r.seconds_2 > 0 and r.swept > r.in_process >= 0
     assert "against 1 worker" in r.render()
+    # the Evaluator row: one claim's per-box work on the local pool and as Dask tasks, same bounds
+    assert r.evaluator["same_bounds"] and r.evaluator["boxes"] > 50 and "Dask/pool x" in r.render()
 
 
 def test_bench_corners_as_a_sweep_gives_the_sequential_verdicts():

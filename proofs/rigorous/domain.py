@@ -19,6 +19,17 @@ directory), the final box's claims are certified once more and each writes its c
 (``domain_<kind>_T<theorem>_<claim>.json``), and so does every claim refuted beyond a side
 (``..._witness_<side>.json``, its counterexample inside): ``verify.py recheck`` validates
 them all.
+
+On a Dask sweep (``session``, :mod:`snn_verify.proofs.rigorous.swept`; ``verify.py domain
+--out/--scheduler/--sweep-workers``) what is independent runs as tasks: the claims of one
+candidate box are one round of tasks (all of them, the first that fails in the claims' order
+stops the side, as in the one-process run, which stops at it), and so are the final box's
+and the witnesses' certificates.  What is sequential by nature stays so, on the client: the
+doublings and the bisection of a side (each candidate value depends on the verdict of the
+one before), and the sides one after the other (each side grows with the sides before it at
+their final values).  The kinds and theorems are independent searches (``theorems
+--extended`` runs its two on one sweep, one after the other).  A resumed search retraces the
+same candidates and reads each step's verdicts back from the results file.
 """
 from __future__ import annotations
 
@@ -27,6 +38,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import os
+
+from snn_verify.errors import InputError
 
 from ..claims import VARIABLES
 from ..theorems import theorem_claims
@@ -38,8 +51,6 @@ STEPS, DOUBLINGS, DIGITS = 6, 6, 4
 SECONDS = 10.0
 KINDS = ("mu-nu", "omega-tau")
 
-
-from snn_verify.errors import InputError
 
 def _fmt(x):
     return f"{Decimal(x):.{DIGITS}g}"
@@ -132,12 +143,37 @@ def _write(result, directory, stem):
     return certificate.write(result, os.path.join(directory, f"{stem}_{certificate_name(result.claim)}"))
 
 
+def _check_swept(claims, session):
+    """:func:`_check` with the claims as one round of tasks on ``session``: the same verdict
+    and the same first failed claim (the claims after it are certified too, in parallel)."""
+    from . import swept
+
+    for c, r in zip(claims, swept.certify_all(session, claims, math.inf, SECONDS)):
+        if r.verdict != CERTIFIED:
+            return r.verdict, c.name, r.counterexample, r
+    return CERTIFIED, None, None, None
+
+
+def _certificates_swept(session, final, refuted, directory, stem):
+    """The final box's and the witnesses' certificates, written by tasks (one round)."""
+    from . import swept
+    from .certify import TOLERANCE
+
+    written = swept.certify_all(session, final, TOLERANCE, SECONDS, directory, prefix=f"{stem}_")
+    sides = list(refuted)
+    written += swept.certify_all(session, [refuted[s].claim for s in sides], math.inf, SECONDS, directory,
+                                 prefix=[f"{stem}_witness_{s}_" for s in sides])
+    return [r.certificate for r in written]
+
+
 def grow(kind="omega-tau", theorem=1, workers=1, progress=None, steps_per_side=STEPS, doublings=DOUBLINGS,
-         certificates=None):
+         certificates=None, session=None):
     """Grow the sides of ``kind``'s box (module docstring): a :class:`DomainResult`.  A side
     that no claim breaks within ``doublings`` doublings stays at its last certified value
     and has no witness.  ``certificates``: a directory for the final box's and the
-    witnesses' certificates."""
+    witnesses' certificates.  ``session`` (a :class:`snn_verify.proofs.sweep.Session`):
+    each candidate box's claims a round of Dask tasks instead of ``workers`` local
+    processes."""
     import time
 
     if kind not in KINDS:
@@ -152,7 +188,7 @@ def grow(kind="omega-tau", theorem=1, workers=1, progress=None, steps_per_side=S
     make = _mu_nu_claims if kind == "mu-nu" else _omega_tau_claims(theorem)
     sides = {k: v for k, (v, _) in starts.items()}
     steps, witnesses, refuted = [], {}, {}
-    with Evaluator(workers) as ev:
+    with Evaluator(workers if session is None else 1) as ev:
         for side, (start, direction) in starts.items():
             good, bad = Decimal(start), None
             trial = lambda x: dict(sides, **{side: _fmt(x)})  # noqa: E731
@@ -167,7 +203,8 @@ def grow(kind="omega-tau", theorem=1, workers=1, progress=None, steps_per_side=S
                 value = _fmt(x)
                 if value in (_fmt(good), _fmt(bad) if bad is not None else None):
                     break
-                verdict, failed, witness, result = _check(make(trial(x)), ev)
+                verdict, failed, witness, result = (_check(make(trial(x)), ev) if session is None
+                                                    else _check_swept(make(trial(x)), session))
                 steps.append({"side": side, "value": value, "verdict": verdict, "failed": failed})
                 if progress:
                     progress(side)
@@ -182,7 +219,10 @@ def grow(kind="omega-tau", theorem=1, workers=1, progress=None, steps_per_side=S
                     break
             sides[side] = _fmt(good)
         paths = []
-        if certificates:
+        if certificates and session is not None:
+            paths = [p for p in _certificates_swept(session, make(sides), refuted, certificates,
+                                                    f"domain_{kind}_T{theorem}") if p]
+        elif certificates:
             stem = f"domain_{kind}_T{theorem}"
             for c in make(sides):
                 paths.append(_write(certify(c, max_seconds=SECONDS, evaluator=ev), certificates, stem))

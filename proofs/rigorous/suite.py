@@ -58,11 +58,20 @@ def claim_count(extended=False):
     return n + (len(DROPOUT_RATES) * len(dropout_claims(DROPOUT_RATES[0])) + n if extended else 0)
 
 
-def theorems(tol=TOLERANCE, workers=None, certificates=None, max_seconds=MAX_SECONDS, progress=None):
+def theorems(tol=TOLERANCE, workers=None, certificates=None, max_seconds=MAX_SECONDS, progress=None,
+             session=None):
     """Certify every theorem claim (certificates written to the directory ``certificates``
-    if given) and enclose the fixed point at omega = 0, tau = 1: a :class:`TheoremsResult`."""
-    results = certify_suite(theorem_claims(), tol=tol, workers=workers, certificates=certificates,
-                            max_seconds=max_seconds, progress=progress)
+    if given) and enclose the fixed point at omega = 0, tau = 1: a :class:`TheoremsResult`.
+    ``session`` (a :class:`snn_verify.proofs.sweep.Session`): each claim a Dask task
+    (:mod:`.swept`) instead of the local pool of ``workers`` processes."""
+    if session is not None:
+        from . import swept
+
+        results = swept.certify_all(session, theorem_claims(), tol, max_seconds, certificates,
+                                    swept.suite_spec(swept.PAPER))
+    else:
+        results = certify_suite(theorem_claims(), tol=tol, workers=workers, certificates=certificates,
+                                max_seconds=max_seconds, progress=progress)
     return TheoremsResult(tuple(results), tol, fixed_point("0", "1"), certificates)
 
 
@@ -164,16 +173,25 @@ class ExtendedResult:
         return "\n".join(lines)
 
 
-def _scan_rates(evaluator, certificates=None):
+def _scan_rates(evaluator, certificates=None, session=None):
     """The largest rate of :data:`RATE_SCAN` up to which every dropout claim is certified
     (verdicts only), and the first rate with a refuted claim, if any.  ``certificates``: a
-    directory for every scanned claim's certificate."""
+    directory for every scanned claim's certificate.  The rates are scanned one after the
+    other (the scan stops at the first failure); with ``session`` the claims of one rate are
+    Dask tasks (one round per rate)."""
     from . import certificate
 
     certified, refuted, failed = DROPOUT_RATES[-1], None, None
     for rate in RATE_SCAN:
-        verdicts = [(c.name, certify(c, tol=math.inf, evaluator=evaluator)) for c in dropout_claims(rate)]
-        if certificates:
+        if session is not None:
+            from . import swept
+
+            claims = dropout_claims(rate)
+            verdicts = [(c.name, r) for c, r in zip(claims, swept.certify_all(
+                session, claims, math.inf, MAX_SECONDS, certificates, swept.suite_spec(swept.DROPOUT, rate), "scan_"))]
+        else:
+            verdicts = [(c.name, certify(c, tol=math.inf, evaluator=evaluator)) for c in dropout_claims(rate)]
+        if certificates and session is None:
             for _, r in verdicts:
                 certificate.write(r, os.path.join(certificates, "scan_" + certificate_name(r.claim)))
         bad = [(n, r) for n, r in verdicts if r.verdict != CERTIFIED]
@@ -188,15 +206,18 @@ def _scan_rates(evaluator, certificates=None):
 
 
 def extended(tol=TOLERANCE, workers=None, certificates=None, max_seconds=MAX_SECONDS, progress=None,
-             domain_steps=6):
+             domain_steps=6, session=None):
     """The paper's suite, then: the alpha-dropout theorem at :data:`DROPOUT_RATES` (claims
     and Krawczyk fixed point), the rate scan, Theorems 1-3 over the float32 intervals of the
     constants, and the largest mu-nu and omega-tau (Theorem 1) boxes.  Certificates of every
-    claim go to ``certificates``."""
+    claim go to ``certificates``.  ``session`` (a :class:`snn_verify.proofs.sweep.Session`):
+    every claim a Dask task (:func:`_extended_swept`)."""
     import time
 
     from .domain import grow
 
+    if session is not None:
+        return _extended_swept(tol, certificates, max_seconds, domain_steps, session)
     t0 = time.perf_counter()
     paper = theorems(tol=tol, workers=workers, certificates=certificates, max_seconds=max_seconds, progress=progress)
     drop = []
@@ -211,4 +232,34 @@ def extended(tol=TOLERANCE, workers=None, certificates=None, max_seconds=MAX_SEC
     domains = tuple(grow(kind, 1, workers=workers or 1, steps_per_side=domain_steps, doublings=domain_steps,
                          certificates=certificates) for kind in ("mu-nu", "omega-tau"))
     return ExtendedResult(paper, tuple(drop), max_rate, tuple(f32), float32_model(), domains,
+                          time.perf_counter() - t0)
+
+
+def _extended_swept(tol, certificates, max_seconds, domain_steps, session):
+    """:func:`extended` on a sweep: the paper's, the dropout and the float32 claims are one
+    round of tasks (all independent); the rate scan is one round per rate (it stops at the
+    first rate that fails); the domain searches send each candidate box's claims as a round
+    (:func:`snn_verify.proofs.rigorous.domain.grow`).  The Krawczyk fixed points (a few
+    milliseconds each) are computed on the client."""
+    import time
+
+    from . import swept
+    from .domain import grow
+
+    t0 = time.perf_counter()
+    groups = [("paper", tuple(theorem_claims()), swept.PAPER, ())]
+    groups += [(f"dropout {r}", dropout_claims(r), swept.DROPOUT, (r,)) for r in DROPOUT_RATES]
+    groups.append(("float32", float32_claims(), swept.FLOAT32, ()))
+    spec_of = {id(c): swept.suite_spec(f, *args) for _, cs, f, args in groups for c in cs}
+    claims = [c for _, cs, _, _ in groups for c in cs]
+    results = swept.certify_all(session, claims, tol, max_seconds, certificates, lambda c: spec_of[id(c)](c))
+    by_group, k = {}, 0
+    for g, cs, _, _ in groups:
+        by_group[g], k = tuple(results[k:k + len(cs)]), k + len(cs)
+    paper = TheoremsResult(by_group["paper"], tol, fixed_point("0", "1"), certificates)
+    drop = [(rate, by_group[f"dropout {rate}"], fixed_point("0", "1", dropout=rate)) for rate in DROPOUT_RATES]
+    max_rate = _scan_rates(None, certificates, session=session)
+    domains = tuple(grow(kind, 1, steps_per_side=domain_steps, doublings=domain_steps, certificates=certificates,
+                         session=session) for kind in ("mu-nu", "omega-tau"))
+    return ExtendedResult(paper, tuple(drop), max_rate, by_group["float32"], float32_model(), domains,
                           time.perf_counter() - t0)

@@ -26,6 +26,7 @@ from snn_verify.argtypes import (
     positive_problem,
     progress,
 )
+from snn_verify.commands.sweeping import add_sweep_options, swept, sweep_session
 
 
 def cmd_grid(args):
@@ -63,20 +64,23 @@ def _feed(bar):
     return update
 
 
-def _run_mc(args, desc, fn, **kw):
+def _run_mc(args, desc, fn, swept_fn=None, **kw):
     backend_argument(args)
     with progress(None, desc) as bar:
+        if swept_fn is not None and swept(args):        # --out/--scheduler/--sweep-workers: a Dask sweep
+            with sweep_session(args, bar) as session:
+                return swept_fn(session, seed=args.seed, backend=args.device, progress=_feed(bar), **kw)
         return fn(seed=args.seed, backend=args.device, progress=_feed(bar), **kw)
 
 
 def cmd_mc_map(args):
-    from snn_verify.proofs.evidence.montecarlo import map_grid
+    from snn_verify.proofs.evidence.montecarlo import map_grid, swept as mc_swept
 
     mu, nu = interval(args.mu, "mu"), interval(args.nu, "nu")
     problem = positive_problem(args.nu[0])
     if problem:
         raise UsageError(f"--nu: the lower end {problem}" if "underflows" in problem else "--nu must be > 0")
-    return _run_mc(args, "montecarlo map", map_grid, mu=mu, nu=nu, grid=args.grid, omega=float(args.omega),
+    return _run_mc(args, "montecarlo map", map_grid, mc_swept.map_grid, mu=mu, nu=nu, grid=args.grid, omega=float(args.omega),
                    tau=float(args.tau), width=args.width, rows=args.rows, samples=args.samples,
                    inputs=args.inputs, weights=args.weights)
 
@@ -98,9 +102,9 @@ def cmd_mc_deep(args):
 def cmd_mc_zoo(args):
     import dataclasses
 
-    from snn_verify.proofs.evidence.montecarlo import zoo
+    from snn_verify.proofs.evidence.montecarlo import swept as mc_swept, zoo
 
-    r = _run_mc(args, "montecarlo zoo", zoo, activations=args.activations, inits=args.inits, depth=args.depth,
+    r = _run_mc(args, "montecarlo zoo", zoo, mc_swept.zoo, activations=args.activations, inits=args.inits, depth=args.depth,
                 width=args.width, samples=args.samples, batchnorm=args.batchnorm,
                 highway_bias=None if args.highway_bias is None else float(args.highway_bias))
     return dataclasses.replace(r, json_histograms=args.histograms)
@@ -148,9 +152,10 @@ def _add_montecarlo(sub):
     inputs = ("--inputs", None, dict(choices=DISTRIBUTIONS))
     weights = ("--weights", None, dict(metavar="INIT"))       # checked by the experiment: one of mc.INITS
     size = [("--width", count, {}), ("--samples", count, {})]
-    add("map", mc.map_grid, "a. the one-layer empirical map on a (mu, nu) grid against g", cmd_mc_map,
-        [("--mu", number, pair), ("--nu", number, pair), ("--grid", count, {}), ("--omega", number, {}),
-         ("--tau", positive, {}), ("--rows", count, {}), weights, inputs] + size)
+    add_sweep_options(add("map", mc.map_grid, "a. the one-layer empirical map on a (mu, nu) grid against g",
+                          cmd_mc_map, [("--mu", number, pair), ("--nu", number, pair), ("--grid", count, {}),
+                                       ("--omega", number, {}), ("--tau", positive, {}), ("--rows", count, {}),
+                                       weights, inputs] + size), "grid cell")
     add("deep", mc.deep, "b. mean/variance trajectories through deep SELU nets, with dropout", cmd_mc_deep,
         [("--depth", count, {}), ("--dropout", names, {}), ("--rate", dropout_rate, {}), weights, inputs] + size
         ).add_argument("--start", nargs=2, type=number, metavar=("MU", "NU"), action="append",
@@ -160,6 +165,7 @@ def _add_montecarlo(sub):
              ("--highway-bias", number, {})] + size)
     q.add_argument("--batchnorm", action="store_true", help="batch-normalise pre-activations")
     q.add_argument("--histograms", action="store_true", help="include per-layer histograms in --json")
+    add_sweep_options(q, "activation x initialisation")
     add("gradients", mc.gradients, "d. gradient norms per layer against the mean-field chi_1", cmd_mc_gradients,
         [("--configs", None, dict(metavar="ACT:INIT[,ACT:INIT]")), ("--depth", count, {})] + size)
     add("width", mc.finite_width, "e. error of the one-layer map against g as the width grows", cmd_mc_width,

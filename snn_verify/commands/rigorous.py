@@ -25,6 +25,7 @@ from snn_verify.argtypes import (
     progress,
     workers,
 )
+from snn_verify.commands.sweeping import add_sweep_options, sweep_session
 
 
 def cmd_theorems(args):
@@ -33,9 +34,9 @@ def cmd_theorems(args):
     if args.certificates:
         output_dir(args.certificates, "certificates")
     run = suite.extended if args.extended else suite.theorems
-    with progress(suite.claim_count(args.extended), "theorems") as bar:
+    with progress(suite.claim_count(args.extended), "theorems") as bar, sweep_session(args, bar) as session:
         return run(tol=args.tolerance, workers=args.workers, certificates=args.certificates,
-                   max_seconds=args.budget_seconds, progress=lambda name: bar.update(1))
+                   max_seconds=args.budget_seconds, progress=lambda name: bar.update(1), session=session)
 
 
 def _add_theorems(sub):
@@ -43,6 +44,7 @@ def _add_theorems(sub):
     p.add_argument("--certificates", metavar="DIR", default=None, help="write one JSON certificate per claim to DIR")
     p.add_argument("--extended", action="store_true", help="also the certified results beyond the paper (issue 13)")
     _add_engine_options(p)
+    add_sweep_options(p, "claim")
     p.set_defaults(func=cmd_theorems)
 
 
@@ -192,9 +194,9 @@ def cmd_domain(args):
 
     if args.certificates:
         output_dir(args.certificates, "certificates")
-    with progress(None, f"domain {args.kind}") as bar:
+    with progress(None, f"domain {args.kind}") as bar, sweep_session(args, bar, count=False) as session:
         return grow(args.kind, args.theorem, workers=args.workers, progress=lambda side: bar.update(1),
-                    certificates=args.certificates)
+                    certificates=args.certificates, session=session)
 
 
 def _add_domain(sub):
@@ -207,6 +209,7 @@ def _add_domain(sub):
     p.add_argument("--workers", type=workers, default=None, help="worker processes (default: all cores)")
     p.add_argument("--certificates", metavar="DIR", default=None,
                    help="write the final box's and the witnesses' certificates to DIR")
+    add_sweep_options(p, "claim")
     p.set_defaults(func=cmd_domain)
 
 

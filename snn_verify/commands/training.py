@@ -8,6 +8,25 @@ from __future__ import annotations
 import argparse
 
 from snn_verify.argtypes import Parser, count, names, positive_float
+from snn_verify.commands.sweeping import add_sweep_options, swept, sweep_session
+
+
+def cmd_uci(args):
+    """``train uci``; with ``--out/--scheduler/--sweep-workers`` a Dask sweep, one task per
+    (data set, method, depth x width, fold) (:mod:`snn_verify.proofs.evidence.training.swept`)."""
+    from snn_verify.proofs.evidence.training import data as datasets, swept as uci_swept
+    from snn_verify.proofs.evidence.training.experiments import UCI, command, require_jax
+
+    if not swept(args):
+        return command(args)
+    require_jax()
+    from snn_verify.argtypes import progress
+
+    data = datasets.load(args.data) if args.data else None
+    overrides = {k: getattr(args, k) for k in UCI[False] if getattr(args, k, None) is not None}
+    with progress(None, "uci") as bar, sweep_session(args, bar) as session:
+        return uci_swept.uci(session, data, quick=args.quick, seed=args.seed,
+                             methods=tuple(args.methods) if args.methods else None, data_path=args.data, **overrides)
 
 
 def _add_train(sub):
@@ -33,6 +52,9 @@ def _add_train(sub):
         q.add_argument("--quick", action="store_true", default=argparse.SUPPRESS, help="reduced sizes")
         q.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="random seed (default: the global --seed)")
         q.set_defaults(func=command)
+        if name == "uci":
+            add_sweep_options(q, "(data set, method, depth x width, fold)")
+            q.set_defaults(func=cmd_uci)
 
 
 #: subcommand registrations of this group, in ``-h`` order
