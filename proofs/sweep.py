@@ -94,7 +94,9 @@ def call(task):
         fn = getattr(importlib.import_module(module), name)
         return {"result": fn(**task["arguments"])}
     except Exception as exc:            # a task's failure is data: the sweep goes on
-        return {"error": f"{type(exc).__name__}: {exc}"}
+        # an InputError (the user's input) stays one across the process boundary: flagged
+        flag = {"input_error": True} if isinstance(exc, InputError) else {}
+        return {"error": f"{type(exc).__name__}: {exc}", **flag}
 
 
 # --- the results file ----------------------------------------------------------------------------
@@ -278,16 +280,23 @@ class Session:
 
     def values(self, tasks):
         """The results of ``tasks`` in their order; a task that failed raises
-        :class:`TaskFailed` naming it (a suite cannot go on without every piece)."""
+        :class:`TaskFailed` naming it (a suite cannot go on without every piece); a
+        :class:`TaskInputError` where the task failed on the user's input."""
         lines = self.results(tasks)
         out = []
         for t in tasks:
             line = lines[t.key]
             if "error" in line:
-                raise TaskFailed(f"task {t.name or t.key[:12]} failed: {line['error']}")
+                failed = TaskInputError if line.get("input_error") else TaskFailed
+                raise failed(f"task {t.name or t.key[:12]} failed: {line['error']}")
             out.append(line["result"])
         return out
 
 
 class TaskFailed(RuntimeError):
     """A task of a suite raised (its message names the task and the error)."""
+
+
+class TaskInputError(TaskFailed, InputError):
+    """A task of a suite raised an :class:`~snn_verify.errors.InputError` in its worker: the
+    user's input, as in a one-process run (exit 2), not an internal error."""

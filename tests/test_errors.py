@@ -244,7 +244,9 @@ def test_exception_types_cross_process_boundaries(tmp_path):
     """A worker pool (:class:`~snn_verify.proofs.rigorous.certify.Evaluator`, forked in a
     fresh interpreter) re-raises a worker's exception in the parent with its own type, an
     InputError subclass as such and a plain ValueError as a plain one; a sweep task
-    (:func:`snn_verify.proofs.sweep.call`, what a Dask worker runs) names the type."""
+    (:func:`snn_verify.proofs.sweep.call`, what a Dask worker runs) names the type and flags
+    an InputError, which a suite (``Session.values``) re-raises as one (exit 2, as in one
+    process), a bug as a plain ``TaskFailed`` (exit 70)."""
     script = tmp_path / "pool.py"
     script.write_text(
         "from snn_verify.proofs.rigorous import certify\n"
@@ -264,9 +266,19 @@ def test_exception_types_cross_process_boundaries(tmp_path):
     assert r.stdout.split("\n")[:2] == ["NoFixedPointError True", "ValueError False"], r.stdout
     from snn_verify.proofs import sweep
 
-    line = sweep.call({"function": "snn_verify.theory.parameters.solve_parameters",
-                       "arguments": {"mean": 5, "var": 0.01, "digits": 15}})
-    assert line["error"].startswith("NoFixedPointError: no SELU parameters")
+    task = sweep.Task("snn_verify.theory.parameters.solve_parameters", {"mean": 5, "var": 0.01, "digits": 15})
+    line = sweep.call(task.to_json())
+    assert line["error"].startswith("NoFixedPointError: no SELU parameters") and line["input_error"] is True
+    bug = sweep.call(sweep.Task("snn_verify.theory.parameters.solve_parameters", {"mean": "x"}).to_json())
+    assert "error" in bug and "input_error" not in bug
+    # a suite (Session.values) re-raises a task's InputError as one, a bug as a plain TaskFailed
+    for outcome, input_error in ((line, True), (bug, False)):
+        session = sweep.Session()
+        lines = {task.key: json.loads(json.dumps({"key": task.key, "name": "t", **outcome}))}   # as sent back
+        session.results = lambda tasks: lines
+        with pytest.raises(sweep.TaskFailed) as caught:
+            session.values([task])
+        assert isinstance(caught.value, InputError) is input_error
 
 
 # --- (d) the same from a fresh interpreter: python verify.py -------------------------------------
