@@ -79,11 +79,15 @@ class Model:
     ``dropout``: the rate ``1 - q`` of alpha dropout after the layer (decimal text; ``""``
     none), so the map is g_q (:func:`dropout_map`); ``alpha``, ``lambda_``: closed intervals
     (pairs of decimal texts; ``()`` for alpha01, lambda01) over which the claim must hold
-    for every parameter value."""
+    for every parameter value.  ``activation``: the unit, a name of
+    :mod:`snn_verify.theory.activation_registry` scaled by its certified self-normalising
+    constants (:mod:`snn_verify.proofs.rigorous.activations`); ``"selu"`` (the default) is the
+    paper's g, the only one with dropout and parameter intervals."""
 
     dropout: str = ""
     alpha: tuple = ()
     lambda_: tuple = ()
+    activation: str = "selu"
 
     def __post_init__(self):
         if self.dropout and not 0 <= float(self.dropout) < 1:
@@ -92,20 +96,29 @@ class Model:
             iv = getattr(self, name)
             if iv and not (len(iv) == 2 and 0 < float(iv[0]) <= float(iv[1])):
                 raise InputError(f"{name.rstrip('_')}: an interval 0 < LO <= HI expected (got {iv!r})")
+        if self.activation != "selu":
+            from snn_verify.theory.activation_registry import get
+
+            object.__setattr__(self, "activation", get(self.activation).name)   # InputError if unknown
+            if self.dropout or self.alpha or self.lambda_:
+                raise InputError(f"dropout, alpha and lambda intervals are SELU's only (activation {self.activation!r})")
 
     @property
     def default(self):
-        return not (self.dropout or self.alpha or self.lambda_)
+        return not (self.dropout or self.alpha or self.lambda_) and self.activation == "selu"
 
     def as_dict(self):
         """The non-default fields (``dropout``, ``alpha``, ``lambda``) as JSON."""
         out = {"dropout": self.dropout} if self.dropout else {}
         out.update({k: list(v) for k, v in (("alpha", self.alpha), ("lambda", self.lambda_)) if v})
+        if self.activation != "selu":
+            out["activation"] = self.activation
         return out
 
     @classmethod
     def from_dict(cls, d):
-        return cls(d.get("dropout", ""), tuple(d.get("alpha", ())), tuple(d.get("lambda", ())))
+        return cls(d.get("dropout", ""), tuple(d.get("alpha", ())), tuple(d.get("lambda", ())),
+                   d.get("activation", "selu"))
 
 
 DEFAULT_MODEL = Model()
@@ -116,7 +129,7 @@ def spec(quantity, model=DEFAULT_MODEL):
     ``"variance"`` or e.g. ``"variance|dropout=0.1|alpha=1.6,1.7"``.
 
     >>> spec("mean", Model(dropout="0.1")), parse_spec("mean|dropout=0.1")
-    ('mean|dropout=0.1', ('mean', Model(dropout='0.1', alpha=(), lambda_=())))
+    ('mean|dropout=0.1', ('mean', Model(dropout='0.1', alpha=(), lambda_=(), activation='selu')))
     """
     parts = [quantity] + [f"{k}={v if isinstance(v, str) else ','.join(v)}" for k, v in model.as_dict().items()]
     return "|".join(parts)
@@ -128,7 +141,7 @@ def parse_spec(text):
     d = {}
     for f in fields:
         key, _, value = f.partition("=")
-        d[key] = value if key == "dropout" else tuple(value.split(","))
+        d[key] = value if key in ("dropout", "activation") else tuple(value.split(","))
     return quantity, Model.from_dict(d)
 
 

@@ -6,6 +6,9 @@ A line is a JSON object in the shape of a certificate's ``claim``:
      "box": {"mu": ["-0.1", "0.1"], "omega": [...], "nu": [...], "tau": [...]},
      "model": {"dropout": "0.05", "alpha": [lo, hi], "lambda": [lo, hi]}}     (model optional)
 
+or ``"model": {"activation": "gelu"}``: another unit of the registry, scaled by its certified
+constants (no dropout or intervals then; no certificate is written for it).
+
 Numbers are decimal strings (or JSON numbers, read as the decimals they print as), checked by
 the certificate schema's field rules (:mod:`snn_verify.proofs.rigorous.recheck.fields`:
 whitelisted keys, bounded decimals, nu and tau > 0) before anything is built.  Each line is
@@ -26,6 +29,8 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+
+from snn_verify.theory.activation_registry import ACTS
 
 from ..claims import QUANTITIES, VARIABLES, Model
 from .recheck.fields import Malformed, array, decimal, decimal_interval, obj, text
@@ -62,7 +67,9 @@ def parse_line(line):
         decimal_interval(texts, f"box.{v}", positive=v in ("nu", "tau"))
         box[v] = tuple(texts)
     model = claim.get("model", {})
-    obj(model, "model", (), ("dropout", "alpha", "lambda"))
+    obj(model, "model", (), ("dropout", "alpha", "lambda", "activation"))
+    activation = text(model["activation"], "model.activation", tuple(ACTS) + ("swish",)) if "activation" in model \
+        else "selu"
     for k in ("alpha", "lambda"):
         if k in model:
             array(model[k], f"model.{k}", 2)
@@ -74,7 +81,8 @@ def parse_line(line):
         if k in model:
             texts = [_decimal_text(x, f"model.{k}[{i}]") for i, x in enumerate(model[k])]
             intervals[k] = decimal_interval(texts, f"model.{k}", positive=True)[0]
-    return name, quantity, relation, bound, box, Model(dropout, intervals.get("alpha", ()), intervals.get("lambda", ()))
+    return name, quantity, relation, bound, box, Model(dropout, intervals.get("alpha", ()), intervals.get("lambda", ()),
+                                                       activation)
 
 
 def certify_line(line, budget_seconds=60.0, certificates=None):
@@ -88,7 +96,7 @@ def certify_line(line, budget_seconds=60.0, certificates=None):
     claim = make_claim(quantity, relation, bound, box, name=name, model=model)
     r = certify(claim, max_seconds=budget_seconds, workers=1)
     out = r.to_json()
-    if certificates:
+    if certificates and model.activation == "selu":
         path = certificate.write(r, os.path.join(certificates, certificate_name(claim)))
         if path:
             out["certificate"] = path

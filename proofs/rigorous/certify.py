@@ -418,7 +418,15 @@ def certify(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MAX_SECONDS, 
 
     Float endpoints and bound are taken as the decimals they print as (``0.8`` is 8/10); a
     :class:`DecimalClaim` carries its decimal strings.
+
+    A claim about another activation than SELU (``claim.model.activation``) goes to
+    :func:`snn_verify.proofs.rigorous.activation_claims.certify_activation` (its own branch and
+    bound; ``workers``, ``evaluator`` and ``coordinates`` do not apply).
     """
+    if claim.model.activation != "selu":
+        from .activation_claims import certify_activation
+
+        return certify_activation(claim, tol=tol, max_boxes=max_boxes, max_seconds=max_seconds, progress=progress)
     sense, limit_down, limit_up = limits(claim)
     decimals, text = decimal_box(claim), bound_text(claim)
 

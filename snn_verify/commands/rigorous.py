@@ -60,7 +60,20 @@ def _add_engine_options(p, seconds=None):
 
 
 
-def _model_argument(args):
+def _activation_claim_arguments(args):
+    """Refuse what covers SELU's closed form only, before any work (exit 2, one line)."""
+    from snn_verify.theory.activation_registry import get
+
+    get(args.activation)                                   # an unknown name: InputError
+    if args.certificate:
+        raise UsageError("--certificate: certificates, and the kernel that re-checks them, cover SELU's closed "
+                         f"form only (not --activation {args.activation})")
+    for flag, value in (("dropout", args.dropout), ("alpha", args.alpha), ("lambda", args.lambda_)):
+        if value is not None:
+            raise UsageError(f"--{flag}: SELU's only (not --activation {args.activation})")
+
+
+def _model_argument(args, activation="selu"):
     from snn_verify.proofs.claims import Model
 
     pairs = {name: interval(getattr(args, name), name) and tuple(getattr(args, name)) if getattr(args, name) else ()
@@ -70,7 +83,7 @@ def _model_argument(args):
         if problem:
             raise UsageError(f"--{name.rstrip('_')}: " + (f"the lower end {problem}" if "underflows" in problem
                                                           else "must be > 0"))
-    return Model(dropout=args.dropout or "", alpha=pairs["alpha"], lambda_=pairs["lambda_"])
+    return Model(dropout=args.dropout or "", alpha=pairs["alpha"], lambda_=pairs["lambda_"], activation=activation)
 
 
 def cmd_claim(args):
@@ -80,10 +93,12 @@ def cmd_claim(args):
     from snn_verify.proofs.rigorous.certify import certify, make_claim
 
     box = box_argument(args)
+    if args.activation != "selu":
+        _activation_claim_arguments(args)
     if args.certificate:
         output_file(args.certificate, "certificate")
     relation, bound = ("<", args.lt) if args.lt is not None else (">", args.gt)
-    claim = make_claim(args.quantity, relation, bound, box, model=_model_argument(args))
+    claim = make_claim(args.quantity, relation, bound, box, model=_model_argument(args, args.activation))
     with progress(None, "boxes") as bar:
         def update(n_boxes, width):
             bar.update(n_boxes - bar.n)
@@ -113,6 +128,8 @@ def _add_claim(sub):
     p.add_argument("--alpha", type=number, nargs=2, default=None, metavar=("LO", "HI"), help="alpha over [LO, HI]")
     p.add_argument("--lambda", dest="lambda_", type=number, nargs=2, default=None, metavar=("LO", "HI"),
                    help="lambda over [LO, HI]")
+    p.add_argument("--activation", metavar="NAME", default="selu",
+                   help="the unit, scaled by its certified constants (`verify.py activation NAME`; default selu)")
     _add_engine_options(p, CLAIM_SECONDS)
     p.set_defaults(func=cmd_claim)
 

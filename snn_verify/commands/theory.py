@@ -45,7 +45,24 @@ def _add_params(sub):
 def cmd_point(args):
     from snn_verify.theory.jacobian import point
 
+    if args.activation != "selu":
+        return _activation_point(args)
     return point(args.mu, args.omega, args.nu, args.tau, args.lam, args.alpha, digits=args.digits)
+
+
+def _activation_point(args):
+    """``point --activation NAME``: g, J and ||J||_2 of the scaled activation as Arb balls."""
+    from snn_verify.errors import InputError
+    from snn_verify.proofs.rigorous.activation_theorem1 import point
+    from snn_verify.theory.activation_registry import get
+
+    name = get(args.activation).name                       # an unknown name: InputError
+    if args.lam is not None or args.alpha is not None:
+        raise InputError(f"--lam/--alpha: SELU's only (not --activation {name})")
+    try:
+        return point(name, args.mu, args.omega, args.nu, args.tau, prec=max(128, int(args.digits * 3.33) + 40))
+    except ArithmeticError as exc:                         # no constants (celu)
+        raise InputError(f"{exc} (verify.py activation {name} says why)") from None
 
 
 def _add_point(sub):
@@ -54,6 +71,8 @@ def _add_point(sub):
     p = sub.add_parser("point", help="g, its Jacobian and spectral norm at one point, to 50 digits")
     p.add_argument("--lam", type=positive, default=None, help="SELU lambda (default lambda01)")
     p.add_argument("--alpha", type=positive, default=None, help="SELU alpha (default alpha01)")
+    p.add_argument("--activation", metavar="NAME", default="selu",
+                   help="another unit, scaled by its certified constants: Arb balls (default selu)")
     _decimal_options(p, point, {"mu": (number, "input mean"), "omega": (number, "sum of weights"),
                                 "nu": (positive, "input variance"), "tau": (positive, "sum of squared weights")})
     p.set_defaults(func=cmd_point)
