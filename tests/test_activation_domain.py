@@ -186,3 +186,54 @@ def test_cli_activation_domain():
     assert row["box"] is None and row["fixed_point"]["verdict"] == "REFUTED"
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         assert main(["activation", "celu", "--domain"]) == 2
+
+
+# -- a box around another fixed point: GELU ---------------------------------------------
+
+def test_gelu_has_another_attracting_fixed_point():
+    """GELU's variance map at omega = 0, tau = 1 crosses the diagonal again between nu = 16
+    and 32 (Arb-decided signs: a fixed point by the intermediate value theorem), near
+    nu* = 24.334, where ||J|| < 1 (50-digit mpmath): the (0, 1) of its constants repels, this
+    one attracts."""
+    from flint import arb
+
+    from snn_verify.proofs.rigorous.activation_theorem1 import point
+
+    def excess(nu):
+        return arb(point("gelu", 0, 0, nu, 1).variance) - arb(nu)
+
+    assert excess("16") > 0 and excess("32") < 0
+    assert excess("24.33399969") > 0 and excess("24.33399971") < 0
+    with mpmath.workdps(50):
+        mean, var, norm, dvar = _moment_map("gelu", "24.3339997")
+        assert abs(var - mpmath.mpf("24.3339997")) < mpmath.mpf("1e-7")
+        assert norm < mpmath.mpf("0.992") and 0 < dvar < 1 and 2.8 < mean < 2.81
+
+
+@pytest.mark.skipif(not FULL, reason="about 70 s: SNN_VERIFY_FULL=1")
+def test_gelu_box_around_the_other_fixed_point():
+    """[-6, 6] x [16, 64] (1591 of the 2000 leaves; [14, 64] needs 1933): certified, and at
+    sampled nu contracting with its image inside by 50-digit mpmath."""
+    sides = {"d": "6", "nu_lo": "16", "nu_hi": "64"}
+    r = ad.certify_box("gelu", sides)
+    assert r.verdicts == {"contraction": "CERTIFIED", "invariance": "CERTIFIED"}
+    with mpmath.workdps(50):
+        for nu in ("16", "24.334", "40", "64"):
+            mean, var, norm, _ = _moment_map("gelu", nu)
+            assert norm < 1 and -6 <= mean <= 6 and 16 <= var <= 64, nu
+
+
+def test_cli_box():
+    from snn_verify.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["activation", "tanh", "--domain", "--box", "0.1", "0.8", "1.5", "--json"]) == 0
+        assert main(["activation", "relu", "--domain", "--box", "0.1", "0.8", "1.5"]) == 1
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        for bad in (["tanh", "--box", "1", "1", "2"], ["all", "--domain", "--box", "1", "1", "2"],
+                    ["tanh", "--domain", "--box", "1", "2", "1"], ["tanh", "--domain", "--box", "1", "-1", "2"],
+                    ["celu", "--domain", "--box", "1", "0.5", "2"]):
+            assert main(["activation", *bad]) == 2, bad
+    with pytest.raises(ValueError):
+        ad.certify_box("tanh", {"d": "x", "nu_lo": "1", "nu_hi": "2"})

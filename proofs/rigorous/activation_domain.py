@@ -97,10 +97,41 @@ def _bounds(sides, omega_tau=NORMALISED):
 
 
 def certify_box(name, sides, max_leaves=2000, omega_tau=NORMALISED):
-    """:func:`theorem1` on the box of ``sides`` (``d``, ``nu_lo``, ``nu_hi``: decimal texts)
-    at ``omega_tau`` with the box itself as invariance's target."""
-    bounds, target = _bounds(sides, omega_tau)
+    """:func:`theorem1` on the box of ``sides`` (``d``, ``nu_lo``, ``nu_hi``: decimals, as
+    texts; ``d > 0``, ``0 < nu_lo < nu_hi``, else :class:`InputError`) at ``omega_tau`` with
+    the box itself as invariance's target."""
+    bounds, target = _bounds(_checked(sides), omega_tau)
+    _require(name)
     return theorem1(name, max_leaves=max_leaves, bounds=bounds, target=target)
+
+
+def _require(name):
+    """:class:`InputError` unless ``name`` is an activation with self-normalising constants."""
+    from snn_verify.theory.activation_registry import get
+
+    from .activations import constants
+
+    try:
+        get(name)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if not constants(name).exists:
+        raise InputError(f"{name}: no self-normalising constants exist (proved: verify.py activation {name}), "
+                         "so it has no domain")
+
+
+def _checked(sides):
+    """The sides as plain decimal texts, or :class:`InputError`."""
+    from decimal import InvalidOperation
+
+    try:
+        v = {k: Decimal(str(sides[k]).strip()) for k in ("d", "nu_lo", "nu_hi")}
+    except (KeyError, InvalidOperation):
+        raise InputError(f"a (mu, nu) box needs decimal sides d, nu_lo, nu_hi: {sides!r}") from None
+    if not all(x.is_finite() for x in v.values()) or not (v["d"] > 0 and 0 < v["nu_lo"] < v["nu_hi"]):
+        raise InputError(f"a (mu, nu) box needs d > 0 and 0 < nu_lo < nu_hi: d = {sides['d']}, "
+                         f"nu in [{sides['nu_lo']}, {sides['nu_hi']}]")
+    return {k: format(x, "f") for k, x in v.items()}
 
 
 def _verdict(r):
@@ -222,17 +253,8 @@ def _start(name, max_leaves):
 def grow(name, max_leaves=2000, steps_per_side=STEPS, doublings=DOUBLINGS):
     """Grow the (mu, nu) box of activation ``name`` scaled by its constants (module
     docstring): an :class:`ActivationDomain`."""
-    from .activations import constants
-    from snn_verify.theory.activation_registry import get
-
     t0 = time.perf_counter()
-    try:
-        get(name)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
-    if not constants(name).exists:
-        raise InputError(f"{name}: no self-normalising constants exist (proved: verify.py activation {name}), "
-                         "so it has no domain")
+    _require(name)
     fp_verdict, fp_witness = fixed_point(name)
     pv, pw = fixed_point(name, PAPER)
     fixed = {"verdict": fp_verdict, "witness": fp_witness}

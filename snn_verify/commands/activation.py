@@ -7,7 +7,7 @@ library (:mod:`snn_verify.proofs.rigorous.activations`).
 """
 from __future__ import annotations
 
-from snn_verify.argtypes import UsageError, number
+from snn_verify.argtypes import UsageError, number, positive
 
 
 def cmd_activation(args):
@@ -25,9 +25,15 @@ def cmd_activation(args):
         if args.name == "all":
             raise UsageError("--point needs one activation NAME")
         return activation_theorem1.point(args.name, *args.point)
+    if getattr(args, "box", None) and not getattr(args, "domain", False):
+        raise UsageError("--box goes with --domain")
     if getattr(args, "domain", False):
         from snn_verify.proofs.rigorous import activation_domain
 
+        if args.box:
+            if args.name == "all":
+                raise UsageError("--domain --box needs one activation NAME")
+            return activation_domain.certify_box(args.name, dict(zip(("d", "nu_lo", "nu_hi"), args.box)))
         return activation_domain.table(None if args.name == "all" else [args.name])
     if getattr(args, "meanfield", False):
         from snn_verify.proofs.rigorous import activation_meanfield
@@ -54,6 +60,9 @@ def _add_activation(sub):
                    help="the largest certified (mu, nu) box at omega = 0, tau = 1 (domain.py's mu-nu search, each box "
                         "by the branch and bound of --theorem1), or the proof that none contains (0, 1); also whether "
                         "any box around (0, 1) contracts for the paper's (omega, tau) box (exit 0 when the search ran)")
+    p.add_argument("--box", nargs=3, type=positive, metavar=("D", "NU_LO", "NU_HI"), default=None,
+                   help="with --domain: certify one box, mu in [-D, D], nu in [NU_LO, NU_HI] at omega = 0, tau = 1 "
+                        "(contraction and g(box) in box; exit 1 if refuted, 3 if undecided)")
     p.add_argument("--meanfield", action="store_true",
                    help="LeCun mean field (s_w^2 = 1, s_b^2 = 0) of the scaled activation: q* = 1 and its stability, "
                         "chi_1 and the regime (ordered / chaotic), c* of the correlation map by Krawczyk on the Mehler "
