@@ -48,6 +48,12 @@ for granted):
 box around ``(0, 1)`` contracts for the paper's (omega, tau) box; it is the question that
 ``theorem1``'s ``no_box`` answers, asked through the certifying step.
 
+**One box** (:func:`certify_box`; ``verify.py activation NAME --domain --box D NU_LO NU_HI``):
+any box ``[-d, d] x [nu_lo, nu_hi]`` at ``omega = 0``, ``tau = 1``, also one around a fixed
+point other than ``(0, 1)``: GELU's variance map has a second, attracting one,
+``nu* = 24.33399970...`` (``mu~ = 2.80``, ``||J|| = 0.991``), and ``[-6, 6] x [14, 64]`` is
+certified around it, while its ``(0, 1)`` repels.
+
 Differences from ``domain.py``: the claims are certified by this module's simple branch and
 bound, not the project's certifier (SELU's closed forms); invariance is the closed
 containment of the enclosure (``domain.py`` asks for strict inequalities; an enclosure with a
