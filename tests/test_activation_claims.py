@@ -256,7 +256,8 @@ def test_a_point_box_is_refuted_or_certified_at_its_only_point():
     with mpmath.workdps(DPS):
         above, below = mpmath.nstr(v + mpmath.mpf("1e-9"), 15), mpmath.nstr(v - mpmath.mpf("1e-9"), 15)
     m = Model(activation="silu")
-    assert certify(make_claim("variance_change", "<", above, box, model=m), tol=1.0, max_seconds=10).verdict == "CERTIFIED"
+    r = certify(make_claim("variance_change", "<", above, box, model=m), tol=1.0, max_seconds=10)
+    assert r.verdict == "CERTIFIED"
     r = certify(make_claim("variance_change", "<", below, box, model=m), tol=1.0, max_seconds=10)
     assert r.verdict == "REFUTED" and r.counterexample["point"] == dict(zip(VARIABLES, point))
 
@@ -350,3 +351,20 @@ def test_the_engine_shares_certifys_defaults():
     assert (a.TOLERANCE, a.MAX_BOXES, a.MAX_SECONDS, a.DECIDED_SHARE) == \
         (c.TOLERANCE, c.MAX_BOXES, c.MAX_SECONDS, c.DECIDED_SHARE)
     assert (a.CERTIFIED, a.REFUTED, a.UNDECIDED) == (c.CERTIFIED, c.REFUTED, c.UNDECIDED)
+
+
+def test_a_claims_file_line_may_name_the_activation(tmp_path):
+    """``verify.py claims FILE``: a line's model may carry ``activation``; no certificate is
+    written for it; an activation without constants is an input error."""
+    from snn_verify.proofs.rigorous.batch import certify_line, line_of, parse_line
+
+    line = json.dumps({"name": "t", "quantity": "mean", "relation": "<", "bound": "0.1",
+                       "box": {"mu": ["0", "0.1"], "omega": ["0", "0.1"], "nu": ["1", "1.2"], "tau": ["1", "1"]},
+                       "model": {"activation": "tanh"}})
+    out = certify_line(line, budget_seconds=10, certificates=str(tmp_path))
+    assert out["verdict"] == "CERTIFIED" and out["activation"] == "tanh" and "certificate" not in out
+    assert list(tmp_path.iterdir()) == []
+    claim = make_claim(*parse_line(line)[1:5], name="t", model=parse_line(line)[5])
+    assert json.loads(line_of(claim))["model"] == {"activation": "tanh"}
+    with pytest.raises(ValueError):
+        certify_line(line.replace('"tanh"', '"celu"'), budget_seconds=10)
