@@ -167,3 +167,25 @@ def test_certify_never_uses_a_seed_outside_the_box(monkeypatch):
     assert r.argext is not None and inside(r.argext, POINT_BOX)
     r = certify(make_claim("mean", "<", "0", POINT_BOX), workers=1, max_seconds=10)
     assert r.verdict == REFUTED and inside(r.counterexample["point"], POINT_BOX)
+
+
+def test_the_evaluator_never_forks_beside_a_threaded_runtime(monkeypatch):
+    """Forking a process that runs JAX's (or torch's) own threads can deadlock the child: the
+    pool runs inline then, and gives the same verdicts as the forked pool."""
+    import sys
+    import types
+
+    from snn_verify.proofs.rigorous import certify as engine
+    from snn_verify.proofs.theorems import theorem_claims
+
+    claim = next(iter(theorem_claims()))
+    with engine.Evaluator(2) as ev:
+        forked = engine.certify(claim, evaluator=ev)
+        assert ev._pool is not None or "fork" not in __import__("multiprocessing").get_all_start_methods() \
+            or any(m in sys.modules for m in engine._THREADED_RUNTIMES)
+    monkeypatch.setitem(sys.modules, "jax", sys.modules.get("jax") or types.ModuleType("jax"))
+    assert engine._pool_context() is None
+    with engine.Evaluator(2) as ev:
+        assert ev._pool is None
+        inline = engine.certify(claim, evaluator=ev)
+    assert (inline.verdict, inline.extremum) == (forked.verdict, forked.extremum)

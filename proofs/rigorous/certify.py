@@ -33,6 +33,7 @@ import itertools
 import math
 import multiprocessing
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -136,6 +137,23 @@ def _bound_task(args):
     return METHODS[method](*rest)
 
 
+#: runtimes that start threads of their own (invisible to ``threading``): forking a process that
+#: runs them can deadlock the child (and a fork server or spawn would re-import the user's main
+#: module), so beside them the evaluator runs inline, in this process
+_THREADED_RUNTIMES = ("jax", "jaxlib", "torch", "tensorflow")
+
+
+def _pool_context():
+    """The context of the worker pool: ``fork`` where the platform has it, ``None`` (run inline)
+    where it has it but a runtime of :data:`_THREADED_RUNTIMES` is loaded, else the platform's
+    default (spawn, as before)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context()
+    if any(name in sys.modules for name in _THREADED_RUNTIMES):
+        return None
+    return multiprocessing.get_context("fork")
+
+
 class Evaluator:
     """Maps :func:`snn_verify.proofs.rigorous.interval.bound_box` (or another of ``METHODS``) over task lists, in ``workers`` processes (inline for 1)."""
 
@@ -144,9 +162,9 @@ class Evaluator:
         self._pool = None
 
     def __enter__(self):
-        if self.workers > 1:
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-            self._pool = multiprocessing.get_context(method).Pool(self.workers)
+        context = _pool_context() if self.workers > 1 else None
+        if context is not None:
+            self._pool = context.Pool(self.workers)
         return self
 
     def __exit__(self, *exc):
