@@ -1,23 +1,40 @@
 r"""Activations defined once, over any number system: value, derivative, kinks, growth bounds.
 
 Each :class:`Act` is written once as a Python function of a :class:`Primitives` object
-(``P.exp``, ``P.expm1``, ``P.tanh``, ``P.erf``, ``P.softplus``, ``P.sqrt``, ``P.const``), the
-argument ``x`` and the *piece* ``k`` (the number of kinks left of ``x``; on the integration
-pieces of a rigorous integral it is fixed, so the integrand is analytic there).  As
+(``P.exp``, ``P.expm1``, ``P.tanh``, ``P.erf``, ``P.erfc``, ``P.softplus``, ``P.sigmoid``,
+``P.sqrt``, ``P.const``), the argument ``x`` and the *piece* ``k`` (the number of kinks left
+of ``x``; on the integration pieces of a rigorous integral it is fixed, so the integrand is
+analytic there).  As
 mpmath has one context per arithmetic and :mod:`snn_verify.theory.numbers` one
 ``NumberSystem`` per arithmetic for the generated SELU forms, this module has one
 ``Primitives`` per arithmetic for the activations:
 
-==========  ===========================================  ==============================
-name        arithmetic                                   ``softplus(x) = log(1 + e^x)``
-==========  ===========================================  ==============================
-``python``  float64 scalars (``math``)                   ``max(x,0) + log1p(e^-|x|)``
-``numpy``   float64 arrays (numpy, scipy.special)        ``np.logaddexp(0, x)``
-``mpmath``  the caller's ``mp.dps``                      ``log1p(exp(x))``
-``arb``     Arb complex balls (python-flint ``acb``)     ``log1p(exp(x))``, non-finite
-                                                         where ``|Im x| >= 3`` (the branch
-                                                         cut is at ``Im x = +-pi``)
-==========  ===========================================  ==============================
+==========  =========================================  ==============================  ===========================
+name        arithmetic                                 ``softplus(x) = log(1 + e^x)``  ``sigmoid(x) = 1/(1+e^-x)``
+==========  =========================================  ==============================  ===========================
+``python``  float64 scalars (``math``)                 ``max(x,0) + log1p(e^-|x|)``    ``e = e^-|x|``:
+                                                                                       ``(1 or e) / (1 + e)``
+``numpy``   float64 arrays (numpy, scipy.special)      ``np.logaddexp(0, x)``          the same, by ``np.where``
+``mpmath``  the caller's ``mp.dps``                    ``log1p(exp(x))``               ``1 / (1 + exp(-x))``
+``arb``     Arb complex balls (python-flint ``acb``)   ``log1p(exp(x))``, non-finite   ``(1 + tanh(x/2)) / 2``
+                                                       where ``|Im x| >= 3`` (the
+                                                       branch cut is at ``Im x = +-pi``)
+==========  =========================================  ==============================  ===========================
+
+``erfc`` is each system's own (``math.erfc``, ``scipy.special.erfc``, ``mpmath.erfc``,
+``acb.erfc``).  No float form subtracts nearly equal numbers (no cancellation in a tail):
+gelu is ``x erfc(-x/sqrt 2) / 2`` (not ``1 + erf``), gelu_tanh ``x sigma(2u)``
+(``1 + tanh(u) = 2 sigma(2u)``), silu ``x sigma(x)``, and the derivatives
+``sigma' = sigma(x) sigma(-x)``, ``tanh' = 4 sigma(2x) sigma(-2x)`` (not ``1 - tanh^2``).
+sigmoid, silu and tanh are within a few ulps; gelu and gelu_tanh within about their condition
+number for ``x < 0`` (``x^2`` and ``6 c k |x|^3``: one rounding of the argument of erfc or
+sigma moves them that many ulps), like the frameworks' erf form of gelu
+(``verify.py frameworks --activations``).  ``P.sigmoid`` branches on the sign of ``x`` only in
+float64 (the scalar form, which numba compiles, and numpy's), where ``e^{-x}`` would overflow
+(``math.exp`` raises); the mpmath and Arb forms have no branch, so a ball straddling 0 needs no
+piece (Arb's is the tanh form: a ball's cancellation costs relative width in the far left
+tail, not correctness, and Arb's tanh encloses more tightly on the integrator's complex
+balls).
 
 (Arb's primitives are made by :func:`arb_primitives`, which imports python-flint only when
 called; the rigorous integrals of :mod:`snn_verify.proofs.rigorous.expectations` use them.)
@@ -40,7 +57,7 @@ silu (swish)    x sigma(x)                                          -      abs(x
 mish            x tanh(sp(x))                                       -      abs(x)         2
 softplus        sp(x)                                               -      1 + abs(x)     1
 tanh            tanh(x)                                             -      1              1
-sigmoid         sigma(x) = (1 + tanh(x/2)) / 2                      -      1              1/4
+sigmoid         sigma(x) = 1 / (1 + e^-x) = (1 + tanh(x/2)) / 2     -      1              1/4
 ==============  ==================================================  =====  =============  =============
 
 The growth bounds ``|phi(x)| <= a + b|x|`` and ``|phi'(x)| <= a' + b'|x|`` hold for every
@@ -86,7 +103,10 @@ class Primitives:
     expm1: Callable
     tanh: Callable
     erf: Callable
+    erfc: Callable
     softplus: Callable
+    #: the logistic sigmoid ``1 / (1 + e^-x)``, without overflow or cancellation
+    sigmoid: Callable
     sqrt: Callable
     #: a number of this system from a decimal string (exact where the system can be)
     const: Callable
@@ -100,15 +120,27 @@ def _py_softplus(x):
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
+def _py_sigmoid(x):
+    e = math.exp(-abs(x))
+    return (1.0 if x >= 0 else e) / (1.0 + e)
+
+
 def _py_tanh(x):
     return math.tanh(x)
 
 
-def _numpy_primitives():
-    from scipy.special import erf
+def _np_sigmoid(x):
+    # as _py_sigmoid (scipy's expit is faster but 0 below x = -709: x sigma(x) and
+    # gelu_tanh' lose their normal values just above the underflow)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
-    return Primitives("numpy", np.exp, np.expm1, np.tanh, erf, lambda x: np.logaddexp(0.0, x), np.sqrt,
-                      float, lambda: math.pi, True)
+
+def _numpy_primitives():
+    from scipy.special import erf, erfc
+
+    return Primitives("numpy", np.exp, np.expm1, np.tanh, erf, erfc, lambda x: np.logaddexp(0.0, x), _np_sigmoid,
+                      np.sqrt, float, lambda: math.pi, True)
 
 
 def arb_primitives():
@@ -121,18 +153,23 @@ def arb_primitives():
             return acb("nan")
         return x.exp().log1p()
 
+    def sigmoid(x):
+        # a ball has no rounding cancellation: Arb's tanh encloses tightly on the complex balls
+        # of the integrator (1 / (1 + e^-x) widened them and slowed gelu_tanh's integrals 5-10x)
+        return (1 + (acb(x) / 2).tanh()) / 2
+
     return Primitives("arb", lambda x: acb(x).exp(), lambda x: acb(x).expm1(), lambda x: acb(x).tanh(),
-                      lambda x: acb(x).erf(), softplus, lambda x: acb(x).sqrt(), lambda s: acb(arb(str(s))),
-                      lambda: acb.pi())
+                      lambda x: acb(x).erf(), lambda x: acb(x).erfc(), softplus, sigmoid,
+                      lambda x: acb(x).sqrt(), lambda s: acb(arb(str(s))), lambda: acb.pi())
 
 
 _FACTORIES = {
-    "python": lambda: Primitives("python", math.exp, math.expm1, _py_tanh, math.erf, _py_softplus, math.sqrt, float,
-                                 lambda: math.pi),
+    "python": lambda: Primitives("python", math.exp, math.expm1, _py_tanh, math.erf, math.erfc, _py_softplus,
+                                 _py_sigmoid, math.sqrt, float, lambda: math.pi),
     "numpy": _numpy_primitives,
-    "mpmath": lambda: Primitives("mpmath", mpmath.exp, mpmath.expm1, mpmath.tanh, mpmath.erf,
-                                 lambda x: mpmath.log1p(mpmath.exp(x)), mpmath.sqrt, mpmath.mpf,
-                                 lambda: +mpmath.pi),
+    "mpmath": lambda: Primitives("mpmath", mpmath.exp, mpmath.expm1, mpmath.tanh, mpmath.erf, mpmath.erfc,
+                                 lambda x: mpmath.log1p(mpmath.exp(x)), lambda x: 1 / (1 + mpmath.exp(-x)),
+                                 mpmath.sqrt, mpmath.mpf, lambda: +mpmath.pi),
 }
 #: number systems :func:`get_primitives` knows (``arb`` too: built on first use)
 NAMES = ("python", "numpy", "mpmath", "arb")
@@ -276,12 +313,13 @@ def _dleaky(P, x, k, slope):
 
 
 def _gelu(P, x, k):
-    return x * (1 + P.erf(x / P.sqrt(P.const("2")))) / 2
+    # erfc(-x / sqrt 2) = 1 + erf(x / sqrt 2), without the cancellation for x < 0
+    return x * P.erfc(-x / P.sqrt(P.const("2"))) / 2
 
 
 def _dgelu(P, x, k):
     two = P.const("2")
-    return (1 + P.erf(x / P.sqrt(two))) / 2 + x * P.exp(-x * x / 2) / P.sqrt(two * P.pi())
+    return P.erfc(-x / P.sqrt(two)) / 2 + x * P.exp(-x * x / 2) / P.sqrt(two * P.pi())
 
 
 
@@ -289,24 +327,27 @@ _GELU_K = "0.044715"
 
 
 def _gelu_tanh(P, x, k):
+    # (1 + tanh u) / 2 = sigma(2u), u = c (x + k x^3): no cancellation for x < 0
     c = P.sqrt(2 / P.pi())
-    return x * (1 + P.tanh(c * (x + P.const(_GELU_K) * x * x * x))) / 2
+    return x * P.sigmoid(2 * c * (x + P.const(_GELU_K) * x * x * x))
 
 
 def _dgelu_tanh(P, x, k):
+    # (1 + t) / 2 = sigma(2u), (1 - t^2) / 2 = 2 sigma(2u) sigma(-2u)
     kk = P.const(_GELU_K)
     c = P.sqrt(2 / P.pi())
-    t = P.tanh(c * (x + kk * x * x * x))
-    return (1 + t) / 2 + x * (1 - t * t) * c * (1 + 3 * kk * x * x) / 2
+    v = 2 * c * (x + kk * x * x * x)
+    s = P.sigmoid(v)
+    return s + 2 * x * s * P.sigmoid(-v) * c * (1 + 3 * kk * x * x)
 
 
 def _sigmoid(P, x, k):
-    return (1 + P.tanh(x / 2)) / 2
+    return P.sigmoid(x)
 
 
 def _dsigmoid(P, x, k):
-    t = P.tanh(x / 2)
-    return (1 - t * t) / 4
+    # sigma (1 - sigma), with 1 - sigma(x) = sigma(-x) (no cancellation for x > 0)
+    return P.sigmoid(x) * P.sigmoid(-x)
 
 
 def _silu(P, x, k):
@@ -314,7 +355,8 @@ def _silu(P, x, k):
 
 
 def _dsilu(P, x, k):
-    return _sigmoid(P, x, k) + x * _dsigmoid(P, x, k)
+    s = _sigmoid(P, x, k)
+    return s + x * s * _sigmoid(P, -x, k)
 
 
 def _mish(P, x, k):
@@ -339,8 +381,8 @@ def _tanh(P, x, k):
 
 
 def _dtanh(P, x, k):
-    t = P.tanh(x)
-    return 1 - t * t
+    # sech^2 x = 1 - tanh^2 x = 4 sigma(2x) sigma(-2x) (no cancellation for large |x|)
+    return 4 * P.sigmoid(2 * x) * P.sigmoid(-2 * x)
 
 
 #: SELU's default parameters: 40 digits of lambda01 and alpha01 (the rigorous code passes

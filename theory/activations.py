@@ -10,11 +10,11 @@ definitions
   ``numba.njit`` or ``cuda.jit(device=True)`` (any ``jit``).  numba cannot take a Python
   object as ``P``, but it resolves attributes of a *module*: :func:`numba_primitives` is a
   module whose attributes are the registry's float64 (``python``) primitives, compiled by the
-  same ``jit`` (``softplus``, ``pi``) or left as the ``math`` functions numba knows (``exp``,
-  ``expm1``, ``erf``, ...), and ``const``, which numba folds from the decimal literal at compile
-  time.  Helpers that a definition calls (``_silu`` calls ``_sigmoid``) are compiled the same
-  way (:func:`compiled`).  Every registry activation compiles (CPU and the real NVVM
-  compiler: ``tests/test_cuda_compile.py``);
+  same ``jit`` (``softplus``, ``sigmoid``, ``pi``) or left as the ``math`` functions numba
+  knows (``exp``, ``expm1``, ``erf``, ``erfc``, ...), and ``const``, which numba folds from the
+  decimal literal at compile time.  Helpers that a definition calls (``_silu`` calls
+  ``_sigmoid``) are compiled the same way (:func:`compiled`).  Every registry activation
+  compiles (CPU and the real NVVM compiler: ``tests/test_cuda_compile.py``);
 - the **analytic map** ``(mu, nu) -> (E[phi(z)], Var[phi(z)])`` for ``z ~ Normal(m, s^2)``,
   ``m = mu*omega``, ``s^2 = nu*tau``, by quadrature over the standard normal split at the
   kinks (:func:`moments_quad`, float64 via scipy or mpmath at any precision), and for SELU
@@ -84,7 +84,7 @@ def _register_const():
 
 
 #: the registry's primitives the definitions use
-_FIELDS = ("exp", "expm1", "tanh", "erf", "softplus", "sqrt", "pi")
+_FIELDS = ("exp", "expm1", "tanh", "erf", "erfc", "softplus", "sigmoid", "sqrt", "pi")
 
 
 @functools.lru_cache(maxsize=None)
