@@ -615,3 +615,79 @@ def test_forged_tube_certificates_are_rejected(tmp_path):
     for name, forged in forgeries.items():
         r = recheck(resealed(forged), file=where)
         assert not r.ok and r.exit_code in (1, 2), (name, r.problems)
+
+
+# --- 5. the leaf prover never proves a false bound ----------------------------------------------
+
+from snn_verify.proofs.claims import Model  # noqa: E402
+from snn_verify.proofs.rigorous.recheck.leaves import prove_bound  # noqa: E402
+from snn_verify.proofs.rigorous.recheck.quantities import Budget, BudgetExceeded, duals, evaluate, metered  # noqa: E402
+
+MODELS = {"selu": (Model(), None, None, None), "dropout": (Model(dropout="0.1"), None, None, "0.1"),
+          "alpha": (Model(alpha=("1.6", "1.8")), None, "1.6", None)}
+
+
+COORDS = (("mu", "omega", "nu", "tau"), ("m", "s2"), ("m", "nu", "tau"))
+
+
+@st.composite
+def leaf_attacks(draw):
+    """A quantity, coordinates, a box (wide to one-ulp-narrow), a point of it (its corner or
+    inside) and a model."""
+    quantity = draw(st.sampled_from(["mean", "variance", "variance_change", "spectral_norm"]))
+    coords = draw(st.sampled_from({"mean": COORDS, "variance": COORDS, "variance_change": (COORDS[0], COORDS[2]),
+                                   "spectral_norm": COORDS[:1]}[quantity]))
+    ranges = {"mu": (-1, 1), "omega": (-1, 1), "m": (-1, 1), "nu": (0.3, 2), "tau": (0.5, 2), "s2": (0.3, 3)}
+    box = []
+    for name in coords:
+        lo, hi = ranges[name]
+        a = draw(st.floats(lo, hi))
+        width = draw(st.sampled_from([0.0, 1e-15, 1e-6, 1e-3, 0.05, 0.3, 1.0]))
+        b = min(hi, a + width)
+        box.append((a, b) if a < b else (a, a))
+    t = [draw(st.sampled_from([0.0, 1.0, 0.5, 0.3])) for _ in coords]
+    point = [lo + (hi - lo) * s if lo < hi else lo for (lo, hi), s in zip(box, t)]
+    point = [min(max(p, lo), hi) for p, (lo, hi) in zip(point, box)]
+    return quantity, coords, box, point, draw(st.sampled_from(sorted(MODELS)))
+
+
+def _as_variables(coords, point):
+    """(mu, omega, nu, tau) decimal texts of a point of ``coords``."""
+    p = dict(zip(coords, (repr(float(x)) for x in point)))
+    if coords == ("m", "s2"):
+        return (p["m"], "1", p["s2"], "1")
+    if coords == ("m", "nu", "tau"):
+        return (p["m"], "1", p["nu"], p["tau"])
+    return tuple(p[v] for v in coords)
+
+
+@settings(max_examples=200 if FULL else 20, deadline=None)
+@given(leaf_attacks(), st.sampled_from([1, -1]))
+def test_the_leaf_prover_never_proves_a_bound_broken_at_a_point_of_its_box(attack, sense):
+    """A bound 1e-12 (relative) on the wrong side of the quantity at a point of the leaf,
+    judged by quadrature: ``prove_bound`` must not prove it (within a work budget)."""
+    quantity, coords, box, point, model_name = attack
+    model, lam, alp, dropout = MODELS[model_name]
+    value = judge(quantity, _as_variables(coords, point), lam, alp, dropout)
+    bound = float(value - sense * (abs(value) * mpmath.mpf("1e-12") + mpmath.mpf("1e-14")))
+    try:
+        with metered(Budget(3000)):
+            proved = prove_bound(quantity, sense, box, arb(sense * bound), model=model, coordinates=coords)
+    except BudgetExceeded:
+        proved = False
+    assert not proved, (quantity, coords, box, point, model_name, sense, value, bound)
+    # and the box's enclosure holds the value
+    z = evaluate(quantity, duals(box), model, coords).v
+    with mpmath.workdps(40):
+        assert holds_mp(z, value, digits=20), (z, value)
+
+
+def test_the_leaf_prover_test_catches_a_broken_lift(monkeypatch):
+    """The leaf-prover test can fail: with the lift's endpoint products of the gradient taken
+    from the lower ends only (a gradient enclosure too narrow: a false monotonicity), it
+    finds a false bound proved or an enclosure that misses the value."""
+    from snn_verify.proofs.rigorous.recheck import quantities
+
+    monkeypatch.setattr(quantities, "endpoint_product", lambda x, y: x.lower() * y.lower())
+    with pytest.raises(AssertionError):
+        test_the_leaf_prover_never_proves_a_bound_broken_at_a_point_of_its_box()
