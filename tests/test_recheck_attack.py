@@ -601,6 +601,14 @@ def test_forged_tube_certificates_are_rejected(tmp_path):
     c = copy.deepcopy(cert)
     c["layers"][0]["variance"][0] = ["2", "3"]
     forgeries["a unit's variance moved"] = c
+    for k in range(1, len(cert["layers"]) + 1):
+        c = copy.deepcopy(cert)
+        c.update(verdict="REFUTED", refuted_at=k)
+        forgeries[f"CERTIFIED flipped to REFUTED at layer {k}"] = c
+    c = copy.deepcopy(cert)
+    c.update(verdict="REFUTED", refuted_at=1)
+    c["start"]["variance"] = ["2", "3"]
+    forgeries["REFUTED from a start box outside the input box"] = c
     scaled = tmp_path / "scaled.npz"
     with np.load(tmp_path / "w.npz") as z:
         np.savez(scaled, **{k: 1.5 * z[k] for k in z.files})
