@@ -305,13 +305,16 @@ def _variance_change(fam, m, nu, tau, s2):
     return mv if mv.is_finite() and (not plain.is_finite() or mv.rad() < plain.rad()) else plain
 
 
-def decide_point(name, quantity, point, relation, bound):
+def decide_point(name, quantity, point, relation, bound, deadline=None):
     """Q at ``point`` (decimal strings, exact) as an Arb ball, and whether it breaks
     ``Q relation bound``: ``True`` (the ball lies beyond the bound), ``False`` (within it) or
-    ``None`` (the ball straddles the bound at every precision of :data:`POINT_PRECS`).
+    ``None`` (the ball straddles the bound at every precision of :data:`POINT_PRECS` tried:
+    no higher precision is started once ``time.perf_counter()`` has passed ``deadline``).
     Returns ``(ball, decided, prec)``."""
     sense = 1 if relation == "<" else -1
     for prec in POINT_PRECS:
+        if deadline is not None and prec != POINT_PRECS[0] and time.perf_counter() > deadline:
+            break
         with ctx.workprec(prec):
             fam = family(name, prec)
             balls = [arb(str(x)) for x in point]
@@ -468,11 +471,13 @@ def certify_activation(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MA
     best = [-math.inf, None]                  # lower float of sense*Q at a point of the box
     tried, refutation = set(), {}
 
+    deadline = t0 + (1 + DECIDED_SHARE) * max_seconds     # points are tried until then (the budget's slack)
+
     def try_point(point):
-        if point in tried or refutation or not _in_box(point, ends):
+        if point in tried or refutation or not _in_box(point, ends) or time.perf_counter() > deadline:
             return
         tried.add(point)
-        q, violated, prec = decide_point(name, quantity, point, claim.relation, text)
+        q, violated, prec = decide_point(name, quantity, point, claim.relation, text, deadline)
         value = lower_float(sense * q)
         if value > best[0]:
             best[:] = [value, point]
