@@ -77,11 +77,11 @@ from decimal import Decimal
 from snn_verify.errors import InputError
 
 from .activation_theorem1 import theorem1
+from .domain import DIGITS, DOUBLINGS, STEPS, _fmt, grow_side  # noqa: F401 (DIGITS: the docstring's)
+from .domain import SIDES as SIDES_OF_KIND
 
-#: bisection rounds per side, doublings at most, significant digits (``domain.py``'s values)
-STEPS, DOUBLINGS, DIGITS = 6, 6, 4
 #: the sides, their start values (the paper's box) and the direction they grow (``domain.py``'s)
-SIDES = {"d": ("0.1", +1), "nu_lo": ("0.8", -1), "nu_hi": ("1.5", +1)}
+SIDES = SIDES_OF_KIND["mu-nu"]
 #: halvings of the start box towards (0, 1) at most, when the paper's box is not certified
 SHRINKS = 6
 #: (omega, tau) of the ``mu-nu`` kind, and the paper's (omega, tau) box
@@ -89,10 +89,6 @@ NORMALISED = {"omega": ("0", "0"), "tau": ("1", "1")}
 PAPER = {"omega": ("-0.1", "0.1"), "tau": ("0.95", "1.1")}
 #: an image box that every image lies in (the fixed-point tests ask only for contraction)
 ANYWHERE = {"mean": ("-1e9", "1e9"), "variance": ("-1e9", "1e9")}
-
-
-def _fmt(x):
-    return f"{Decimal(x):.{DIGITS}g}"
 
 
 def _bounds(sides, omega_tau=NORMALISED):
@@ -276,32 +272,20 @@ def grow(name, max_leaves=2000, steps_per_side=STEPS, doublings=DOUBLINGS):
                                 time.perf_counter() - t0)
     start = {"sides": dict(sides), "shrunk": shrunk}
     for side, (_, direction) in SIDES.items():
-        good, bad = Decimal(sides[side]), None
-        step = good * Decimal("0.25") if good else Decimal("0.1")
-        for k in range(doublings + steps_per_side):
-            if bad is None:
-                x = good + direction * step * 2 ** k
-                if direction < 0 and x <= 0:
-                    x = good / 2
-            else:
-                x = (good + bad) / 2
-            value = _fmt(x)
-            if value in (_fmt(good), _fmt(bad) if bad is not None else None):
-                break
+        def check(value, side=side):
+            nonlocal last
             r = certify_box(name, dict(sides, **{side: value}), max_leaves)
             verdict = _verdict(r)
             steps.append({"side": side, "value": value, "verdict": verdict, "failed": _failed(r),
                           "seconds": round(r.seconds, 2)})
             if verdict == "CERTIFIED":
-                good, last = Decimal(value), r
-            else:
-                bad = Decimal(value)
-                if verdict == "REFUTED":
-                    claim = _failed(r)
-                    witnesses[side] = {"value_of_side": value, "claim": claim, "witness": r.witnesses[claim]}
-            if bad is None and k + 1 >= doublings:
-                break
-        sides[side] = _fmt(good)
+                last = r
+            elif verdict == "REFUTED":
+                claim = _failed(r)
+                witnesses[side] = {"value_of_side": value, "claim": claim, "witness": r.witnesses[claim]}
+            return verdict
+
+        sides[side] = grow_side(sides[side], direction, check, doublings, steps_per_side)
     return ActivationDomain(name, dict(sides), dict(last.verdicts), last.max_norm, dict(last.image), start,
                             tuple(steps), witnesses, fixed, around, time.perf_counter() - t0)
 

@@ -166,6 +166,38 @@ def _certificates_swept(session, final, refuted, directory, stem):
     return [r.certificate for r in written]
 
 
+def grow_side(start, direction, check, doublings=DOUBLINGS, steps_per_side=STEPS):
+    """One side's search: from ``start`` (decimal text) in ``direction`` (+1 or -1), by
+    doubling its distance (a quarter of ``start``, or 0.1, times ``2^k``; a lower end that
+    would reach 0 halves instead) until ``check(value)`` is not CERTIFIED, then by bisection
+    between the last certified and the first failed value, for ``doublings + steps_per_side``
+    steps in all, or fewer where the :data:`DIGITS`-digit values stop moving.  Returns the last
+    certified value (``start`` if none).
+
+    >>> grow_side("1", +1, lambda v: "CERTIFIED" if Decimal(v) < 2 else "REFUTED", doublings=3, steps_per_side=2)
+    '1.75'
+    """
+    good, bad = Decimal(start), None
+    step = good * Decimal("0.25") if good else Decimal("0.1")
+    for k in range(doublings + steps_per_side):
+        if bad is None:
+            x = good + direction * step * 2 ** k
+            if direction < 0 and x <= 0:
+                x = good / 2
+        else:
+            x = (good + bad) / 2
+        value = _fmt(x)
+        if value in (_fmt(good), _fmt(bad) if bad is not None else None):
+            break
+        if check(value) == CERTIFIED:
+            good = Decimal(value)
+        else:
+            bad = Decimal(value)
+        if bad is None and k + 1 >= doublings:
+            break
+    return _fmt(good)
+
+
 def grow(kind="omega-tau", theorem=1, workers=1, progress=None, steps_per_side=STEPS, doublings=DOUBLINGS,
          certificates=None, session=None):
     """Grow the sides of ``kind``'s box (module docstring): a :class:`DomainResult`.  A side
@@ -190,34 +222,19 @@ def grow(kind="omega-tau", theorem=1, workers=1, progress=None, steps_per_side=S
     steps, witnesses, refuted = [], {}, {}
     with Evaluator(workers if session is None else 1) as ev:
         for side, (start, direction) in starts.items():
-            good, bad = Decimal(start), None
-            trial = lambda x: dict(sides, **{side: _fmt(x)})  # noqa: E731
-            step = good * Decimal("0.25") if good else Decimal("0.1")
-            for k in range(doublings + steps_per_side):
-                if bad is None:
-                    x = good + direction * step * 2 ** k
-                    if direction < 0 and x <= 0:
-                        x = good / 2
-                else:
-                    x = (good + bad) / 2
-                value = _fmt(x)
-                if value in (_fmt(good), _fmt(bad) if bad is not None else None):
-                    break
-                verdict, failed, witness, result = (_check(make(trial(x)), ev) if session is None
-                                                    else _check_swept(make(trial(x)), session))
+            def check(value, side=side):
+                trial = make(dict(sides, **{side: value}))
+                verdict, failed, witness, result = (_check(trial, ev) if session is None
+                                                    else _check_swept(trial, session))
                 steps.append({"side": side, "value": value, "verdict": verdict, "failed": failed})
                 if progress:
                     progress(side)
-                if verdict == CERTIFIED:
-                    good = Decimal(value)
-                else:
-                    bad = Decimal(value)
-                    if verdict == REFUTED:
-                        witnesses[side] = {"value_of_side": value, "claim": failed, **witness}
-                        refuted[side] = result
-                if bad is None and k + 1 >= doublings:
-                    break
-            sides[side] = _fmt(good)
+                if verdict == REFUTED:
+                    witnesses[side] = {"value_of_side": value, "claim": failed, **witness}
+                    refuted[side] = result
+                return verdict
+
+            sides[side] = grow_side(start, direction, check, doublings, steps_per_side)
         paths = []
         if certificates and session is not None:
             paths = [p for p in _certificates_swept(session, make(sides), refuted, certificates,
