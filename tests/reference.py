@@ -80,3 +80,52 @@ def quantity_by_quadrature(quantity, point, lambda_, alpha, dropout=None, dps=45
         if quantity == "spectral_norm":
             return (mpmath.sqrt((j11 + j22) ** 2 + (j21 - j12) ** 2) + mpmath.sqrt((j11 - j22) ** 2 + (j12 + j21) ** 2)) / 2
         return {"mean": mean, "variance": var, "variance_change": var - mpmath.mpf(point[2])}[quantity]
+
+
+# --- other activations, written directly in mpmath (the judges of the activation tests) -------
+
+def sigmoid_mp(x):
+    return 1 / (1 + mpmath.exp(-x))
+
+
+def softplus_mp(x):
+    return mpmath.log1p(mpmath.exp(x)) if x < 30 else x + mpmath.log1p(mpmath.exp(-x))
+
+
+def gelu_tanh_mp(x):
+    c = mpmath.sqrt(2 / mpmath.pi)
+    return x * (1 + mpmath.tanh(c * (x + mpmath.mpf("0.044715") * x ** 3))) / 2
+
+
+def dgelu_tanh_mp(x):
+    c, k = mpmath.sqrt(2 / mpmath.pi), mpmath.mpf("0.044715")
+    u = c * (x + k * x ** 3)
+    return (1 + mpmath.tanh(u)) / 2 + x * mpmath.sech(u) ** 2 * c * (1 + 3 * k * x ** 2) / 2
+
+
+def dmish_mp(x):
+    return mpmath.tanh(softplus_mp(x)) + x * mpmath.sech(softplus_mp(x)) ** 2 * sigmoid_mp(x)
+
+
+with mpmath.workdps(60):
+    SELU_LAMBDA = mpmath.mpf("1.050700987355480493419334985294951210206")
+    SELU_ALPHA = mpmath.mpf("1.673263242354377284817042991671743157640")
+
+#: independent definitions (value, derivative) of the registry's activations, written from
+#: their formulas (selu with alpha01, lambda01; elu and celu at alpha = 1; leaky slope 0.01)
+ACTIVATIONS_MP = {
+    "selu": (lambda x: SELU_LAMBDA * x if x > 0 else SELU_LAMBDA * SELU_ALPHA * mpmath.expm1(x),
+             lambda x: SELU_LAMBDA if x > 0 else SELU_LAMBDA * SELU_ALPHA * mpmath.exp(x)),
+    "elu": (lambda x: x if x > 0 else mpmath.expm1(x), lambda x: 1 if x > 0 else mpmath.exp(x)),
+    "celu": (lambda x: x if x > 0 else mpmath.expm1(x), lambda x: 1 if x > 0 else mpmath.exp(x)),
+    "relu": (lambda x: max(x, 0), lambda x: 1 if x > 0 else 0),
+    "leaky_relu": (lambda x: x if x > 0 else mpmath.mpf("0.01") * x, lambda x: 1 if x > 0 else mpmath.mpf("0.01")),
+    "gelu": (lambda x: x * mpmath.erfc(-x / mpmath.sqrt(2)) / 2,
+             lambda x: mpmath.erfc(-x / mpmath.sqrt(2)) / 2 + x * mpmath.npdf(x)),
+    "gelu_tanh": (gelu_tanh_mp, dgelu_tanh_mp),
+    "silu": (lambda x: x * sigmoid_mp(x), lambda x: sigmoid_mp(x) * (1 + x * (1 - sigmoid_mp(x)))),
+    "mish": (lambda x: x * mpmath.tanh(softplus_mp(x)), dmish_mp),
+    "softplus": (softplus_mp, sigmoid_mp),
+    "tanh": (mpmath.tanh, lambda x: mpmath.sech(x) ** 2),
+    "sigmoid": (sigmoid_mp, lambda x: sigmoid_mp(x) * (1 - sigmoid_mp(x))),
+}

@@ -11,52 +11,12 @@ from snn_verify.proofs.rigorous.expectations import expectations, moments_box
 from snn_verify.proofs.rigorous.trusted import parameters
 from snn_verify.theory.activation_registry import ACTS, get_primitives
 
+from reference import ACTIVATIONS_MP, SELU_ALPHA, SELU_LAMBDA
+
 mp = mpmath.mp
-with mpmath.workdps(60):
-    SELU_L = mpmath.mpf("1.050700987355480493419334985294951210206")
-    SELU_A = mpmath.mpf("1.673263242354377284817042991671743157640")
-
-
-def _sig(x):
-    return 1 / (1 + mpmath.exp(-x))
-
-
-def _sp(x):
-    return mpmath.log1p(mpmath.exp(x)) if x < 30 else x + mpmath.log1p(mpmath.exp(-x))
-
-
-def _gt(x):
-    c = mpmath.sqrt(2 / mpmath.pi)
-    return x * (1 + mpmath.tanh(c * (x + mpmath.mpf("0.044715") * x ** 3))) / 2
-
-
-def _dgt(x):
-    c, k = mpmath.sqrt(2 / mpmath.pi), mpmath.mpf("0.044715")
-    u = c * (x + k * x ** 3)
-    return (1 + mpmath.tanh(u)) / 2 + x * mpmath.sech(u) ** 2 * c * (1 + 3 * k * x ** 2) / 2
-
-
-def _dmish(x):
-    return mpmath.tanh(_sp(x)) + x * mpmath.sech(_sp(x)) ** 2 * _sig(x)
-
-
+SELU_L, SELU_A = SELU_LAMBDA, SELU_ALPHA
 #: independent definitions (value, derivative), written from the formulas, not the registry
-REF = {
-    "selu": (lambda x: SELU_L * x if x > 0 else SELU_L * SELU_A * mpmath.expm1(x),
-             lambda x: SELU_L if x > 0 else SELU_L * SELU_A * mpmath.exp(x)),
-    "elu": (lambda x: x if x > 0 else mpmath.expm1(x), lambda x: 1 if x > 0 else mpmath.exp(x)),
-    "celu": (lambda x: x if x > 0 else mpmath.expm1(x), lambda x: 1 if x > 0 else mpmath.exp(x)),
-    "relu": (lambda x: max(x, 0), lambda x: 1 if x > 0 else 0),
-    "leaky_relu": (lambda x: x if x > 0 else mpmath.mpf("0.01") * x, lambda x: 1 if x > 0 else mpmath.mpf("0.01")),
-    "gelu": (lambda x: x * mpmath.erfc(-x / mpmath.sqrt(2)) / 2,
-             lambda x: mpmath.erfc(-x / mpmath.sqrt(2)) / 2 + x * mpmath.npdf(x)),
-    "gelu_tanh": (_gt, _dgt),
-    "silu": (lambda x: x * _sig(x), lambda x: _sig(x) * (1 + x * (1 - _sig(x)))),
-    "mish": (lambda x: x * mpmath.tanh(_sp(x)), _dmish),
-    "softplus": (_sp, _sig),
-    "tanh": (mpmath.tanh, lambda x: mpmath.sech(x) ** 2),
-    "sigmoid": (_sig, lambda x: _sig(x) * (1 - _sig(x))),
-}
+REF = dict(ACTIVATIONS_MP)
 
 
 def _ref_moments(name, m, s2):

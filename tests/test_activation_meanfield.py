@@ -10,6 +10,7 @@ import pytest
 from flint import arb, ctx
 
 from conftest import FULL
+from reference import ACTIVATIONS_MP
 from snn_verify.errors import InputError
 from snn_verify.proofs.rigorous import activation_meanfield as amf
 from snn_verify.proofs.rigorous import meanfield
@@ -25,40 +26,8 @@ def rows():
     return {r.name: r for r in amf.table().rows}
 
 
-def _sig(x):
-    return 1 / (1 + mpmath.exp(-x))
-
-
-def _sp(x):
-    return mpmath.log1p(mpmath.exp(x)) if x < 30 else x + mpmath.log1p(mpmath.exp(-x))
-
-
-def _gt(x):
-    c = mpmath.sqrt(2 / mpmath.pi)
-    return x * (1 + mpmath.tanh(c * (x + mpmath.mpf("0.044715") * x ** 3))) / 2
-
-
-def _dgt(x):
-    c, k = mpmath.sqrt(2 / mpmath.pi), mpmath.mpf("0.044715")
-    u = c * (x + k * x ** 3)
-    return (1 + mpmath.tanh(u)) / 2 + x * mpmath.sech(u) ** 2 * c * (1 + 3 * k * x ** 2) / 2
-
-
 #: independent (f, f') from the formulas; "elu-like" ones get alpha from the closed form below
-REF = {
-    "relu": (lambda x: max(x, 0), lambda x: 1 if x > 0 else 0),
-    "leaky_relu": (lambda x: x if x > 0 else mpmath.mpf("0.01") * x, lambda x: 1 if x > 0 else mpmath.mpf("0.01")),
-    "celu": (lambda x: x if x > 0 else mpmath.expm1(x), lambda x: 1 if x > 0 else mpmath.exp(x)),
-    "gelu": (lambda x: x * mpmath.erfc(-x / mpmath.sqrt(2)) / 2,
-             lambda x: mpmath.erfc(-x / mpmath.sqrt(2)) / 2 + x * mpmath.npdf(x)),
-    "gelu_tanh": (_gt, _dgt),
-    "silu": (lambda x: x * _sig(x), lambda x: _sig(x) * (1 + x * (1 - _sig(x)))),
-    "mish": (lambda x: x * mpmath.tanh(_sp(x)),
-             lambda x: mpmath.tanh(_sp(x)) + x * mpmath.sech(_sp(x)) ** 2 * _sig(x)),
-    "softplus": (_sp, _sig),
-    "tanh": (mpmath.tanh, lambda x: mpmath.sech(x) ** 2),
-    "sigmoid": (_sig, lambda x: _sig(x) * (1 - _sig(x))),
-}
+REF = {k: v for k, v in ACTIVATIONS_MP.items() if k not in ("selu", "elu")}
 EDGES = [-40, -12, -6, -3, 0, 3, 6, 12, 40]
 
 
