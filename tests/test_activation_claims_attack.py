@@ -171,3 +171,13 @@ def test_certified_claims_hold_at_the_judges_points(name):
         assert all(v < mpmath.mpf(r.claim.bound_text) for v in vals)
     else:
         assert r.verdict == "UNDECIDED"
+
+
+def test_point_where_the_integrals_give_no_enclosure_is_an_error_not_nan(capsys):
+    """softplus's Arb form fails for large s^2: the point says so (exit 2), it never prints nan."""
+    from snn_verify.cli import main
+
+    assert main(["point", "--activation", "softplus", "--mu", "0", "--omega", "0", "--nu", "20000",
+                 "--tau", "1"]) == 2
+    out = capsys.readouterr()
+    assert "nan" not in out.out and "no finite enclosure" in out.err

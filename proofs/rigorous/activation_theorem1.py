@@ -313,6 +313,9 @@ def point(name, mu, omega, nu, tau, prec=128):
         if not vals[2] * vals[3] > 0:
             raise InputError("nu * tau must be > 0")
         mean, var, J = fam.map(*vals)
+        if not all(x.is_finite() for x in (mean, var, *J[0], *J[1])):
+            raise InputError(f"{name} at mu = {mu}, omega = {omega}, nu = {nu}, tau = {tau}: the Gaussian integrals "
+                             f"gave no finite enclosure there (m or s^2 too large for this activation's Arb form)")
         return PointResult(name, {"mu": str(mu), "omega": str(omega), "nu": str(nu), "tau": str(tau)},
                            mean.str(25), var.str(25), [[v.str(20) for v in row] for row in J],
                            _norm(J).str(20))
