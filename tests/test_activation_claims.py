@@ -344,7 +344,7 @@ def test_cli_point_tanh_agrees_with_the_judge_to_20_digits():
 
 
 def test_the_engine_shares_certifys_defaults():
-    """activation_claims repeats certify's defaults (it cannot import certify, which imports it)."""
+    """activation_claims and certify take their verdicts and defaults from one module (outcome)."""
     from snn_verify.proofs.rigorous import activation_claims as a
     from snn_verify.proofs.rigorous import certify as c
 

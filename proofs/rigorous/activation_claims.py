@@ -64,35 +64,11 @@ from snn_verify.theory.activation_registry import get_primitives
 
 from .activation_theorem1 import _Family, _norm
 from .interval import spectral_norm_parts
-from .ball import float_down, float_up, lower_float, meet, upper_float
+from .ball import lower_float, meet, upper_float
 from .expectations import _halves, _mul, _poly_tail, growth, integrate_t
 
-# certify's verdicts, defaults and claim helpers (certify imports this module: no import back)
-CERTIFIED, REFUTED, UNDECIDED = "CERTIFIED", "REFUTED", "UNDECIDED"
-TOLERANCE, MAX_BOXES, MAX_SECONDS, DECIDED_SHARE = 1e-6, 200_000, 120.0, 0.25
-
-
-def decimal_box(claim):
-    """The claim's box as decimal strings (as :func:`certify.decimal_box`)."""
-    return getattr(claim, "decimals", ()) or tuple((repr(lo), repr(hi)) for lo, hi in claim.box.intervals())
-
-
-def bound_text(claim):
-    """The claim's bound as a decimal string (as :func:`certify.bound_text`)."""
-    return getattr(claim, "bound_text", "") or repr(claim.bound)
-
-
-def limits(claim):
-    """``(sense, limit_down, limit_up)``: the floats just below and above ``sense*b``."""
-    sense = 1 if claim.relation == "<" else -1
-    b = sense * Fraction(bound_text(claim))
-    return sense, float_down(b), float_up(b)
-
-
-def verdict_exit(verdicts):
-    """1 if any is REFUTED, else 3 if any is UNDECIDED, else 0 (as :func:`certify.verdict_exit`)."""
-    return 1 if REFUTED in verdicts else 3 if UNDECIDED in verdicts else 0
-
+from .outcome import (CERTIFIED, DECIDED_SHARE, MAX_BOXES, MAX_SECONDS, REFUTED, TOLERANCE,  # noqa: F401
+                      UNDECIDED, bound_text, decimal_box, limits, verdict_exit)
 
 #: the coordinates of the search, per quantity (module docstring)
 COORDINATES = {"mean": ("m", "s2"), "variance": ("m", "s2"), "variance_change": ("m", "nu", "tau"),

@@ -46,17 +46,9 @@ from .ball import float_down, float_up, lower_float
 from ..claims import (DEFAULT_MODEL, VARIABLES, Box, Claim, parameter_corners, parse_spec, quantity_mp,
                       reference_parameters, spec)
 from .interval import METHODS, enclose_point
+from .outcome import (CERTIFIED, CLAIM_SECONDS, DECIDED_SHARE, MAX_BOXES, MAX_SECONDS,  # noqa: F401 (re-exported)
+                      REFUTED, TOLERANCE, UNDECIDED, bound_text, decimal_box, limits, sense_of, verdict_exit)
 
-CERTIFIED, REFUTED, UNDECIDED = "CERTIFIED", "REFUTED", "UNDECIDED"
-#: default width of the extremum enclosure
-TOLERANCE = 1e-6
-#: default budgets of one claim
-MAX_BOXES = 200_000
-MAX_SECONDS = 120.0
-#: default time budget of one user claim (``verify.py claim``)
-CLAIM_SECONDS = 60.0
-#: share of the time budget spent narrowing the extremum once the verdict is known
-DECIDED_SHARE = 0.25
 #: candidate points (corners, local maxima) whose values seed the search
 SEEDS = 8
 #: local optimisations that seed the search (more run before an UNDECIDED)
@@ -69,28 +61,12 @@ BATCH = 16
 REFUTATION_DIGITS = 50
 
 
-def sense_of(relation):
-    """+1 for ``"<"`` (maximise Q), -1 for ``">"`` (minimise Q)."""
-    return 1 if relation == "<" else -1
 
 
-def decimal_box(claim):
-    """The claim's box as decimal strings ``((lo, hi),) * 4``: a float ``0.8`` means 8/10."""
-    return getattr(claim, "decimals", ()) or tuple((repr(lo), repr(hi)) for lo, hi in claim.box.intervals())
 
 
-def bound_text(claim):
-    """The claim's bound as a decimal string (a float ``0.1`` means 1/10)."""
-    return getattr(claim, "bound_text", "") or repr(claim.bound)
 
 
-def limits(claim):
-    """``(sense, limit_down, limit_up)``: the floats just below and above ``sense*b``.  A
-    claim is proved when ``max sense*Q < limit_down`` and broken when a value exceeds
-    ``limit_up``."""
-    sense = sense_of(claim.relation)
-    b = sense * Fraction(bound_text(claim))
-    return sense, float_down(b), float_up(b)
 
 
 def in_box(point, decimals):
@@ -258,14 +234,6 @@ class Result:
         return "\n".join(lines)
 
 
-def verdict_exit(verdicts):
-    """Exit status of a run with these verdicts: 1 if any is REFUTED, else 3 if any is
-    UNDECIDED, else 0."""
-    if REFUTED in verdicts:
-        return 1
-    if UNDECIDED in verdicts:
-        return 3
-    return 0
 
 
 def _split(bound, zero_cut=(0, 1)):
