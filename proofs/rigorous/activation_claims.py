@@ -52,14 +52,14 @@ import heapq
 import itertools
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 from flint import acb, arb, ctx
 
 from snn_verify.errors import InputError
 
-from ..claims import VARIABLES, Claim
+from ..claims import VARIABLES
 from snn_verify.theory.activation_registry import get_primitives
 
 from .activation_theorem1 import _Family, _norm
@@ -68,7 +68,7 @@ from .ball import lower_float, meet, upper_float
 from .expectations import _halves, _mul, _poly_tail, growth, integrate_t
 
 from .outcome import (CERTIFIED, DECIDED_SHARE, MAX_BOXES, MAX_SECONDS, REFUTED, TOLERANCE,  # noqa: F401
-                      UNDECIDED, bound_text, decimal_box, limits, verdict_exit)
+                      UNDECIDED, Result, bound_text, decimal_box, limits)
 
 #: the coordinates of the search, per quantity (module docstring)
 COORDINATES = {"mean": ("m", "s2"), "variance": ("m", "s2"), "variance_change": ("m", "nu", "tau"),
@@ -359,75 +359,38 @@ def _seed_points(decimals):
 
 
 @dataclass(frozen=True)
-class ActivationResult:
-    """The outcome for one claim about a scaled activation: the fields of
-    :class:`snn_verify.proofs.rigorous.certify.Result`'s JSON plus ``activation``.
+class ActivationResult(Result):
+    """The outcome for one claim about a scaled activation: :class:`.outcome.Result` (its
+    JSON) plus ``activation``.
 
     ``extremum``: ``[lo, hi]`` of Q's max (for "<") or min (for ">") over the box; ``argext``:
     the point (decimal texts) where the attained end holds; ``open_boxes``: ``(node, upper)``
     pairs (intervals in ``coordinates``) not below the bound when UNDECIDED, worst first."""
 
-    claim: Claim
-    verdict: str
-    extremum: tuple
-    argext: tuple
-    boxes: int
-    seconds: float
-    open_boxes: tuple = field(repr=False, default=())
-    counterexample: dict | None = None
-    decimals: tuple = ()
-    bound_text: str = ""
-    tolerance: float = TOLERANCE
-    note: str = ""
-    coordinates: tuple = VARIABLES
-    certificate: str | None = None
-
     @property
     def activation(self):
         return self.claim.model.activation
 
-    @property
-    def width(self):
-        return self.extremum[1] - self.extremum[0]
-
-    @property
-    def exit_code(self):
-        return verdict_exit([self.verdict])
-
     def to_json(self):
-        """The JSON of ``verify.py claim --activation NAME --json``."""
-        out = {"name": self.claim.name, "verdict": self.verdict, "quantity": self.claim.quantity,
-               "relation": self.claim.relation, "bound": self.bound_text,
-               "extremum_kind": self.claim.extremum, "boxes": self.boxes, "seconds": round(self.seconds, 3)}
-        if all(math.isfinite(x) for x in self.extremum) and self.argext:
-            out["extremum"] = [self.extremum[0], self.extremum[1]]
-            out["argext"] = dict(zip(VARIABLES, self.argext))
-        if self.counterexample:
-            out["counterexample"] = self.counterexample
-        if self.verdict == UNDECIDED:
-            out["open_boxes"] = {"count": len(self.open_boxes), "coordinates": list(self.coordinates),
-                                 "first": [[list(iv) for iv in b] for b, _ in self.open_boxes[:5]]}
-            out["note"] = self.note
+        """The JSON of ``verify.py claim --activation NAME --json``: the model always, and the
+        activation."""
+        out = super().to_json()
+        if not self.argext:
+            out.pop("extremum", None)
+            out.pop("argext", None)
+        certificate = out.pop("certificate", None)
         out["model"] = self.claim.model.as_dict()
         out["activation"] = self.activation
-        if self.certificate is not None:
-            out["certificate"] = self.certificate
+        if certificate is not None:
+            out["certificate"] = certificate
         return out
 
-    def render(self):
-        r = self.to_json()
-        lines = [f"verdict: {r['verdict']} ({self.activation} scaled by its certified constants)"]
-        if "extremum" in r:
-            lines.append(f"{r['extremum_kind']} of {r['quantity']} in [{r['extremum'][0]!r}, {r['extremum'][1]!r}] "
-                         f"at {r['argext']}")
-        if "counterexample" in r:
-            ce = r["counterexample"]
-            lines.append(f"counterexample: {ce['point']} gives {r['quantity']} in {ce['value']} "
-                         f"({ce['decided_by']})")
-        if "open_boxes" in r:
-            lines.append(f"undecided ({r['note']}): {r['open_boxes']['count']} boxes remain")
-        lines.append(f"{r['boxes']} boxes, {r['seconds']} s")
-        return "\n".join(lines)
+    def open_boxes_json(self):
+        return {"count": len(self.open_boxes), "coordinates": list(self.coordinates),
+                "first": [[list(iv) for iv in b] for b, _ in self.open_boxes[:5]]}
+
+    def counterexample_text(self, ce):
+        return f"{ce['point']} gives {self.claim.quantity} in {ce['value']} ({ce['decided_by']})"
 
 
 def _intervals(node):
@@ -523,5 +486,6 @@ def certify_activation(claim, tol=TOLERANCE, max_boxes=MAX_BOXES, max_seconds=MA
                 f"({time.perf_counter() - t0:.1f} s); the open box with the worst enclosure: {where} "
                 f"({bound_q} there)")
     open_boxes = tuple((_intervals(node), up) for up, node in open_ if up >= limit_down) if verdict == UNDECIDED else ()
-    return ActivationResult(claim, verdict, extremum, best[1] or (), n_boxes, time.perf_counter() - t0, open_boxes,
-                            counterexample, decimals, text, tol, note, coords)
+    return ActivationResult(claim, verdict, extremum, best[1] or (), n_boxes, time.perf_counter() - t0,
+                            open_boxes=open_boxes, counterexample=counterexample, decimals=decimals, bound_text=text,
+                            tolerance=tol, note=note, coordinates=coords)

@@ -35,7 +35,7 @@ import multiprocessing
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import mpmath
@@ -47,7 +47,8 @@ from ..claims import (DEFAULT_MODEL, VARIABLES, Box, Claim, parameter_corners, p
                       reference_parameters, spec)
 from .interval import METHODS, enclose_point
 from .outcome import (CERTIFIED, CLAIM_SECONDS, DECIDED_SHARE, MAX_BOXES, MAX_SECONDS,  # noqa: F401 (re-exported)
-                      REFUTED, TOLERANCE, UNDECIDED, bound_text, decimal_box, limits, sense_of, verdict_exit)
+                      REFUTED, TOLERANCE, UNDECIDED, Result, bound_text, decimal_box, limits, sense_of,
+                      verdict_exit)
 
 #: candidate points (corners, local maxima) whose values seed the search
 SEEDS = 8
@@ -155,86 +156,6 @@ class Evaluator:
 
 
 # --- the search --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Result:
-    """The outcome for one claim (see module docstring).
-
-    ``extremum`` is ``[lo, hi]`` for Q itself (not sense*Q): for "<" the max of Q lies in it,
-    for ">" the min.  ``argext`` is the point (decimal strings) where the attained end holds
-    (``lo`` for a max, ``hi`` for a min).  ``leaves`` are the final boxes, each a
-    :class:`snn_verify.proofs.rigorous.interval.BoxBound` with ``sense*Q <= upper`` on it; ``open_boxes``
-    counts those not below the claim's bound.  ``certificate``: the path it was written to.
-    """
-
-    claim: Claim
-    verdict: str
-    extremum: tuple
-    argext: tuple
-    boxes: int
-    seconds: float
-    leaves: tuple = field(repr=False, default=())
-    open_boxes: tuple = field(repr=False, default=())
-    counterexample: dict | None = None
-    decimals: tuple = ()
-    bound_text: str = ""
-    search_box: tuple = ()
-    tolerance: float = TOLERANCE
-    note: str = ""
-    certificate: str | None = None
-    coordinates: tuple = VARIABLES
-    region: tuple = ()
-
-    @property
-    def width(self):
-        return self.extremum[1] - self.extremum[0]
-
-    @property
-    def exit_code(self):
-        return verdict_exit([self.verdict])
-
-    def to_json(self):
-        """The JSON of ``theorems`` and ``claim``."""
-        out = {"name": self.claim.name, "verdict": self.verdict, "quantity": self.claim.quantity,
-               "relation": self.claim.relation, "bound": self.bound_text,
-               "extremum_kind": self.claim.extremum, "boxes": self.boxes, "seconds": round(self.seconds, 3)}
-        if all(math.isfinite(x) for x in self.extremum):
-            out["extremum"] = [self.extremum[0], self.extremum[1]]
-            out["argext"] = dict(zip(VARIABLES, self.argext))
-        if self.counterexample:
-            out["counterexample"] = self.counterexample
-        if self.verdict == UNDECIDED:
-            out["open_boxes"] = {"count": len(self.open_boxes),
-                                 "first": [list(map(list, b.box)) for b in self.open_boxes[:5]]}
-            out["note"] = self.note
-        if not self.claim.model.default:
-            out["model"] = self.claim.model.as_dict()
-        if getattr(self.claim, "published", None) is not None:
-            out["published"] = self.claim.published
-        if self.certificate is not None:
-            out["certificate"] = self.certificate
-        return out
-
-    def render(self):
-        r = self.to_json()
-        lines = [f"verdict: {r['verdict']}"]
-        if "extremum" in r:
-            lines.append(f"{r['extremum_kind']} of {r['quantity']} in [{r['extremum'][0]!r}, {r['extremum'][1]!r}] "
-                         f"at {r['argext']}")
-        if "counterexample" in r:
-            ce = r["counterexample"]
-            at = (f" at lambda = {ce['parameters']['lambda']}, alpha = {ce['parameters']['alpha']}"
-                  if "parameters" in ce else "")
-            lines.append(f"counterexample: {ce['point']}{at} gives {r['quantity']} = {ce['value']} "
-                         f"(50-digit mpmath re-evaluation)")
-        if "open_boxes" in r:
-            lines.append(f"undecided ({r['note']}): {r['open_boxes']['count']} boxes remain, "
-                         f"e.g. {r['open_boxes']['first'][:2]}")
-        lines.append(f"{r['boxes']} boxes, {r['seconds']} s")
-        return "\n".join(lines)
-
-
-
 
 def _split(bound, zero_cut=(0, 1)):
     """Bisect a box (and its face) across the free coordinate with the largest weight.
