@@ -122,6 +122,18 @@ def short_decimal(x, where):
     return Fraction(x)
 
 
+class Invalid(Exception):
+    """A mean-field or tube certificate is malformed (schema): its one-line message."""
+
+
+def short_decimal_or_invalid(x, where):
+    """:func:`short_decimal`, its errors as :class:`Invalid` (the mean-field and tube kernels')."""
+    try:
+        return short_decimal(x, where)
+    except Malformed as exc:
+        raise Invalid(str(exc)) from None
+
+
 def number(x, where, infinite=False):
     """A float (finite unless ``infinite``; never NaN, never an int or a bool)."""
     typed(x, float, where, "a number with a decimal point")

@@ -68,7 +68,8 @@ from fractions import Fraction
 from flint import acb, arb, ctx
 
 from snn_verify.proofs.rigorous import trusted
-from snn_verify.proofs.rigorous.recheck.fields import Malformed, short_decimal
+from snn_verify.proofs.rigorous.recheck.fields import Invalid
+from snn_verify.proofs.rigorous.recheck.fields import short_decimal_or_invalid as _decimal
 
 FORMAT = "snn-verify meanfield certificate 1"
 TOP_KEYS = frozenset({"format", "model", "claims", "cover", "sha256", "generated_sha256"})
@@ -86,19 +87,6 @@ MAX_PIECES = 10_000
 MAX_SPLIT = 100_000
 #: the model's s_w^2, s_b^2 and parameters stay in a sane range (Arb costs stay bounded)
 MAX_SETTING = Fraction(1000)
-
-
-class Invalid(Exception):
-    """The certificate is malformed (schema)."""
-
-
-def _decimal(x, where):
-    """The exact value of the decimal text ``x``: :func:`.fields.short_decimal`, its errors as
-    this kernel's :class:`Invalid`."""
-    try:
-        return short_decimal(x, where)
-    except Malformed as exc:
-        raise Invalid(str(exc)) from None
 
 
 def _keys(d, required, optional=frozenset(), where=""):

@@ -68,13 +68,13 @@ import re
 import stat
 import struct
 import zipfile
-from fractions import Fraction
 
 import numpy as np
 from flint import arb, arb_mat
 
 from snn_verify.proofs.rigorous import trusted
-from snn_verify.proofs.rigorous.recheck.fields import Malformed, short_decimal
+from snn_verify.proofs.rigorous.recheck.fields import Invalid
+from snn_verify.proofs.rigorous.recheck.fields import short_decimal_or_invalid as _decimal
 from snn_verify.proofs.rigorous.recheck.arithmetic import meet
 
 FORMAT = "snn-verify tube certificate 1"
@@ -110,10 +110,6 @@ TILE_D2, TILE_D2_DEPTH = 0.01, 10
 THIN = 2.0 ** -40
 
 
-class Invalid(Exception):
-    """The certificate is malformed (schema)."""
-
-
 class BudgetExceeded(ArithmeticError):
     """More closed-form evaluations than :data:`MAX_EVALUATIONS` (one check, or one tube)."""
 
@@ -129,15 +125,6 @@ def reset_budget():
 
 
 # --- 1. schema ------------------------------------------------------------------------------
-
-def _decimal(x, where):
-    """The exact value of the decimal text ``x``: :func:`.fields.short_decimal`, its errors as
-    this kernel's :class:`Invalid`."""
-    try:
-        return short_decimal(x, where)
-    except Malformed as exc:
-        raise Invalid(str(exc)) from None
-
 
 def _pair(x, where, nonnegative=False):
     if type(x) is not list or len(x) != 2:
