@@ -318,41 +318,26 @@ def _crossing(setting, q_lo, q_hi):
     raise ArithmeticError("F' < 1 not certified around q*")
 
 
-def _above(setting, lo, end):
-    """``above`` pieces from ``lo`` to ``end`` (F(a) > b on each)."""
+def _pieces(setting, rule, lo, end):
+    """``rule`` pieces ``[a, b]`` from ``lo`` to ``end``: ``"above"`` with F(a) > b on each
+    (below q*), ``"below"`` with F(b) < a on each (above q*).  Each piece starts at half the
+    distance to F's value and halves until Arb decides its inequality."""
+    above = rule == "above"
     pieces = []
     while Fraction(lo) < Fraction(end):
         F = setting.F(decimal_ball(lo))
-        step = 0.5 * (float(F.mid()) - float(lo))
+        step = 0.5 * (float(F.mid()) - float(lo)) * (1 if above else -1)
         for _ in range(60):
-            hi = point(float(lo) + step)
+            hi = point(float(lo) + step, rounding=ROUND_FLOOR if above else ROUND_CEILING)
             if Fraction(hi) >= Fraction(end):
                 hi = end
-            if Fraction(hi) > Fraction(lo) and F > decimal_ball(hi):
+            if Fraction(hi) > Fraction(lo) and (F > decimal_ball(hi) if above
+                                                else setting.F(decimal_ball(hi)) < decimal_ball(lo)):
                 break
             step /= 2
         else:
-            raise ArithmeticError(f"no above-piece from {lo}")
-        pieces.append({"rule": "above", "lo": lo, "hi": hi})
-        lo = hi
-    return pieces
-
-
-def _below(setting, lo, end):
-    """``below`` pieces from ``lo`` to ``end`` (F(b) < a on each)."""
-    pieces = []
-    while Fraction(lo) < Fraction(end):
-        step = 0.5 * (float(lo) - float(setting.F(decimal_ball(lo)).mid()))
-        for _ in range(60):
-            hi = point(float(lo) + step, rounding=ROUND_CEILING)
-            if Fraction(hi) >= Fraction(end):
-                hi = end
-            if Fraction(hi) > Fraction(lo) and setting.F(decimal_ball(hi)) < decimal_ball(lo):
-                break
-            step /= 2
-        else:
-            raise ArithmeticError(f"no below-piece from {lo}")
-        pieces.append({"rule": "below", "lo": lo, "hi": hi})
+            raise ArithmeticError(f"no {rule}-piece from {lo}")
+        pieces.append({"rule": rule, "lo": lo, "hi": hi})
         lo = hi
     return pieces
 
@@ -449,8 +434,8 @@ def certify_row(sw2="1", sb2="0", alpha=(), lambda_=(), correlation=True):
     if not setting.F(decimal_ball(q0)) > decimal_ball(q0):
         raise ArithmeticError("F(q0) > q0 not certified")
     q_max = _q_max(setting, crossing["hi"])
-    cover = ([{"rule": "ratio", "lo": "0", "hi": q0}] + _above(setting, q0, crossing["lo"]) + [crossing]
-             + _below(setting, crossing["hi"], q_max) + [{"rule": "linear", "lo": q_max, "hi": "inf"}])
+    cover = ([{"rule": "ratio", "lo": "0", "hi": q0}] + _pieces(setting, "above", q0, crossing["lo"]) + [crossing]
+             + _pieces(setting, "below", crossing["hi"], q_max) + [{"rule": "linear", "lo": q_max, "hi": "inf"}])
 
     qs = span(q_lo, q_hi)
     Qs = sw2_b * qs + sb2_b
