@@ -11,6 +11,14 @@ def selu_mp(x, lambda_, alpha):
     return lambda_ * x if x > 0 else lambda_ * alpha * (mpmath.exp(x) - 1)
 
 
+def _normal_split(mu, omega, nu, tau):
+    """``(m, s, points)`` at the working precision: z = m + s t, and the quadrature's split
+    points in t (the kink -m/s and the density's peak 0)."""
+    mu, omega, nu, tau = (mpmath.mpf(v) for v in (mu, omega, nu, tau))
+    m, s = mu * omega, mpmath.sqrt(nu * tau)
+    return m, s, [-mpmath.inf, *sorted({-m / s, mpmath.mpf(0)}), mpmath.inf]
+
+
 def moments_by_quadrature(mu, omega, nu, tau, lambda_, alpha, dps=45):
     """``(E[selu(z)], Var[selu(z)])`` by tanh-sinh quadrature at ``dps`` digits.
 
@@ -19,10 +27,8 @@ def moments_by_quadrature(mu, omega, nu, tau, lambda_, alpha, dps=45):
     variance is integrated around the mean (no cancellation).
     """
     with mpmath.workdps(dps):
-        mu, omega, nu, tau = (mpmath.mpf(v) for v in (mu, omega, nu, tau))
         lambda_, alpha = mpmath.mpf(lambda_), mpmath.mpf(alpha)
-        m, s = mu * omega, mpmath.sqrt(nu * tau)
-        points = [-mpmath.inf, *sorted({-m / s, mpmath.mpf(0)}), mpmath.inf]
+        m, s, points = _normal_split(mu, omega, nu, tau)
 
         def expect(f):
             return mpmath.quad(lambda t: f(selu_mp(m + s * t, lambda_, alpha)) * mpmath.npdf(t), points)
@@ -46,10 +52,9 @@ def jacobian_by_quadrature(mu, omega, nu, tau, lambda_, alpha, dps=45):
     point mass meets ``f(0) = 0``).  Then ``J = [[omega dmean/dm, tau dmean/ds2],
     [omega dvar/dm, tau dvar/ds2]]`` with ``var = E[f^2] - mean^2``."""
     with mpmath.workdps(dps):
-        mu, omega, nu, tau = (mpmath.mpf(v) for v in (mu, omega, nu, tau))
         lam, alp = mpmath.mpf(lambda_), mpmath.mpf(alpha)
-        m, s = mu * omega, mpmath.sqrt(nu * tau)
-        points = [-mpmath.inf, *sorted({-m / s, mpmath.mpf(0)}), mpmath.inf]
+        omega, tau = mpmath.mpf(omega), mpmath.mpf(tau)
+        m, s, points = _normal_split(mu, omega, nu, tau)
 
         def expect(h):
             return mpmath.quad(lambda t: h(m + s * t) * mpmath.npdf(t), points)
