@@ -25,7 +25,7 @@ from snn_verify.argtypes import (
     progress,
     workers,
 )
-from snn_verify.commands.sweeping import add_sweep_options, sweep_session
+from snn_verify.commands.sweeping import add_sweep_options, check_out, counting, sweep_session
 
 
 def cmd_theorems(args):
@@ -142,21 +142,13 @@ def cmd_claims(args):
 
     if not os.path.isfile(args.file):
         raise UsageError(f"claims file not found: {args.file}")
-    if args.resume and not args.out:
-        raise UsageError("--resume needs --out FILE (the results file to resume)")
-    if args.out:
-        output_file(args.out, "out")
+    check_out(args)
     if args.certificates:
         output_dir(args.certificates, "certificates")
     tasks = batch.tasks(args.file, args.budget_seconds, args.certificates and os.path.abspath(args.certificates))
     with progress(len(tasks), "claims") as bar:
-        def update(line):
-            bar.update(1)
-            bar.set_postfix_str(f"failed {failed.append(1) or len(failed)}" if "error" in line else "")
-
-        failed = []
         result = sweep.run(tasks, out=args.out, resume=args.resume, scheduler=args.scheduler, workers=args.workers,
-                           progress=update)
+                           progress=counting(bar))
     return batch.ClaimsResult(result)
 
 

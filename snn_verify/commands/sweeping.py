@@ -25,13 +25,33 @@ def add_sweep_options(p, what="task"):
                    help=f"run each {what} as a Dask task on a local cluster of N worker processes")
 
 
-def swept(args):
-    """Whether the sweep flags ask for a sweep (``--resume`` without ``--out`` is refused)."""
+def check_out(args):
+    """``--out`` must be writable, and ``--resume`` needs it."""
     if args.resume and not args.out:
         raise UsageError("--resume needs --out FILE (the results file to resume)")
     if args.out:
         output_file(args.out, "out")
+
+
+def swept(args):
+    """Whether the sweep flags ask for a sweep (:func:`check_out` first)."""
+    check_out(args)
     return bool(args.out or args.scheduler or args.sweep_workers)
+
+
+def counting(bar, count=True):
+    """A sweep's per-result callback: moves the tqdm ``bar`` by one (when ``count``) and shows
+    how many results were error lines."""
+    failed = []
+
+    def update(line):
+        if "error" in line:
+            failed.append(line)
+            bar.set_postfix_str(f"failed {len(failed)}")
+        if count:
+            bar.update(1)
+
+    return update
 
 
 def sweep_session(args, bar, count=True):
@@ -44,14 +64,5 @@ def sweep_session(args, bar, count=True):
         return contextlib.nullcontext(None)
     from snn_verify.proofs.sweep import Session
 
-    failed = []
-
-    def update(line):
-        if "error" in line:
-            failed.append(line)
-            bar.set_postfix_str(f"failed {len(failed)}")
-        if count:
-            bar.update(1)
-
     return Session(out=args.out, resume=args.resume, scheduler=args.scheduler, workers=args.sweep_workers,
-                   progress=update)
+                   progress=counting(bar, count))
