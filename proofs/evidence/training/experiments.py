@@ -230,14 +230,58 @@ def _grid(s, method):
     return points, [lr for lr, _ in points], tuple(np.array(v) for v in zip(*drops))
 
 
-def uci(data=None, quick=False, seed=0, methods=None, **overrides):
-    """The UCI protocol (see the module doc) on ``data`` (a list of :class:`~.data.Dataset`;
-    default scikit-learn's bundled sets)."""
-    require_jax()
+def uci_fold(d, s, fold, seed):
+    """Fold ``fold`` of data set ``d`` under the sizes ``s``: stratified ``s["folds"]``-fold
+    test rows, then a stratified validation split of the rest (seeds ``seed`` and
+    ``seed + fold``); standardised by the fit rows.  ``(x_fit, y_fit, x_val, y_val, x_test,
+    y_test)``."""
     from sklearn.model_selection import StratifiedKFold, train_test_split
 
-    from .models import METHODS, Net
+    train_rows, test_rows = list(StratifiedKFold(s["folds"], shuffle=True, random_state=seed).split(d.x, d.y))[fold]
+    fit_rows, val_rows = train_test_split(train_rows, test_size=s["validation"], stratify=d.y[train_rows],
+                                          random_state=seed + fold)
+    x_fit, x_val, x_test = datasets.standardise(d.x[fit_rows], d.x[val_rows], d.x[test_rows])
+    return x_fit, d.y[fit_rows], x_val, d.y[val_rows], x_test, d.y[test_rows]
+
+
+def uci_accuracies(fold, classes, method, depth, width, s, seed):
+    """Train ``method``'s nets of ``depth`` x ``width`` on ``fold`` (:func:`uci_fold`) at every
+    (lr, dropout) point of the grid at once (net ``j`` seeded ``seed + 2j``): the validation
+    and the test accuracy of every point."""
+    from .models import Net
     from .train import accuracy, fit
+
+    x_fit, y_fit, x_val, y_val, x_test, y_test = fold
+    points, lrs, drop = _grid(s, method)
+    net = Net(method, depth, width, classes)
+    variables, _ = fit(net, [seed + 2 * j for j in range(len(points))], x_fit, y_fit, s["steps"], s["batch"], lrs,
+                       drop)
+    return accuracy(net, variables, x_val, y_val), accuracy(net, variables, x_test, y_test)
+
+
+def uci_choice(s, shapes, accuracies):
+    """The model selection of one (data set, fold, method): over ``shapes`` in order, the grid
+    point with the best validation accuracy (the first on ties); ``accuracies(depth, width)``
+    gives the (validation, test) accuracies of every point.  ``(test accuracy, chosen
+    hyperparameters)``."""
+    points = [(lr, p) for lr in s["lrs"] for p in s["dropouts"]]
+    best = (-1.0, None, None)
+    for depth, width in shapes:
+        val, test = accuracies(depth, width)
+        j = int(np.argmax(val))
+        if val[j] > best[0]:
+            best = (float(val[j]), float(test[j]), {"depth": depth, "width": width, "lr": points[j][0],
+                                                    "dropout": points[j][1]})
+    return best[1], best[2]
+
+
+def uci(data=None, quick=False, seed=0, methods=None, accuracies=None, **overrides):
+    """The UCI protocol (see the module doc) on ``data`` (a list of :class:`~.data.Dataset`;
+    default scikit-learn's bundled sets).  ``accuracies(d, fold, method, depth, width)``
+    (default: :func:`uci_accuracies` here, one cell after the other) gives a cell's
+    (validation, test) accuracies; :mod:`.swept` passes the results of its Dask tasks."""
+    require_jax()
+    from .models import METHODS
 
     s = _sizes(UCI, quick, overrides)
     methods = _methods(methods or METHODS)
@@ -247,31 +291,21 @@ def uci(data=None, quick=False, seed=0, methods=None, **overrides):
     shapes = [(dp, w) for dp in s["depths"] for w in s["widths"]]
     with _bar(len(sets) * s["folds"] * len(methods) * len(shapes), "uci") as bar:
         for d in sets:
-            folds = StratifiedKFold(s["folds"], shuffle=True, random_state=seed).split(d.x, d.y)
             scores = {m: [] for m in methods}
             chosen[d.name] = {m: [] for m in methods}
-            for k, (train_rows, test_rows) in enumerate(folds):
-                fit_rows, val_rows = train_test_split(train_rows, test_size=s["validation"], stratify=d.y[train_rows],
-                                                      random_state=seed + k)
-                x_fit, x_val, x_test = datasets.standardise(d.x[fit_rows], d.x[val_rows], d.x[test_rows])
-                y_fit, y_val, y_test = d.y[fit_rows], d.y[val_rows], d.y[test_rows]
+            for k in range(s["folds"]):
+                fold = uci_fold(d, s, k, seed) if accuracies is None else None
                 for m in methods:
-                    points, lrs, drop = _grid(s, m)
-                    best = (-1.0, None, None)
-                    for depth, width in shapes:
+                    def cell(depth, width, d=d, k=k, m=m, fold=fold):
                         bar.set_postfix_str(f"{d.name} fold {k} {m}")
-                        net = Net(m, depth, width, d.classes)
-                        seeds = [seed + 2 * j for j in range(len(points))]
-                        variables, _ = fit(net, seeds, x_fit, y_fit, s["steps"], s["batch"], lrs, drop)
-                        val = accuracy(net, variables, x_val, y_val)
-                        j = int(np.argmax(val))
-                        if val[j] > best[0]:
-                            test = float(accuracy(net, variables, x_test, y_test)[j])
-                            best = (float(val[j]), test, {"depth": depth, "width": width, "lr": points[j][0],
-                                                          "dropout": points[j][1]})
+                        out = (uci_accuracies(fold, d.classes, m, depth, width, s, seed) if accuracies is None
+                               else accuracies(d, k, m, depth, width))
                         bar.update(1)
-                    scores[m].append(best[1])
-                    chosen[d.name][m].append(best[2])
+                        return out
+
+                    test, hyper = uci_choice(s, shapes, cell)
+                    scores[m].append(test)
+                    chosen[d.name][m].append(hyper)
             acc[d.name] = {m: float(np.mean(v)) for m, v in scores.items()}
     sizes = {k: list(v) if isinstance(v, tuple) else v for k, v in s.items()}
     sizes.update(seed=seed, datasets=[d.name for d in sets])

@@ -22,10 +22,10 @@ each worker imports JAX and compiles once per network shape.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 
-import numpy as np
 
 from . import data as datasets
 
@@ -41,34 +41,17 @@ def _dataset(spec):
     raise FileNotFoundError(f"no data set {spec['name']!r} in {spec['path']}")
 
 
-def _split(d, s, fold, seed):
-    from sklearn.model_selection import StratifiedKFold, train_test_split
-
-    train_rows, test_rows = list(StratifiedKFold(s["folds"], shuffle=True, random_state=seed).split(d.x, d.y))[fold]
-    fit_rows, val_rows = train_test_split(train_rows, test_size=s["validation"], stratify=d.y[train_rows],
-                                          random_state=seed + fold)
-    return fit_rows, val_rows, test_rows
-
-
 def uci_cell(data, method, depth, width, fold, sizes, seed):
     """Train ``method``'s nets of ``depth`` x ``width`` at every grid point on fold ``fold``
     of the data set ``data`` (``{"builtin": name}`` or ``{"path", "name"}``): ``{"val":
-    [...], "test": [...]}``, each point's accuracy."""
-    from .experiments import _grid, require_jax
+    [...], "test": [...]}``, each point's accuracy
+    (:func:`~snn_verify.proofs.evidence.training.experiments.uci_accuracies`)."""
+    from .experiments import require_jax, uci_accuracies, uci_fold
 
     require_jax()
-    from .models import Net
-    from .train import accuracy, fit
-
     d = _dataset(data)
-    fit_rows, val_rows, test_rows = _split(d, sizes, fold, seed)
-    x_fit, x_val, x_test = datasets.standardise(d.x[fit_rows], d.x[val_rows], d.x[test_rows])
-    points, lrs, drop = _grid(sizes, method)
-    net = Net(method, depth, width, d.classes)
-    seeds = [seed + 2 * j for j in range(len(points))]
-    variables, _ = fit(net, seeds, x_fit, d.y[fit_rows], sizes["steps"], sizes["batch"], lrs, drop)
-    return {"val": [float(v) for v in accuracy(net, variables, x_val, d.y[val_rows])],
-            "test": [float(v) for v in accuracy(net, variables, x_test, d.y[test_rows])]}
+    val, test = uci_accuracies(uci_fold(d, sizes, fold, seed), d.classes, method, depth, width, sizes, seed)
+    return {"val": [float(v) for v in val], "test": [float(v) for v in test]}
 
 
 def uci(session, data=None, quick=False, seed=0, methods=None, data_path=None, **overrides):
@@ -76,9 +59,9 @@ def uci(session, data=None, quick=False, seed=0, methods=None, data_path=None, *
     (module docstring).  ``data``: the data sets loaded from ``data_path`` (``None``: the
     bundled ones)."""
     from ...sweep import Task
-    from .experiments import UCI, UciResult, _methods, _sizes, require_jax
+    from . import experiments
+    from .experiments import UCI, _methods, _sizes, require_jax
     from .models import METHODS
-    from .stats import average_ranks
 
     require_jax()
     s = _sizes(UCI, quick, overrides)
@@ -95,22 +78,10 @@ def uci(session, data=None, quick=False, seed=0, methods=None, data_path=None, *
                              "seed": seed}, name=f"{d.name} fold {k} {m} {dp}x{w}")
              for d, spec, k, m, dp, w in cells]
     results = dict(zip([(d.name, k, m, dp, w) for d, _, k, m, dp, w in cells], session.values(tasks)))
-    acc, chosen = {}, {}
-    for d in sets:
-        scores = {m: [] for m in methods}
-        chosen[d.name] = {m: [] for m in methods}
-        for k in range(s["folds"]):
-            for m in methods:
-                points = [(lr, p) for lr in s["lrs"] for p in s["dropouts"]]
-                best = (-1.0, None, None)
-                for depth, width in shapes:
-                    r = results[(d.name, k, m, depth, width)]
-                    j = int(np.argmax(r["val"]))
-                    if r["val"][j] > best[0]:
-                        best = (r["val"][j], r["test"][j], {"depth": depth, "width": width, "lr": points[j][0],
-                                                            "dropout": points[j][1]})
-                scores[m].append(best[1])
-                chosen[d.name][m].append(best[2])
-        acc[d.name] = {m: float(np.mean(v)) for m, v in scores.items()}
-    sizes = dict(plain, seed=seed, datasets=[d.name for d in sets])
-    return UciResult(sizes, acc, average_ranks(acc), chosen, time.perf_counter() - t0)
+
+    def accuracies(d, k, m, depth, width):
+        r = results[(d.name, k, m, depth, width)]
+        return r["val"], r["test"]
+
+    r = experiments.uci(sets, quick=quick, seed=seed, methods=methods, accuracies=accuracies, **overrides)
+    return dataclasses.replace(r, seconds=time.perf_counter() - t0)
