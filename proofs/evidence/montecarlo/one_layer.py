@@ -81,6 +81,27 @@ def one_layer(mu, nu, omega=0.0, tau=1.0, width=256, rows=None, samples=256, inp
                     backend, path=path).points[0]
 
 
+def mesh(mu, nu, grid, omega, tau, stats, progress=None):
+    """The ``grid x grid`` mesh of (mu, nu) against g: ``stats(i, j, m, v)`` gives point
+    ``(i, j)``'s ``(mean, var, se_mean, se_var)``.  ``(mus, nus, analytic, empirical,
+    stderr, z, points)`` of :class:`MapResult`."""
+    mus, nus = np.linspace(mu[0], mu[1], grid), np.linspace(nu[0], nu[1], grid)
+    shape = (grid, grid, 2)
+    analytic = np.stack(moment_map(mus[:, None], omega, nus[None, :], tau), axis=-1)
+    empirical, stderr, zs = (np.empty(shape) for _ in range(3))
+    points = []
+    for i, m in enumerate(mus):
+        for j, v in enumerate(nus):
+            mean, var, se_m, se_v = stats(i, j, m, v)
+            g = [float(t) for t in analytic[i, j]]
+            empirical[i, j], stderr[i, j] = (mean, var), (se_m, se_v)
+            zs[i, j] = z_scores((mean, var), g, (se_m, se_v))
+            points.append(MapPoint(float(m), float(v), g, [mean, var], [se_m, se_v], [float(t) for t in zs[i, j]]))
+            if progress:
+                progress(len(points), grid * grid)
+    return mus, nus, analytic, empirical, stderr, zs, points
+
+
 def map_grid(mu=(-0.1, 0.1), nu=(0.8, 1.5), grid=21, omega=0.0, tau=1.0, width=256, rows=None,
              samples=256, inputs="normal", weights="normalized", seed=0, backend="auto", progress=None,
              path="auto"):
@@ -96,20 +117,10 @@ def map_grid(mu=(-0.1, 0.1), nu=(0.8, 1.5), grid=21, omega=0.0, tau=1.0, width=2
     t0 = time.perf_counter()
     layer = Layer(be, seed, 0, width, rows, weights, omega, tau, path=path)
     x, z, y = be.zeros((width, samples)), be.zeros((rows, samples)), be.zeros((rows, samples))
-    mus, nus = np.linspace(mu[0], mu[1], grid), np.linspace(nu[0], nu[1], grid)
-    shape = (grid, grid, 2)
-    analytic = np.stack(moment_map(mus[:, None], omega, nus[None, :], tau), axis=-1)
-    empirical, stderr, zs = (np.empty(shape) for _ in range(3))
-    points = []
-    for i, m in enumerate(mus):
-        for j, v in enumerate(nus):
-            mean, var, se_m, se_v = one_layer_stats(be, layer, x, z, y, seed, i * grid + j, m, v, inputs)
-            g = [float(t) for t in analytic[i, j]]
-            empirical[i, j], stderr[i, j] = (mean, var), (se_m, se_v)
-            zs[i, j] = z_scores((mean, var), g, (se_m, se_v))
-            points.append(MapPoint(float(m), float(v), g, [mean, var], [se_m, se_v], [float(t) for t in zs[i, j]]))
-            if progress:
-                progress(len(points), grid * grid)
+    def stats(i, j, m, v):
+        return one_layer_stats(be, layer, x, z, y, seed, i * grid + j, m, v, inputs)
+
+    mus, nus, analytic, empirical, stderr, zs, points = mesh(mu, nu, grid, omega, tau, stats, progress)
     return MapResult(mus, nus, analytic, empirical, stderr, zs, points, float(np.max(np.abs(zs))), omega, tau,
                      width, rows, samples, inputs, weights, seed, time.perf_counter() - t0, be.description(),
                      path=layer.path)

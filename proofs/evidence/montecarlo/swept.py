@@ -30,10 +30,8 @@ import time
 
 import numpy as np
 
-from snn_verify.theory.selu_map import moment_map
-
 from . import blocks
-from .blocks import check_arguments, Layer, one_layer_stats, z_scores
+from .blocks import check_arguments, Layer, one_layer_stats
 
 MAP_TASK = "snn_verify.proofs.evidence.montecarlo.swept.map_cell"
 ZOO_TASK = "snn_verify.proofs.evidence.montecarlo.swept.zoo_run"
@@ -62,7 +60,7 @@ def map_grid(session, mu=(-0.1, 0.1), nu=(0.8, 1.5), grid=21, omega=0.0, tau=1.0
     """:func:`snn_verify.proofs.evidence.montecarlo.map_grid` on ``session``'s sweep, one
     task per cell: the same :class:`MapResult`."""
     from ...sweep import Task
-    from .one_layer import MapPoint, MapResult
+    from .one_layer import MapResult, mesh
 
     check_arguments(inputs, weights, sizes=(("grid", grid), ("width", width)), samples=samples)
     t0 = time.perf_counter()
@@ -71,18 +69,8 @@ def map_grid(session, mu=(-0.1, 0.1), nu=(0.8, 1.5), grid=21, omega=0.0, tau=1.0
               "inputs": inputs, "weights": weights, "seed": seed, "backend": backend, "path": path}
     tasks = [Task(MAP_TASK, dict(common, i=i, j=j), name=f"cell {i},{j}") for i in range(grid) for j in range(grid)]
     cells = _run(session, tasks)
-    mus, nus = np.linspace(mu[0], mu[1], grid), np.linspace(nu[0], nu[1], grid)
-    shape = (grid, grid, 2)
-    analytic = np.stack(moment_map(mus[:, None], omega, nus[None, :], tau), axis=-1)
-    empirical, stderr, zs = (np.empty(shape) for _ in range(3))
-    points = []
-    for k, cell in enumerate(cells):
-        i, j = divmod(k, grid)
-        mean, var, se_m, se_v = cell["stats"]
-        g = [float(t) for t in analytic[i, j]]
-        empirical[i, j], stderr[i, j] = (mean, var), (se_m, se_v)
-        zs[i, j] = z_scores((mean, var), g, (se_m, se_v))
-        points.append(MapPoint(float(mus[i]), float(nus[j]), g, [mean, var], [se_m, se_v], [float(t) for t in zs[i, j]]))
+    mus, nus, analytic, empirical, stderr, zs, points = mesh(
+        mu, nu, grid, omega, tau, lambda i, j, m, v: tuple(cells[i * grid + j]["stats"]))
     if progress:
         progress(len(points), grid * grid)
     return MapResult(mus, nus, analytic, empirical, stderr, zs, points, float(np.max(np.abs(zs))), omega, tau,
