@@ -77,6 +77,8 @@ COORDINATES = {"mean": ("m", "s2"), "variance": ("m", "s2"), "variance_change": 
 PREC = 64
 #: precisions at which a point's violation is decided, in turn
 POINT_PRECS = (64, 128, 256)
+#: a point's next precision is taken to cost this many times its last (the budget's guard)
+PREC_COST = 4
 #: split weights: ``m`` and ``mu`` enter in mean-value form (their width costs less)
 WEIGHTS = {"m": 0.25, "mu": 0.5}
 #: a coordinate narrower than this share of the box's is not split further
@@ -285,11 +287,14 @@ def decide_point(name, quantity, point, relation, bound, deadline=None):
     """Q at ``point`` (decimal strings, exact) as an Arb ball, and whether it breaks
     ``Q relation bound``: ``True`` (the ball lies beyond the bound), ``False`` (within it) or
     ``None`` (the ball straddles the bound at every precision of :data:`POINT_PRECS` tried:
-    no higher precision is started once ``time.perf_counter()`` has passed ``deadline``).
+    no higher precision is started where it would end past ``deadline``, a
+    ``time.perf_counter()`` value, taking it to cost :data:`PREC_COST` times the last one).
     Returns ``(ball, decided, prec)``."""
     sense = 1 if relation == "<" else -1
+    spent = 0.0
     for prec in POINT_PRECS:
-        if deadline is not None and prec != POINT_PRECS[0] and time.perf_counter() > deadline:
+        start = time.perf_counter()
+        if deadline is not None and prec != POINT_PRECS[0] and start + PREC_COST * spent > deadline:
             break
         with ctx.workprec(prec):
             fam = family(name, prec)
@@ -303,6 +308,7 @@ def decide_point(name, quantity, point, relation, bound, deadline=None):
                 return q, True, prec
             if v < lim:
                 return q, False, prec
+        spent = time.perf_counter() - start
     return q, None, prec
 
 
